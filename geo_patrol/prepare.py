@@ -1,0 +1,150 @@
+"""Scenario → road network with snapped gates and stations, and station → gate drive times.
+
+:func:`prepare` is the step every planner runs first: it loads (or downloads) the road network,
+snaps every school gate and police station onto the drive network, keeps the snap distances,
+and checks that every school can be reached. Everything after it (posts, patrols, the plan)
+works on the :class:`Prepared` result.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from geo_patrol.errors import InputError
+from geo_patrol.network import RoadNetwork, download_network, load_network, snap
+from geo_patrol.scenario import Scenario
+from geo_patrol.traveltime import TravelTimes, travel_times
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GateRef:
+    """A gate of a school snapped to the drive network."""
+
+    school_id: str
+    gate_index: int
+    lon: float
+    lat: float
+    node: int
+    snap_m: float
+
+    @property
+    def id(self) -> str:
+        return f"{self.school_id}#{self.gate_index}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario with its road network, snapped gates and stations.
+
+    ``station_nodes`` maps station id → drive-network node row; ``station_snap_m`` the distance
+    from the station's point to that node. ``gates`` lists every gate of every school in input
+    order. ``station_to_gate`` holds per period the drive time in seconds from every station to
+    every gate (peak factor applied).
+    """
+
+    scenario: Scenario
+    network: RoadNetwork
+    gates: tuple[GateRef, ...]
+    station_nodes: Mapping[str, int]
+    station_snap_m: Mapping[str, float]
+    station_to_gate: Mapping[str, TravelTimes]
+
+    def gates_of(self, school_id: str) -> tuple[GateRef, ...]:
+        return tuple(g for g in self.gates if g.school_id == school_id)
+
+    def nearest_station_s(self, period: str) -> dict[str, float]:
+        """School id → drive time in seconds from the nearest station to its nearest gate."""
+        matrix = self.station_to_gate[period]
+        best = matrix.seconds.min(axis=0) if matrix.seconds.size else np.array([])
+        out: dict[str, float] = {}
+        for gate_id, value in zip(matrix.destination_ids, best):
+            school_id = gate_id.rsplit("#", 1)[0]
+            out[school_id] = min(out.get(school_id, np.inf), float(value))
+        return out
+
+
+def load_scenario_network(scenario: Scenario) -> RoadNetwork:
+    """Load the scenario's road network from its file, or download it when it names a place."""
+    source = scenario.network
+    speeds = dict(scenario.parameters.speed_kph) or None
+    if source.path is not None:
+        return load_network(source.path, speed_kph=speeds)
+    return download_network(place=source.place, bbox=source.bbox, speed_kph=speeds)
+
+
+def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir: str | Path | None = None) -> Prepared:
+    """Snap gates and stations, compute station → gate drive times per period, check reach.
+
+    Raises :class:`InputError` listing the schools concerned when a gate or station lies farther
+    than ``max_snap_m`` from the drive network, or when no station reaches a school within
+    ``reach_limit_s`` seconds of driving in some period.
+    """
+    params = scenario.parameters
+    if network is None:
+        network = load_scenario_network(scenario)
+    schools_file = scenario.input_files.get("schools")
+    stations_file = scenario.input_files.get("stations")
+
+    gate_rows = [(s, i, g) for s in scenario.schools for i, g in enumerate(s.gates)]
+    lon = np.array([g.lon for _, _, g in gate_rows], dtype=float)
+    lat = np.array([g.lat for _, _, g in gate_rows], dtype=float)
+    nodes, snap_m = snap(network, lon, lat)
+    too_far = [(s, float(d)) for (s, _, _), d in zip(gate_rows, snap_m) if d > params.max_snap_m]
+    if too_far:
+        listed = "; ".join(f"{s.id} {s.name} (row {s.row}, {d:.0f} m)" for s, d in too_far[:5])
+        more = f" and {len(too_far) - 5} more" if len(too_far) > 5 else ""
+        raise InputError(
+            f"{len(too_far)} gate(s) lie farther than {params.max_snap_m:.0f} m from any drivable road: {listed}{more}",
+            file=schools_file, field="lon/lat",
+            hint="check the coordinates and their datum, or use a road network that covers these schools",
+        )
+    gates = tuple(
+        GateRef(s.id, i, float(g.lon), float(g.lat), int(n), float(d))
+        for (s, i, g), n, d in zip(gate_rows, nodes, snap_m)
+    )
+
+    st_lon = np.array([s.lon for s in scenario.stations], dtype=float)
+    st_lat = np.array([s.lat for s in scenario.stations], dtype=float)
+    st_nodes, st_snap = snap(network, st_lon, st_lat)
+    for station, d in zip(scenario.stations, st_snap):
+        if d > params.max_snap_m:
+            raise InputError(
+                f"station {station.id} {station.name} lies {d:.0f} m from the nearest drivable road",
+                file=stations_file, row=station.row, field="lon/lat",
+                hint="check its coordinates and datum",
+            )
+    station_nodes = {s.id: int(n) for s, n in zip(scenario.stations, st_nodes)}
+    station_snap = {s.id: float(d) for s, d in zip(scenario.stations, st_snap)}
+
+    matrices = {}
+    for period in scenario.periods:
+        matrices[period] = travel_times(
+            network,
+            station_nodes,
+            {g.id: g.node for g in gates},
+            period_factor=params.congestion_for(period),
+            cache_dir=cache_dir,
+        )
+    prepared = Prepared(scenario, network, gates, station_nodes, station_snap, matrices)
+
+    for period in scenario.periods:
+        nearest = prepared.nearest_station_s(period)
+        unreachable = [s for s in scenario.schools if period in s.windows and nearest[s.id] > params.reach_limit_s]
+        if unreachable:
+            listed = "; ".join(f"{s.id} {s.name} (row {s.row})" for s in unreachable[:5])
+            more = f" and {len(unreachable) - 5} more" if len(unreachable) > 5 else ""
+            raise InputError(
+                f"{len(unreachable)} school(s) unreachable from every station within "
+                f"{params.reach_limit_s // 60} min in the {period}: {listed}{more}",
+                file=schools_file, field="lon/lat",
+                hint="add a station that serves them, check their coordinates, or raise reach_limit_s",
+            )
+    log.info("prepared %d gates, %d stations on %d nodes", len(gates), len(station_nodes), network.n_nodes)
+    return prepared

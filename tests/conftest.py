@@ -1,0 +1,77 @@
+"""Shared fixtures: a tiny hand-checkable town written as the files a planner brings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: The tiny town: a 5 × 5 grid of two-way residential streets, 0.002° apart (≈ 192 m east-west,
+#: ≈ 222 m north-south at 30.5°N), south-west corner at 114.300°E 30.500°N.
+GRID_LON0, GRID_LAT0, GRID_STEP = 114.300, 30.500, 0.002
+
+
+def grid_node_id(i: int, j: int) -> int:
+    return 1000 + 10 * i + j
+
+
+def write_grid_osm(path: Path, *, n: int = 5, highway: str = "residential") -> Path:
+    """Write an n × n street grid as OSM XML (node ids 1000 + 10·i + j; i east, j north)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i in range(n):
+        for j in range(n):
+            lines.append(
+                f'  <node id="{grid_node_id(i, j)}" lat="{GRID_LAT0 + j * GRID_STEP:.6f}" '
+                f'lon="{GRID_LON0 + i * GRID_STEP:.6f}"/>'
+            )
+    way = 1
+    for j in range(n):
+        refs = "".join(f'<nd ref="{grid_node_id(i, j)}"/>' for i in range(n))
+        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/></way>')
+        way += 1
+    for i in range(n):
+        refs = "".join(f'<nd ref="{grid_node_id(i, j)}"/>' for j in range(n))
+        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/></way>')
+        way += 1
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+SCHOOLS_CSV = """学校编号,学校名称,类型,经度,纬度,在校人数,优先级,上学时间,放学时间,必设岗,禁设岗
+S1,第一小学,小学,114.3020,30.5020,900,4,07:30-08:10,16:00-16:40,是,否
+S2,实验幼儿园,幼儿园,114.3021,30.5021,200,3,08:00-08:40,16:30-17:10,否,否
+S3,第二中学,初中,114.3060,30.5060,1200,5,07:00-07:40,17:20-18:00,否,否
+"""
+
+STATIONS_CSV = """派出所编号,派出所,经度,纬度,民警,辅警,警车
+P1,城关派出所,114.3000,30.5000,10,12,2
+"""
+
+SCENARIO_TOML = """[scenario]
+name = "tiny town"
+seed = 7
+
+[inputs]
+schools = "schools.csv"
+stations = "stations.csv"
+network = "roads.osm"
+"""
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    """A folder holding a complete tiny scenario: roads.osm, schools.csv, stations.csv, scenario.toml."""
+    write_grid_osm(tmp_path / "roads.osm")
+    (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    (tmp_path / "stations.csv").write_text(STATIONS_CSV, encoding="utf-8")
+    (tmp_path / "scenario.toml").write_text(SCENARIO_TOML, encoding="utf-8")
+    return tmp_path
+
+
+def require_shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
+    return SHARED_DATA
