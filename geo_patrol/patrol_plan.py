@@ -1,0 +1,220 @@
+"""Patrol cars for a scenario: which gates need a car, the routing call, and car tracks.
+
+This is the scenario layer over :mod:`geo_patrol.patrols` (which works on any list of visits and
+a matrix). Per period:
+
+- every school with a window in the period needs ``visits_per_window`` car stops at its main
+  gate (the first gate listed), each starting inside the window and at least
+  :data:`~geo_patrol.sightings.MIN_SIGHTING_S` before it closes, unless a post with a parked car (``car_at_post``) already shows
+  car and lights there;
+- each station's cars (or a county total shared out in proportion to the stations' own cars)
+  start and end at the station, on shift from ``shift_lead_s`` before the period's earliest window
+  to ``shift_lag_s`` after its latest;
+- drive times come from the road network with the period's congestion factor;
+- the weight of a stop is the school's post weight × 100, rounded (priority, kind, enrolment).
+
+:func:`car_tracks` turns stops back into where each car is minute by minute (at the station,
+on the road along the fastest path, or at a stop), which the "135" response check uses; it is
+computed from the stops alone, so a plan edited by hand is tracked the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.sparse import csgraph
+
+from geo_patrol.patrols import DEFAULT_ENGINE, solve
+from geo_patrol.patrols.model import GateWindow, RoutingResult, Station as RoutingStation, build_problem
+from geo_patrol.posts.planner import school_weight
+from geo_patrol.prepare import Prepared
+from geo_patrol.sightings import MIN_SIGHTING_S, Stop, Track
+from geo_patrol.traveltime import travel_times
+
+
+@dataclass(frozen=True)
+class PeriodPatrol:
+    """The routing of one period: its result, the stops, and the shift of the cars."""
+
+    period: str
+    result: RoutingResult
+    stops: tuple[Stop, ...]
+    shift_start_s: int
+    shift_end_s: int
+    cars: Mapping[str, int]
+
+
+def share_cars(prepared: Prepared, total: int | None) -> dict[str, int]:
+    """Cars per station; a county total is shared in proportion to the stations' own cars."""
+    stations = prepared.scenario.stations
+    own = [s.cars for s in stations]
+    if total is None:
+        return {s.id: c for s, c in zip(stations, own)}
+    base = sum(own) or len(own)
+    weights = own if sum(own) else [1] * len(own)
+    raw = [total * w / base for w in weights]
+    out = [int(math.floor(r)) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
+        out[i] += 1
+    return {s.id: c for s, c in zip(stations, out)}
+
+
+def shift(prepared: Prepared, period: str) -> tuple[int, int]:
+    params = prepared.scenario.parameters
+    wins = [s.windows[period] for s in prepared.scenario.schools if period in s.windows]
+    return min(w.start_s for w in wins) - params.shift_lead_s, max(w.end_s for w in wins) + params.shift_lag_s
+
+
+def route_period(
+    prepared: Prepared,
+    period: str,
+    school_ids: Sequence[str],
+    cars: Mapping[str, int],
+    *,
+    engine: str = DEFAULT_ENGINE,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+) -> PeriodPatrol:
+    """Route the cars of one period to the main gates of ``school_ids``."""
+    scenario = prepared.scenario
+    params = scenario.parameters
+    start_s, end_s = shift(prepared, period)
+    station_ids = [s.id for s in scenario.stations]
+    gates = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
+    locs: list[tuple[str, int]] = [(f"station:{sid}", prepared.station_nodes[sid]) for sid in station_ids]
+    locs += [(f"school:{sid}", gates[sid].node) for sid in school_ids]
+    matrix = travel_times(prepared.network, locs, locs, period_factor=params.congestion_for(period))
+    seconds = matrix.seconds
+    travel = np.where(np.isfinite(seconds), np.ceil(seconds), -1).astype(np.int64)
+    stations = [
+        RoutingStation(sid, i, int(cars.get(sid, 0)), start_s, end_s, params.max_drive_s)
+        for i, sid in enumerate(station_ids)
+    ]
+    windows = []
+    for k, sid in enumerate(school_ids):
+        school = scenario.school(sid)
+        window = school.windows[period]
+        windows.append(GateWindow(
+            # the stop starts at least MIN_SIGHTING_S before the window closes, so it is seen
+            id=sid, loc=len(station_ids) + k, window_start_s=window.start_s,
+            window_end_s=window.end_s - MIN_SIGHTING_S,
+            visits=params.visits_per_window, min_gap_s=params.min_gap_s, dwell_s=params.dwell_s,
+            weight=max(1, int(round(100 * school_weight(school)))),
+        ))
+    problem = build_problem(travel, stations, windows)
+    result = solve(problem, engine=engine, time_limit_s=time_limit_s, seed=seed)
+    visit_school = {v.id: v.group for v in problem.visits}
+    stops = []
+    for route in result.routes:
+        for seq, stop in enumerate(route.stops, start=1):
+            sid = visit_school[stop.visit_id]
+            gate = gates[sid]
+            stops.append(Stop(
+                vehicle_id=route.vehicle_id, station_id=route.station_id, period=period, seq=seq,
+                school_id=sid, lon=round(gate.lon, 6), lat=round(gate.lat, 6),
+                arrive_s=int(stop.start_s), depart_s=int(stop.depart_s), node=gate.node,
+            ))
+    return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars))
+
+
+def _path_rows(pred: np.ndarray, origin: int, target: int) -> list[int]:
+    rows = [target]
+    while rows[-1] != origin:
+        rows.append(int(pred[rows[-1]]))
+        if rows[-1] < 0:
+            return [origin, target]
+    rows.reverse()
+    return rows
+
+
+def car_tracks(
+    prepared: Prepared,
+    period: str,
+    stops: Sequence[Stop],
+    cars: Mapping[str, int],
+) -> tuple[dict[str, Track], dict[str, list[tuple[float, float, int]]]]:
+    """Where every car on shift is over the period, and each used car's drive line.
+
+    Returns ``(tracks, lines)``: ``tracks`` maps a car id to a :data:`Track` (node rows with the
+    times the car reaches them); ``lines`` maps a used car id to ``(lon, lat, time_s)`` vertices
+    along the roads. Between stops a car drives the fastest path and arrives as early as it
+    can, waiting at the gate for the stop to start; it leaves the station as late as it can.
+    """
+    params = prepared.scenario.parameters
+    net = prepared.network
+    start_s, end_s = shift(prepared, period)
+    weights = net.edge_travel_time_s(params.congestion_for(period))
+    csr = net.drive.csr(weights)
+    by_car: dict[str, list[Stop]] = {}
+    for stop in stops:
+        by_car.setdefault(stop.vehicle_id, []).append(stop)
+    tracks: dict[str, Track] = {}
+    lines: dict[str, list[tuple[float, float, int]]] = {}
+    for station in prepared.scenario.stations:
+        home = prepared.station_nodes[station.id]
+        ids = [f"{station.id}/{k + 1}" for k in range(int(cars.get(station.id, 0)))]
+        ids += sorted({s.vehicle_id for s in stops if s.station_id == station.id} - set(ids))
+        for car in ids:
+            own = sorted(by_car.get(car, []), key=lambda s: s.seq)
+            if not own:
+                tracks[car] = (np.array([start_s, end_s]), np.array([home, home]))
+                continue
+            sequence = [home] + [s.node for s in own] + [home]
+            sources = sorted(set(sequence[:-1]))
+            dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True)
+            index = {n: i for i, n in enumerate(sources)}
+            times: list[int] = []
+            nodes: list[int] = []
+            line: list[tuple[float, float, int]] = []
+
+            def leg(a: int, b: int, leave: float) -> float:
+                path = _path_rows(pred[index[a]], a, b)
+                t = leave
+                for k, row in enumerate(path):
+                    if k:
+                        t = leave + dist[index[a], row]
+                    times.append(int(round(t)))
+                    nodes.append(row)
+                    line.append((round(float(net.drive.lon[row]), 6), round(float(net.drive.lat[row]), 6), int(round(t))))
+                return t
+
+            first_leg = float(dist[index[home], own[0].node])
+            leave = own[0].arrive_s - first_leg
+            times.append(start_s)
+            nodes.append(home)
+            leg(home, own[0].node, leave)
+            for a, b in zip(own, own[1:] + [None]):
+                times.append(a.arrive_s)
+                nodes.append(a.node)
+                target = home if b is None else b.node
+                t_end = leg(a.node, target, a.depart_s)
+                if b is not None:
+                    times.append(int(round(t_end)))
+                    nodes.append(b.node)
+            times.append(max(end_s, times[-1]))
+            nodes.append(home)
+            order = np.argsort(np.array(times), kind="stable")
+            tracks[car] = (np.array(times)[order], np.array(nodes)[order])
+            lines[car] = line
+    return tracks, lines
+
+
+def time_to_schools(prepared: Prepared, period: str) -> dict[str, np.ndarray]:
+    """School id → drive seconds from every drive node to the school's nearest gate.
+
+    Computed as one bounded search per gate on the reversed graph (``reach_limit_s``).
+    """
+    params = prepared.scenario.parameters
+    net = prepared.network
+    reverse = net.drive_csr(params.congestion_for(period)).T.tocsr()
+    gate_nodes = np.array([g.node for g in prepared.gates])
+    unique, inverse = np.unique(gate_nodes, return_inverse=True)
+    dist = csgraph.dijkstra(reverse, directed=True, indices=unique, limit=params.reach_limit_s)
+    out: dict[str, np.ndarray] = {}
+    for k, gate in enumerate(prepared.gates):
+        row = dist[inverse[k]]
+        out[gate.school_id] = row if gate.school_id not in out else np.minimum(out[gate.school_id], row)
+    return out

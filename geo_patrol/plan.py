@@ -1,0 +1,441 @@
+"""The semester plan: posts and patrols together, with proof of the three sightings.
+
+:func:`make_plan` runs the whole job on a :class:`~geo_patrol.scenario.Scenario`:
+
+1. prepare the network (snap gates and stations, check reach);
+2. choose and staff the posts (:mod:`geo_patrol.posts.planner`) — by default the fewest posts
+   that cover every coverable school ("护学岗设置 100%"), or the most weight with ``max_posts``;
+3. per period, route the cars to every school's main gate inside its window
+   (:mod:`geo_patrol.patrol_plan`);
+4. improve: a car that no route uses in a period is parked with lights on at the post whose
+   schools lose the most weight for want of a car (``car_at_post``), while that raises the
+   attained share;
+5. evaluate every school and window from the posts and stops alone (:mod:`geo_patrol.sightings`).
+
+A :class:`Plan` holds exactly what its directory holds (see the README, "The plan directory"),
+so :meth:`Plan.from_dir` loads back an equal plan, and every figure of ``plan.json`` can be
+re-derived from the CSV files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from geo_patrol import __version__
+from geo_patrol.clock import format_time, parse_time
+from geo_patrol.errors import GeoPatrolError, InputError
+from geo_patrol.scenario import Scenario
+from geo_patrol.sightings import Coverage, PostDuty, RosterEntry, Stop, evaluate
+
+log = logging.getLogger(__name__)
+
+FORMAT = "geo_patrol.plan/1"
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    school_id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    enrolment: int
+    priority: int
+    morning: str
+    noon: str
+    afternoon: str
+
+
+@dataclass(frozen=True)
+class StationRow:
+    station_id: str
+    name: str
+    lon: float
+    lat: float
+    police: int
+    auxiliary: int
+    cars: int
+    use: Mapping[str, tuple[int, int, int]]  # period → (police, auxiliary, cars) used
+
+
+@dataclass(frozen=True)
+class RouteLine:
+    vehicle_id: str
+    station_id: str
+    period: str
+    start_s: int
+    end_s: int
+    drive_km: float
+    stops: int
+    coords: tuple[tuple[float, float], ...]
+    times: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan as its directory holds it; see the module docstring."""
+
+    meta: Mapping[str, Any]
+    schools: tuple[SchoolRow, ...]
+    stations: tuple[StationRow, ...]
+    posts: tuple[PostDuty, ...]
+    roster: tuple[RosterEntry, ...]
+    visits: tuple[Stop, ...]
+    routes: tuple[RouteLine, ...]
+    coverage: tuple[Coverage, ...]
+    roads: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    directory: str | None = field(default=None, compare=False)
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return tuple(self.meta["summary"]["periods"])
+
+    def attained_share(self) -> dict[str, float]:
+        """Period → share of schools with a window whose target is met (from coverage rows)."""
+        return attained_share(self.coverage)
+
+    def summary(self) -> str:
+        s = self.meta["summary"]
+        lines = [f"Plan for {self.meta['scenario']['name']} (seed {self.meta['scenario']['seed']})"]
+        for period in self.periods:
+            lines.append(
+                f"  {period:9s}: three sightings at {s['met'][period]}/{s['windows'][period]} schools "
+                f"({100 * s['attained_share'][period]:.1f}%), {s['cars_used'][period]} cars, "
+                f"{s['km_driven'][period]:.1f} km, response within {s['response_target_s']} s "
+                f"{100 * s['response_within_target_share'][period]:.1f}% of school-minutes"
+            )
+        lines.append(f"  posts: {s['posts']} ({s['posts_with_car']} with a parked car), "
+                     f"police {s['police']}, auxiliary {s['auxiliary']} (busiest period per station)")
+        if s["uncovered"]:
+            lines.append(f"  targets missed ({len(s['uncovered'])}):")
+            for row in s["uncovered"][:12]:
+                lines.append(f"    {row['school_id']} {row['name']} [{row['period']}]: {row['reason']}")
+            if len(s["uncovered"]) > 12:
+                lines.append(f"    … {len(s['uncovered']) - 12} more in coverage.csv")
+        else:
+            lines.append("  every school meets its target in every window")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ files
+    def to_dir(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the plan directory atomically (temporary folder, then rename)."""
+        from geo_patrol import planio
+
+        return planio.write_plan(self, Path(path), force=force)
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> "Plan":
+        from geo_patrol import planio
+
+        return planio.read_plan(Path(path))
+
+    def explore(self, **kwargs: Any):
+        """A folium map of the plan (needs the plan written to a directory first)."""
+        from geo_patrol.maps import build_map
+
+        folder = self.directory
+        if folder is None:
+            raise GeoPatrolError("write the plan with to_dir() before explore()")
+        return build_map(folder, **kwargs)
+
+
+def attained_share(coverage: Sequence[Coverage]) -> dict[str, float]:
+    out: dict[str, list[bool]] = {}
+    for row in coverage:
+        out.setdefault(row.period, []).append(row.three_sightings)
+    return {p: (sum(v) / len(v) if v else 0.0) for p, v in out.items()}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"geo_patrol": __version__}
+    for name in ("ortools", "pyvrp", "numpy", "scipy", "networkx", "osmium", "folium"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return out
+
+
+# ---------------------------------------------------------------------------- planning
+
+
+def make_plan(
+    scenario: Scenario,
+    *,
+    max_posts: int | None = None,
+    cars: int | None = None,
+    police: int | None = None,
+    auxiliary: int | None = None,
+    seed: int | None = None,
+    time_limit_s: float = 20.0,
+    engine: str | None = None,
+    previous: Plan | None = None,
+    progress: Callable[[str], None] | None = None,
+    prepared=None,
+) -> Plan:
+    """Plan posts and patrols for ``scenario`` and prove the sightings; see the module docstring.
+
+    ``time_limit_s`` bounds each solver call (posts once, routing once per period); routing
+    stops earlier when its fixed iteration budget is spent, which keeps plans reproducible.
+    ``previous`` keeps last semester's posts open (as existing sites) where they still serve.
+    """
+    from geo_patrol.patrol_plan import car_tracks, route_period, share_cars, time_to_schools
+    from geo_patrol.patrols import DEFAULT_ENGINE
+    from geo_patrol.posts.planner import CandidateSite, plan_posts
+    from geo_patrol.prepare import prepare
+
+    say = progress or (lambda message: None)
+    seed = scenario.seed if seed is None else seed
+    engine = engine or DEFAULT_ENGINE
+    started = time.perf_counter()
+    timing: dict[str, float] = {}
+    if previous is not None:
+        # last semester's posts become existing sites: they stay where they were
+        from geo_patrol.scenario import Site
+
+        kept = sorted({(round(p.lon, 6), round(p.lat, 6)) for p in previous.posts})
+        sites = tuple(scenario.sites) + tuple(
+            Site(f"prev-{i + 1}", lon, lat, existing=True, name="last semester") for i, (lon, lat) in enumerate(kept)
+        )
+        scenario = dataclasses.replace(scenario, sites=sites)
+    if prepared is None:
+        say("loading the road network and snapping gates")
+        t0 = time.perf_counter()
+        prepared = prepare(scenario)
+        timing["prepare_s"] = time.perf_counter() - t0
+    say(f"choosing duty posts for {len(scenario.schools)} schools")
+    t0 = time.perf_counter()
+    mode = "max_coverage" if max_posts is not None else "min_posts"
+    posts = plan_posts(prepared, mode=mode, max_posts=max_posts, police=police, auxiliary=auxiliary,
+                       time_limit_s=time_limit_s)
+    timing["posts_s"] = time.perf_counter() - t0
+    car_share = share_cars(prepared, cars)
+    duties = list(posts.duties)
+    patrols = {}
+    for period in scenario.periods:
+        school_ids = [s.id for s in scenario.schools if period in s.windows]
+        say(f"routing {sum(car_share.values())} cars to {len(school_ids)} schools in the {period}")
+        t0 = time.perf_counter()
+        patrols[period] = route_period(prepared, period, school_ids, car_share, engine=engine,
+                                       time_limit_s=time_limit_s, seed=seed)
+        timing[f"routing_{period}_s"] = time.perf_counter() - t0
+        duties = _park_spare_cars(prepared, period, duties, patrols[period], car_share)
+
+    say("checking the three sightings and the 135 response school by school")
+    t0 = time.perf_counter()
+    stops = tuple(s for p in scenario.periods for s in patrols[p].stops)
+    tracks, lines = {}, {}
+    for period in scenario.periods:
+        tracks[period], lines[period] = car_tracks(prepared, period, patrols[period].stops, car_share)
+    to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
+    coverage = evaluate(scenario, duties, stops, tracks=tracks,
+                        time_to_school=lambda sid, period: to_school[period][sid])
+    timing["evaluate_s"] = time.perf_counter() - t0
+    timing["total_s"] = time.perf_counter() - started
+    return _assemble(prepared, posts, tuple(duties), stops, lines, coverage, patrols, car_share,
+                     seed=seed, engine=engine, timing=timing, previous=previous)
+
+
+def _park_spare_cars(prepared, period, duties, patrol, car_share):
+    """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
+    from geo_patrol.sightings import stop_counts
+
+    scenario = prepared.scenario
+    served = {
+        s.school_id for s in patrol.stops
+        if stop_counts(s, scenario.school(s.school_id).windows[period].start_s, scenario.school(s.school_id).windows[period].end_s)
+    }
+    used = {s.vehicle_id for s in patrol.stops}
+    spare = {}
+    for station_id, n in car_share.items():
+        ids = [f"{station_id}/{k + 1}" for k in range(n)]
+        spare[station_id] = [c for c in ids if c not in used]
+    from geo_patrol.posts.planner import school_weight
+
+    weight = {s.id: school_weight(s) for s in prepared.scenario.schools}
+    out = list(duties)
+    candidates = []
+    for i, duty in enumerate(out):
+        if duty.period != period or duty.car_at_post:
+            continue
+        missing = [sid for sid in duty.school_ids if sid not in served]
+        if missing:
+            candidates.append((-sum(weight[s] for s in missing), duty.post_id, i))
+    for _, _, i in sorted(candidates):
+        duty = out[i]
+        if spare.get(duty.station_id):
+            spare[duty.station_id].pop(0)
+            out[i] = dataclasses.replace(duty, car_at_post=True)
+    return out
+
+
+def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_share, *, seed, engine, timing, previous):
+    scenario = prepared.scenario
+    params = scenario.parameters
+    net = prepared.network
+    gates0 = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
+    schools = tuple(
+        SchoolRow(
+            s.id, s.name, s.kind, round(gates0[s.id].lon, 6), round(gates0[s.id].lat, 6), s.enrolment, s.priority,
+            *(str(s.windows[p]) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
+        )
+        for s in scenario.schools
+    )
+    duties = tuple(dataclasses.replace(d, lon=round(d.lon, 6), lat=round(d.lat, 6)) for d in duties)
+    routes = []
+    for period, by_car in lines.items():
+        for car in sorted(by_car):
+            line = by_car[car]
+            own = [s for s in stops if s.vehicle_id == car and s.period == period]
+            km = _line_km(line)
+            routes.append(RouteLine(
+                car, own[0].station_id, period, line[0][2], line[-1][2], round(km, 3), len(own),
+                tuple((x, y) for x, y, _ in line), tuple(t for _, _, t in line),
+            ))
+    stations = []
+    for st in scenario.stations:
+        use = {}
+        for period in scenario.periods:
+            police_used, _, aux_used, _ = posts.station_use.get((st.id, period), (0, 0, 0, 0))
+            cars_used = len({s.vehicle_id for s in stops if s.station_id == st.id and s.period == period})
+            cars_used += sum(1 for d in duties if d.station_id == st.id and d.period == period and d.car_at_post)
+            use[period] = (police_used, aux_used, cars_used)
+        stations.append(StationRow(st.id, st.name, round(st.lon, 6), round(st.lat, 6), posts.police_limit[st.id],
+                                   posts.auxiliary_limit[st.id], car_share[st.id], use))
+    meta = build_meta(scenario, duties, stops, tuple(routes), coverage, tuple(stations), seed=seed)
+    meta["solver"] = {
+        "posts": {"mode": posts.mode, "status": posts.solver.status, "objective": posts.solver.objective,
+                  "bound": None if np.isnan(posts.solver.bound) else posts.solver.bound,
+                  "solver": posts.solver.solver, "runtime_s": round(posts.solver.runtime_s, 3)},
+        "patrols": {
+            p: {"engine": r.result.engine, "status": r.result.status, "objective": int(r.result.objective),
+                "stop_reason": r.result.stop_reason, "runtime_s": round(r.result.runtime_s, 3),
+                "dropped": [{"visit_id": d.visit_id, "reason": d.reason, "detail": d.detail} for d in r.result.dropped]}
+            for p, r in patrols.items()
+        },
+    }
+    meta["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
+    meta["posts_uncovered"] = [dataclasses.asdict(u) for u in posts.uncovered]
+    if previous is not None:
+        meta["changes_from_previous"] = _changes(previous, duties)
+    roads = roads_geojson(net)
+    return Plan(meta=meta, schools=schools, stations=tuple(stations), posts=duties, roster=posts.roster,
+                visits=stops, routes=tuple(routes), coverage=coverage, roads=roads)
+
+
+def _line_km(line) -> float:
+    from geo_patrol.network import haversine_m
+
+    if len(line) < 2:
+        return 0.0
+    arr = np.array([(x, y) for x, y, _ in line])
+    return float(np.sum(haversine_m(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1])) / 1000.0)
+
+
+def _changes(previous: Plan, duties) -> dict[str, Any]:
+    old = {(p.lon, p.lat): p.post_id for p in previous.posts}
+    new = {(d.lon, d.lat): d.post_id for d in duties}
+    return {
+        "kept": len(set(old) & set(new)),
+        "removed": sorted(old[k] for k in set(old) - set(new)),
+        "added": sorted(new[k] for k in set(new) - set(old)),
+    }
+
+
+def build_meta(scenario: Scenario, duties, stops, routes, coverage, stations, *, seed: int) -> dict[str, Any]:
+    """plan.json without solver and timing details: every figure derives from the CSV rows."""
+    params = scenario.parameters
+    periods = list(scenario.periods)
+    names = {s.id: s.name for s in scenario.schools}
+    windows = {p: sum(1 for c in coverage if c.period == p) for p in periods}
+    met = {p: sum(1 for c in coverage if c.period == p and c.three_sightings) for p in periods}
+    within = {}
+    for p in periods:
+        rows = [c for c in coverage if c.period == p]
+        within[p] = round(float(np.mean([c.within_target_pct for c in rows])) / 100.0, 4) if rows else 0.0
+    summary = {
+        "schools": len(scenario.schools),
+        "periods": periods,
+        "windows": windows,
+        "met": met,
+        "attained_share": {p: round(met[p] / windows[p], 4) if windows[p] else 0.0 for p in periods},
+        "posts": len({d.post_id for d in duties}),
+        "posts_with_car": len({d.post_id for d in duties if d.car_at_post}),
+        "police": sum(max((s.use[p][0] for p in periods), default=0) for s in stations),
+        "auxiliary": sum(max((s.use[p][1] for p in periods), default=0) for s in stations),
+        "cars_used": {p: sum(s.use[p][2] for s in stations) for p in periods},
+        "km_driven": {p: round(sum(r.drive_km for r in routes if r.period == p), 3) for p in periods},
+        "stops": {p: sum(1 for s in stops if s.period == p) for p in periods},
+        "response_target_s": params.response_target_s,
+        "response_within_target_share": within,
+        "uncovered": [
+            {"school_id": c.school_id, "name": names.get(c.school_id, ""), "period": c.period, "reason": c.reason}
+            for c in coverage if not c.three_sightings
+        ],
+    }
+    inputs = {}
+    for key, path in sorted(scenario.input_files.items()):
+        inputs[key] = {"file": str(path), "sha256": sha256_file(path) if Path(path).is_file() else None}
+    return {
+        "format": FORMAT,
+        "scenario": {"name": scenario.name, "seed": seed,
+                     "source": str(scenario.source) if scenario.source else None},
+        "parameters": _jsonable(dataclasses.asdict(params)),
+        "inputs": inputs,
+        "summary": summary,
+        "versions": _versions(),
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def roads_geojson(network) -> dict[str, Any]:
+    """The drive network as GeoJSON lines (one feature per edge, two-way streets once)."""
+    arr = network.drive
+    u, v = arr.edge_u, arr.edge_v
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((b, a))
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])
+    features = []
+    for e in order[keep]:
+        features.append({
+            "type": "Feature",
+            "properties": {"highway": arr.classes[arr.class_code[e]]},
+            "geometry": {"type": "LineString", "coordinates": [
+                [round(float(arr.lon[u[e]]), 6), round(float(arr.lat[u[e]]), 6)],
+                [round(float(arr.lon[v[e]]), 6), round(float(arr.lat[v[e]]), 6)],
+            ]},
+        })
+    return {"type": "FeatureCollection", "features": features}
