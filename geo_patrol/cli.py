@@ -99,6 +99,124 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+class Progress:
+    """Stage messages with elapsed time on stderr (the display while solving)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time.perf_counter
+        self.started = self._time()
+
+    def __call__(self, message: str) -> None:
+        print(f"[{self._time() - self.started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def _is_demo(args: argparse.Namespace) -> bool:
+    return getattr(args, "scenario", None) is None
+
+
+def _write_map(plan_dir: Path, *, also_to_maps: bool, say) -> None:
+    from geo_patrol.maps import render_map
+
+    say("drawing the coverage map")
+    path = render_map(plan_dir)
+    if also_to_maps:
+        import shutil
+
+        maps = Path(__file__).resolve().parents[1] / "maps"
+        if maps.is_dir():
+            target = maps / "demo_map.html"
+            tmp = target.with_suffix(".html.tmp")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from geo_patrol.plan import Plan, make_plan
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise GeoPatrolError(f"{out}: already exists — choose another --out or add --force to replace it")
+    scenario = _load(args.scenario)
+    previous = Plan.from_dir(args.previous) if args.previous else None
+    say = Progress()
+    plan = make_plan(
+        scenario, max_posts=args.posts, cars=args.cars, police=args.police, auxiliary=args.auxiliary,
+        seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
+    )
+    say(f"writing {out}")
+    plan.to_dir(out, force=args.force)
+    if not args.no_map:
+        try:
+            _write_map(out, also_to_maps=_is_demo(args), say=say)
+        except ImportError:  # pragma: no cover - the map module is part of the package
+            log.warning("map module unavailable; map.html not written")
+    print(Plan.from_dir(out).summary())
+    changes = plan.meta.get("changes_from_previous")
+    if changes:
+        print(f"  from the previous plan: {changes['kept']} posts kept, "
+              f"{len(changes['added'])} added {changes['added']}, {len(changes['removed'])} removed {changes['removed']}")
+    print(f"Plan written to {out}/ (plan.json, schools.csv, posts.csv, rosters.csv, visits.csv, coverage.csv, map.html)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from geo_patrol.evaluate import evaluate_plan_dir
+
+    scenario = _load(args.scenario)
+    result = evaluate_plan_dir(scenario, Path(args.plan))
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(result.text)
+    return 0
+
+
+def _range(text: str, name: str) -> list[int]:
+    try:
+        parts = [int(p) for p in text.split(":")]
+    except ValueError:
+        raise GeoPatrolError(f"--{name} {text}: write START:STOP:STEP, e.g. 20:60:5") from None
+    if len(parts) == 1:
+        return parts
+    if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0] or parts[0] < 0:
+        raise GeoPatrolError(f"--{name} {text}: write START:STOP:STEP with START ≤ STOP and STEP > 0, e.g. 20:60:5")
+    return list(range(parts[0], parts[1] + 1, parts[2]))
+
+
+def cmd_posts(args: argparse.Namespace) -> int:
+    from geo_patrol.whatif import posts_sweep
+
+    scenario = _load(args.scenario)
+    budgets = _range(args.posts, "posts")
+    result = posts_sweep(scenario, budgets, police=args.police, auxiliary=args.auxiliary,
+                         time_limit_s=args.time_limit, out_dir=Path(args.out), progress=Progress())
+    print(result)
+    return 0
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from geo_patrol.whatif import plan_sweep
+
+    chosen = [(n, v) for n, v in (("posts", args.posts), ("police", args.police), ("cars", args.cars)) if v]
+    if len(chosen) != 1:
+        raise GeoPatrolError("whatif: give exactly one of --posts, --police or --cars as START:STOP:STEP")
+    name, text = chosen[0]
+    scenario = _load(args.scenario)
+    result = plan_sweep(scenario, name, _range(text, name), time_limit_s=args.time_limit, seed=args.seed,
+                        out_dir=Path(args.out), progress=Progress())
+    print(result)
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from geo_patrol.maps import render_map
+
+    path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles)
+    print(f"Map written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geo-patrol",
@@ -112,6 +230,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
     p.add_argument("--cache-dir", default=None, help="folder for cached travel-time matrices")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("plan", help="plan posts and patrols and prove the three sightings")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
+    p.add_argument("--out", required=True, help="plan directory to write")
+    p.add_argument("--posts", type=int, default=None, help="at most this many posts (default: fewest covering all)")
+    p.add_argument("--cars", type=int, default=None, help="county total of patrol cars (default: the stations' own)")
+    p.add_argument("--police", type=int, default=None, help="county total of police for posts")
+    p.add_argument("--auxiliary", type=int, default=None, help="county total of auxiliary officers for posts")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver call (default 20)")
+    p.add_argument("--engine", choices=("ortools", "pyvrp"), default=None, help="routing engine")
+    p.add_argument("--previous", default=None, help="last semester's plan directory: keep its posts")
+    p.add_argument("--force", action="store_true", help="replace an existing plan directory")
+    p.add_argument("--no-map", action="store_true", help="do not draw map.html")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("evaluate", help="re-check a plan edited by hand and write its coverage.csv")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
+    p.add_argument("--plan", required=True, help="plan directory")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("posts", help="what each extra post buys: coverage against the post budget")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
+    p.add_argument("--posts", required=True, help="budgets START:STOP:STEP, e.g. 10:60:5")
+    p.add_argument("--police", type=int, default=None, help="county total of police for posts")
+    p.add_argument("--auxiliary", type=int, default=None, help="county total of auxiliary officers")
+    p.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver call")
+    p.add_argument("--out", default="whatif_posts", help="folder for the CSV and PNG (default whatif_posts)")
+    p.set_defaults(func=cmd_posts)
+
+    p = sub.add_parser("whatif", help="end-to-end sweep of posts, police or cars")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
+    p.add_argument("--posts", help="post budgets START:STOP:STEP")
+    p.add_argument("--police", help="county police totals START:STOP:STEP")
+    p.add_argument("--cars", help="county car totals START:STOP:STEP")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per solver call")
+    p.add_argument("--out", default="whatif", help="folder for the CSV and PNG (default whatif)")
+    p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("map", help="draw a plan's self-contained HTML coverage map")
+    p.add_argument("plan_dir", help="plan directory")
+    p.add_argument("--out", default=None, help="HTML file (default PLAN_DIR/map.html)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default Chinese)")
+    p.add_argument("--tiles", default=None, help="tile URL template of an intranet tile server")
+    p.set_defaults(func=cmd_map)
     return parser
 
 
