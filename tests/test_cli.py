@@ -1,0 +1,97 @@
+"""The command line: bad input gives one line naming file, row and field, exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geo_patrol.cli import main
+
+from conftest import write_grid_osm
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_inspect_tiny(tiny_dir, capsys):
+    code, out, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
+    assert code == 0, err
+    assert "Schools: 3" in out and "城关派出所" in out
+    assert "drive network (largest strongly connected component): 25 nodes" in out
+    assert "Schools unreachable from every station: none" in out
+
+
+def _break(tiny_dir: Path, name: str, text: str) -> None:
+    (tiny_dir / name).write_text(text, encoding="utf-8")
+
+
+CASES = {
+    "missing file": (lambda d: (d / "schools.csv").unlink(), r"schools\.csv: file not found"),
+    "corrupt osm": (lambda d: _break(d, "roads.osm", "<osm version='0.6'><node id='1' lat="),
+                    r"roads\.osm: cannot read the OpenStreetMap data \(XML parsing error at line 1"),
+    "no drivable road": (lambda d: write_grid_osm(d / "roads.osm", highway="footway"),
+                         r"roads\.osm: .*no drivable road"),
+    "gate too far": (lambda d: _break(d, "schools.csv", (d / "schools.csv").read_text().replace("114.3060,30.5060", "114.3200,30.5060")),
+                     r"schools\.csv, field 'lon/lat': 1 gate\(s\) lie farther than 300 m from any drivable road: S3 第二中学 \(row 4, \d+ m\)"),
+    "negative cars": (lambda d: _break(d, "stations.csv", (d / "stations.csv").read_text().replace(",12,2", ",12,-2")),
+                      r"stations\.csv, row 2, field '警车': -2 is negative"),
+    "unreachable": (lambda d: _break(d, "scenario.toml", (d / "scenario.toml").read_text() + "\n[parameters]\nreach_limit_s = 30\n"),
+                    r"schools\.csv, field 'lon/lat': \d school\(s\) unreachable from every station within 0 min in the morning"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_line_exit_2(tiny_dir, capsys, case):
+    breaker, pattern = CASES[case]
+    breaker(tiny_dir)
+    code, out, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
+    assert code == 2
+    line = _one_error_line(err)
+    assert line.startswith("geo-patrol: error: ")
+    import re
+
+    assert re.search(pattern, line), line
+
+
+def test_plan_refuses_to_overwrite_and_writes_nothing_on_error(tiny_dir, capsys, tmp_path):
+    out = tmp_path / "out" / "plan"
+    out.parent.mkdir()
+    (tiny_dir / "stations.csv").write_text("派出所编号,派出所,经度,纬度,民警,辅警,警车\nP1,x,114.3,30.5,abc,1,1\n", encoding="utf-8")
+    code, _, err = run(["plan", tiny_dir / "scenario.toml", "--out", out, "--no-map"], capsys)
+    assert code == 2 and "field '民警': 'abc' is not a number" in _one_error_line(err)
+    assert list(out.parent.iterdir()) == []
+    out.mkdir()
+    code, _, err = run(["plan", tiny_dir / "scenario.toml", "--out", out], capsys)
+    assert code == 2 and "already exists" in _one_error_line(err)
+
+
+def test_plan_command_writes_a_plan(tiny_dir, capsys, tmp_path):
+    code, out, err = run(["plan", tiny_dir / "scenario.toml", "--out", tmp_path / "p", "--time-limit", "2", "--no-map"], capsys)
+    assert code == 0, err
+    assert "three sightings at 3/3 schools (100.0%)" in out
+    assert (tmp_path / "p" / "coverage.csv").is_file()
+
+
+def test_bad_range(tiny_dir, capsys):
+    code, _, err = run(["posts", tiny_dir / "scenario.toml", "--posts", "10:5:1"], capsys)
+    assert code == 2 and "START ≤ STOP" in _one_error_line(err)
+
+
+def test_console_script_runs_as_a_process(tiny_dir):
+    result = subprocess.run([sys.executable, "-m", "geo_patrol.cli", "inspect", str(tiny_dir / "nope.toml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "geo-patrol: error: nope.toml: scenario file not found — check the path"
