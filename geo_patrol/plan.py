@@ -254,10 +254,27 @@ def make_plan(
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, duties, stops, tracks=tracks,
                         time_to_school=lambda sid, period: to_school[period][sid])
+    coverage = _with_drop_reasons(coverage, patrols)
     timing["evaluate_s"] = time.perf_counter() - t0
     timing["total_s"] = time.perf_counter() - started
     return _assemble(prepared, posts, tuple(duties), stops, lines, coverage, patrols, car_share,
                      seed=seed, engine=engine, timing=timing, previous=previous)
+
+
+def _with_drop_reasons(coverage, patrols):
+    """Add the routing's reason to a missed car sighting (why no car came)."""
+    why = {}
+    for period, patrol in patrols.items():
+        for dropped in patrol.result.dropped:
+            school_id = dropped.visit_id.split("#")[0]
+            why.setdefault((school_id, period), f"{dropped.reason}: {dropped.detail}")
+    out = []
+    for row in coverage:
+        extra = why.get((row.school_id, row.period))
+        if extra and not row.car_seen:
+            row = dataclasses.replace(row, reason=f"{row.reason} ({extra})")
+        out.append(row)
+    return tuple(out)
 
 
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
