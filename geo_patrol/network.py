@@ -1,0 +1,1284 @@
+"""Road networks: read OpenStreetMap or GraphML, build the drive and walk graphs, snap points.
+
+Model
+-----
+*Drive network* — directed.  An OSM way is drivable when its ``highway`` tag is one of
+:data:`DRIVE_CLASSES` (motorway, trunk, primary, secondary, tertiary and their ``_link``
+roads, unclassified, residential, living_street, road).  ``highway=service`` is **excluded**
+(car parks, driveways and campus lanes are not patrol roads).  Ways with ``area=yes`` are
+excluded, and so are ways with ``access=private|no`` unless ``motor_vehicle``, ``motorcar``
+or ``vehicle`` is ``yes|permissive|designated|destination``; ``motor_vehicle=private|no`` or
+``motorcar=private|no`` also excludes a way.
+
+One-way rules: ``oneway=yes|1|true`` is one-way along the way, ``oneway=-1|reverse`` one-way
+against it, ``oneway=no|0|false`` two-way.  ``oneway=reversible|alternating`` is treated as
+**two-way** (the direction depends on the time of day, which the tag does not say).
+``highway=motorway`` and ``junction=roundabout|circular`` are one-way unless tagged otherwise.
+Any other value is two-way.
+
+The graph is unsimplified: one edge per pair of consecutive way nodes.  Only the largest
+strongly connected component is kept, so that every node can reach every other node.
+
+*Walk network* — undirected, used for gate-to-post visibility distances.  A way is walkable
+when its ``highway`` is one of :data:`WALK_CLASSES` (the drive classes without motorway and
+trunk, plus service, footway, path, pedestrian, steps, cycleway, track, bridleway, corridor);
+``area=yes``, ``foot=no|private`` and ``access=private|no`` (unless ``foot=yes|permissive|
+designated``) exclude a way.  Parallel ways between the same two nodes are merged (the shortest
+is kept).  Only the largest connected component is kept.
+
+Edge attributes: ``length_m`` (haversine metres between the two nodes, earth radius
+6,371,009 m), ``highway`` (class), and on drive edges ``speed_kph`` (free flow: the ``maxspeed``
+tag when it can be read — ``50``, ``50 km/h``, ``30 mph``, ``10 knots``; several values take
+the lowest — else the class default of :data:`DEFAULT_SPEED_KPH`) and ``travel_time_s``
+(``length_m / speed_kph * 3.6``).
+
+Congestion: the travel time in a period is the free-flow time times a factor, either one
+float for every road or a mapping road class → factor with a ``"default"`` key (see
+:meth:`RoadNetwork.edge_travel_time_s`).  Which factor belongs to which period is the
+scenario's business, not this module's.
+
+Clipped extracts (ways that reference nodes absent from the file) are read: a way is split at
+every missing node and the pieces with at least two nodes are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from geo_patrol.errors import InputError, NetworkError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_SPEED_KPH",
+    "DRIVE_CLASSES",
+    "EARTH_RADIUS_M",
+    "GraphArrays",
+    "RoadNetwork",
+    "WALK_CLASSES",
+    "download_network",
+    "haversine_m",
+    "load_network",
+    "network_from_graph",
+    "parse_maxspeed_kph",
+    "read_osm_schools",
+    "resolve_speeds",
+    "route_path",
+    "snap",
+]
+
+EARTH_RADIUS_M = 6_371_009.0
+"""Mean earth radius used for every great-circle distance, metres."""
+
+_MAIN_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
+LINK_SPEED_FACTOR = 0.8
+"""A ``*_link`` road runs at this fraction of its parent class speed unless set explicitly."""
+
+DRIVE_CLASSES: tuple[str, ...] = (
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "road",
+)
+"""OSM ``highway`` values that make a way part of the drive network."""
+
+WALK_CLASSES: frozenset[str] = frozenset(DRIVE_CLASSES) - {
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+} | {
+    "service",
+    "footway",
+    "path",
+    "pedestrian",
+    "steps",
+    "cycleway",
+    "track",
+    "bridleway",
+    "corridor",
+}
+"""OSM ``highway`` values that make a way part of the walk network."""
+
+_BASE_SPEED_KPH = {
+    "motorway": 80.0,
+    "trunk": 60.0,
+    "primary": 45.0,
+    "secondary": 40.0,
+    "tertiary": 35.0,
+    "unclassified": 30.0,
+    "residential": 25.0,
+    "living_street": 15.0,
+    "road": 25.0,
+    "default": 25.0,
+}
+
+DEFAULT_SPEED_KPH: Mapping[str, float] = MappingProxyType(
+    {
+        **_BASE_SPEED_KPH,
+        **{f"{c}_link": _BASE_SPEED_KPH[c] * LINK_SPEED_FACTOR for c in _MAIN_CLASSES},
+    }
+)
+"""Free-flow speed per road class, km/h, for urban Chinese roads at school-run time.
+
+motorway 80, trunk 60, primary 45, secondary 40, tertiary 35, unclassified 30,
+residential 25, living_street 15, road 25; each ``*_link`` is 0.8 × its parent class;
+``default`` (25) is used for a class this table does not know (GraphML input only).
+"""
+
+_YES = {"yes", "1", "true"}
+_NO = {"no", "0", "false"}
+_REVERSE = {"-1", "reverse"}
+_TWO_WAY_TIME_DEPENDENT = {"reversible", "alternating"}
+_BLOCKED_ACCESS = {"private", "no"}
+_MOTOR_ALLOWED = {"yes", "permissive", "designated", "destination"}
+_FOOT_ALLOWED = {"yes", "permissive", "designated"}
+
+_OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
+_GRAPHML_SUFFIXES = (".graphml",)
+_FORMAT_VERSION = "geo_patrol-network-1"
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    """Great-circle distance in metres between points given in WGS-84 degrees (vectorised)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+_SPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
+_UNIT_TO_KPH = {None: 1.0, "km/h": 1.0, "kmh": 1.0, "kph": 1.0, "mph": 1.609344, "knots": 1.852}
+
+
+def parse_maxspeed_kph(value: Any) -> float | None:
+    """Read an OSM ``maxspeed`` value as km/h, or ``None`` when it is not a plain number.
+
+    ``"50"``, ``"50 km/h"``, ``"30 mph"``, ``"10 knots"`` are read; several values separated by
+    ``;`` or ``|`` (or a list) give the lowest; zone codes such as ``"CN:urban"``, ``"none"``
+    or ``"walk"`` give ``None``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = float(value)
+        return v if math.isfinite(v) and v > 0 else None
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        value = [p.strip().strip("'\"") for p in value[1:-1].split(",")]
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    else:
+        parts = re.split(r"[;|]", str(value))
+    speeds = []
+    for part in parts:
+        m = _SPEED_RE.match(part.strip().lower())
+        if m is None:
+            continue
+        v = float(m.group(1)) * _UNIT_TO_KPH[m.group(2)]
+        if v > 0:
+            speeds.append(v)
+    return min(speeds) if speeds else None
+
+
+def resolve_speeds(speed_kph: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Class speeds (km/h) after applying the caller's overrides to :data:`DEFAULT_SPEED_KPH`.
+
+    A ``*_link`` class that the caller does not set follows its parent at 0.8 × the parent's
+    (possibly overridden) speed.
+    """
+    speeds = dict(_BASE_SPEED_KPH)
+    overrides = dict(speed_kph or {})
+    for key, value in overrides.items():
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if not (math.isfinite(v) and v > 0):
+            raise InputError(
+                f"speed for road class '{key}' must be a positive number of km/h, got {value!r}",
+                field="speed_kph",
+                hint="give speeds such as {'primary': 40, 'residential': 20}",
+            )
+        overrides[key] = v
+    speeds.update({k: v for k, v in overrides.items() if not k.endswith("_link")})
+    for c in _MAIN_CLASSES:
+        speeds[f"{c}_link"] = overrides.get(f"{c}_link", speeds[c] * LINK_SPEED_FACTOR)
+    speeds.update({k: v for k, v in overrides.items() if k.endswith("_link")})
+    return speeds
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lon_r = np.radians(np.asarray(lon, dtype=np.float64))
+    lat_r = np.radians(np.asarray(lat, dtype=np.float64))
+    return np.column_stack([np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)])
+
+
+# --------------------------------------------------------------------------------------------
+# data classes
+
+
+@dataclass(frozen=True, eq=False)
+class GraphArrays:
+    """Compact arrays of one graph (drive or walk), rows ``0..n_nodes-1``.
+
+    Nodes are sorted by OSM id.  Edges (arcs) are sorted by (tail row, head row), so
+    ``indptr`` / ``edge_v`` form the CSR adjacency: the arcs leaving row ``r`` are
+    ``indptr[r]:indptr[r+1]``.  An undirected graph (walk) stores every edge in both
+    directions.  ``classes[class_code[e]]`` is the road class of arc ``e``.  Arrays are
+    read-only; ``node_index`` (OSM id → row) and ``geometry`` (arc → (k, 2) lon/lat points,
+    only for arcs that have a drawn shape) are plain dicts not to be changed.  Picklable.
+    """
+
+    node_ids: np.ndarray  # int64 [n] OSM node ids
+    lon: np.ndarray  # float64 [n] degrees WGS-84
+    lat: np.ndarray  # float64 [n]
+    indptr: np.ndarray  # int64 [n+1]
+    edge_u: np.ndarray  # int64 [m] tail row
+    edge_v: np.ndarray  # int64 [m] head row
+    length_m: np.ndarray  # float64 [m]
+    class_code: np.ndarray  # int16 [m]
+    classes: tuple[str, ...]
+    way_id: np.ndarray  # int64 [m], -1 when unknown
+    speed_kph: np.ndarray  # float64 [m] free flow (NaN on the walk graph)
+    travel_time_s: np.ndarray  # float64 [m] free flow (NaN on the walk graph)
+    maxspeed_kph: np.ndarray  # float64 [m] speed read from a maxspeed tag, NaN when none
+    directed: bool
+    geometry: Mapping[int, np.ndarray] = field(default_factory=dict)
+    node_index: Mapping[int, int] = field(init=False, repr=False)
+    _tree: cKDTree = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "node_index", {int(i): r for r, i in enumerate(self.node_ids.tolist())}
+        )
+        tree = cKDTree(_unit_vectors(self.lon, self.lat)) if len(self.node_ids) else None
+        object.__setattr__(self, "_tree", tree)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_ids.size)
+
+    @property
+    def n_arcs(self) -> int:
+        return int(self.edge_u.size)
+
+    def csr(self, weights: np.ndarray) -> sp.csr_matrix:
+        """CSR matrix with ``weights[e]`` on arc ``e``; parallel arcs keep their lowest weight."""
+        n = self.n_nodes
+        w = np.asarray(weights, dtype=np.float64)
+        if w.size == 0:
+            return sp.csr_matrix((n, n), dtype=np.float64)
+        new_pair = np.ones(w.size, dtype=bool)
+        new_pair[1:] = (self.edge_u[1:] != self.edge_u[:-1]) | (self.edge_v[1:] != self.edge_v[:-1])
+        starts = np.flatnonzero(new_pair)
+        data = np.minimum.reduceat(w, starts)
+        rows = self.edge_u[starts]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(indptr, rows + 1, 1)
+        np.cumsum(indptr, out=indptr)
+        return sp.csr_matrix((data, self.edge_v[starts].copy(), indptr), shape=(n, n))
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """A drive network and a walk network of one area, as graphs and as arrays.
+
+    ``drive_graph`` is a :class:`networkx.MultiDiGraph` (node keys are OSM node ids as int,
+    node attributes ``x`` = lon and ``y`` = lat in WGS-84 degrees; edge attributes
+    ``length_m``, ``highway``, ``speed_kph``, ``travel_time_s``, ``osmid`` and ``maxspeed``
+    when tagged).  ``walk_graph`` is an undirected :class:`networkx.Graph` with ``length_m``
+    and ``highway``.  ``drive`` and ``walk`` hold the same graphs as :class:`GraphArrays`;
+    rows in those arrays are what :func:`snap` returns and what travel-time functions take.
+    ``fingerprint`` is a sha256 of the input bytes and the speed settings (a cache key).
+    """
+
+    drive_graph: nx.MultiDiGraph
+    walk_graph: nx.Graph
+    drive: GraphArrays
+    walk: GraphArrays
+    source: str
+    fingerprint: str
+    speed_kph: Mapping[str, float]
+    name: str = ""
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of drive nodes."""
+        return self.drive.n_nodes
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed drive edges."""
+        return self.drive.n_arcs
+
+    @property
+    def length_km(self) -> float:
+        """Drivable street length in km, a two-way street counted once."""
+        d = self.drive
+        if d.n_arcs == 0:
+            return 0.0
+        a = np.minimum(d.edge_u, d.edge_v)
+        b = np.maximum(d.edge_u, d.edge_v)
+        order = np.lexsort((d.length_m, b, a))
+        a, b, length = a[order], b[order], d.length_m[order]
+        first = np.ones(a.size, dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        return float(length[first].sum() / 1000.0)
+
+    @property
+    def node_index(self) -> Mapping[int, int]:
+        """OSM node id → drive row."""
+        return self.drive.node_index
+
+    def class_factors(self, period_factor: float | Mapping[str, float] = 1.0) -> np.ndarray:
+        """Congestion factor per drive road class (in the order of ``drive.classes``)."""
+        return _class_factors(self.drive.classes, period_factor)
+
+    def edge_travel_time_s(self, period_factor: float | Mapping[str, float] = 1.0) -> np.ndarray:
+        """Travel time of every drive arc in a period, seconds.
+
+        ``period_factor`` multiplies the free-flow time: one float for all roads, or a mapping
+        road class → factor with a ``"default"`` key for the classes it does not name (a
+        ``*_link`` class not named takes its parent's factor).  Factors must be ≥ 1e-6.
+        """
+        factors = self.class_factors(period_factor)
+        return self.drive.travel_time_s * factors[self.drive.class_code]
+
+    def drive_csr(self, period_factor: float | Mapping[str, float] = 1.0) -> sp.csr_matrix:
+        """Drive graph as a CSR matrix of travel seconds in a period (see ``edge_travel_time_s``)."""
+        return self.drive.csr(self.edge_travel_time_s(period_factor))
+
+    def walk_csr(self) -> sp.csr_matrix:
+        """Walk graph as a symmetric CSR matrix of metres."""
+        return self.walk.csr(self.walk.length_m)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for logs and reports."""
+        return {
+            "source": self.source,
+            "name": self.name,
+            "drive_nodes": self.n_nodes,
+            "drive_edges": self.n_edges,
+            "drive_length_km": round(self.length_km, 3),
+            "walk_nodes": self.walk.n_nodes,
+            "walk_edges": self.walk.n_arcs // 2,
+        }
+
+
+def _class_factors(classes: tuple[str, ...], period_factor: float | Mapping[str, float]) -> np.ndarray:
+    def check(key: str, value: Any) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if not (math.isfinite(v) and v >= 1e-6):
+            raise InputError(
+                f"congestion factor for '{key}' must be a positive number, got {value!r}",
+                field="period_factor",
+                hint="use 1.0 for free flow and e.g. 1.6 for a peak that takes 60 % longer",
+            )
+        return v
+
+    if isinstance(period_factor, Mapping):
+        table = {str(k): check(str(k), v) for k, v in period_factor.items()}
+        out = np.empty(len(classes), dtype=np.float64)
+        for i, c in enumerate(classes):
+            parent = c[: -len("_link")] if c.endswith("_link") else None
+            if c in table:
+                out[i] = table[c]
+            elif parent is not None and parent in table:
+                out[i] = table[parent]
+            elif "default" in table:
+                out[i] = table["default"]
+            else:
+                raise InputError(
+                    f"no congestion factor for road class '{c}' and no 'default' key",
+                    field="period_factor",
+                    hint="add a 'default' entry to the factor mapping",
+                )
+        return out
+    return np.full(len(classes), check("all roads", period_factor), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# tag rules
+
+
+def _drive_direction(tags: Mapping[str, str], highway: str) -> int | None:
+    """+1 one-way forward, -1 one-way backward, 0 two-way, None not drivable."""
+    if highway not in DRIVE_CLASSES:
+        return None
+    if tags.get("area", "").lower() == "yes":
+        return None
+    motor = {tags.get(k, "").lower() for k in ("motor_vehicle", "motorcar")}
+    if motor & _BLOCKED_ACCESS:
+        return None
+    if tags.get("access", "").lower() in _BLOCKED_ACCESS:
+        allowed = {tags.get(k, "").lower() for k in ("motor_vehicle", "motorcar", "vehicle")}
+        if not allowed & _MOTOR_ALLOWED:
+            return None
+    oneway = tags.get("oneway", "").lower()
+    if oneway in _YES:
+        return 1
+    if oneway in _REVERSE:
+        return -1
+    if oneway in _NO or oneway in _TWO_WAY_TIME_DEPENDENT:
+        return 0
+    if oneway == "":
+        if highway == "motorway" or tags.get("junction", "").lower() in ("roundabout", "circular"):
+            return 1
+    return 0
+
+
+def _walkable(tags: Mapping[str, str], highway: str) -> bool:
+    if highway not in WALK_CLASSES:
+        return False
+    if tags.get("area", "").lower() == "yes":
+        return False
+    foot = tags.get("foot", "").lower()
+    if foot in ("no", "private"):
+        return False
+    if tags.get("access", "").lower() in _BLOCKED_ACCESS and foot not in _FOOT_ALLOWED:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# reading OSM files
+
+
+def _check_path(path: Path) -> str:
+    """Return 'osm' or 'graphml' for an existing file, else raise NetworkError."""
+    name = path.name.lower()
+    if name.endswith(_GRAPHML_SUFFIXES):
+        kind = "graphml"
+    elif name.endswith(_OSM_SUFFIXES):
+        kind = "osm"
+    else:
+        raise NetworkError(
+            f"unknown road network format '{''.join(path.suffixes) or path.name}'",
+            file=path,
+            hint="give an OpenStreetMap file (.osm, .osm.gz, .osm.bz2, .osm.pbf, .xml) "
+            "or an osmnx GraphML file (.graphml)",
+        )
+    if not path.exists():
+        raise NetworkError(
+            "road network file not found",
+            file=path,
+            hint=f"check the path '{path}' or download an OpenStreetMap extract of the area",
+        )
+    if not path.is_file():
+        raise NetworkError("road network path is not a file", file=path, hint="give the path of the file itself")
+    return kind
+
+
+def _osm_file(path: Path):
+    import osmium
+
+    name = path.name.lower()
+    if name.endswith(".xml"):
+        return osmium.io.File(str(path), "osm")
+    if name.endswith(".xml.gz"):
+        return osmium.io.File(str(path), "osm.gz")
+    if name.endswith(".xml.bz2"):
+        return osmium.io.File(str(path), "osm.bz2")
+    return osmium.io.File(str(path))
+
+
+def _corrupt(path: Path, exc: BaseException) -> NetworkError:
+    return NetworkError(
+        f"cannot read the OpenStreetMap data ({exc})",
+        file=path,
+        hint="the file is truncated, compressed differently from its name, or not OSM data; "
+        "export or download it again",
+    )
+
+
+@dataclass
+class _RawWays:
+    """Edges read from a file, as OSM node ids (before numbering and components)."""
+
+    drive_u: list[int] = field(default_factory=list)
+    drive_v: list[int] = field(default_factory=list)
+    drive_way: list[int] = field(default_factory=list)
+    drive_class: list[str] = field(default_factory=list)
+    drive_maxspeed: list[str] = field(default_factory=list)
+    walk_u: list[int] = field(default_factory=list)
+    walk_v: list[int] = field(default_factory=list)
+    walk_way: list[int] = field(default_factory=list)
+    walk_class: list[str] = field(default_factory=list)
+    coords: dict[int, tuple[float, float]] = field(default_factory=dict)
+    missing_refs: int = 0
+
+
+def _read_osm_ways(path: Path) -> _RawWays:
+    import osmium
+    from osmium.filter import EntityFilter, KeyFilter
+
+    raw = _RawWays()
+    try:
+        fp = (
+            osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(EntityFilter(osmium.osm.WAY))
+            .with_filter(KeyFilter("highway"))
+        )
+        for way in fp:
+            tags = {t.k: t.v for t in way.tags}
+            highway = tags.get("highway", "")
+            direction = _drive_direction(tags, highway)
+            walkable = _walkable(tags, highway)
+            if direction is None and not walkable:
+                continue
+            # runs of consecutive nodes whose location is known (split at missing nodes)
+            runs: list[list[int]] = [[]]
+            for n in way.nodes:
+                if n.location.valid():
+                    ref = int(n.ref)
+                    raw.coords[ref] = (float(n.location.lon), float(n.location.lat))
+                    runs[-1].append(ref)
+                else:
+                    raw.missing_refs += 1
+                    if runs[-1]:
+                        runs.append([])
+            maxspeed = tags.get("maxspeed", "")
+            for run in runs:
+                for a, b in zip(run[:-1], run[1:]):
+                    if a == b:
+                        continue
+                    if direction is not None:
+                        if direction >= 0:
+                            raw.drive_u.append(a)
+                            raw.drive_v.append(b)
+                            raw.drive_way.append(int(way.id))
+                            raw.drive_class.append(highway)
+                            raw.drive_maxspeed.append(maxspeed)
+                        if direction <= 0:
+                            raw.drive_u.append(b)
+                            raw.drive_v.append(a)
+                            raw.drive_way.append(int(way.id))
+                            raw.drive_class.append(highway)
+                            raw.drive_maxspeed.append(maxspeed)
+                    if walkable:
+                        raw.walk_u.append(a)
+                        raw.walk_v.append(b)
+                        raw.walk_way.append(int(way.id))
+                        raw.walk_class.append(highway)
+    except (RuntimeError, ValueError, OSError, KeyError) as exc:
+        raise _corrupt(path, exc) from exc
+    if raw.missing_refs:
+        logger.info("%s: %d way node references missing from the file (clipped extract); ways split there",
+                    path.name, raw.missing_refs)
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# assembling graphs
+
+
+def _largest_component(n: int, u: np.ndarray, v: np.ndarray, strong: bool) -> np.ndarray:
+    """Boolean mask of the rows in the largest (strongly) connected component."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    m = sp.csr_matrix((np.ones(u.size), (u, v)), shape=(n, n))
+    _, labels = csgraph.connected_components(m, directed=True, connection="strong" if strong else "weak")
+    counts = np.bincount(labels)
+    return labels == int(np.argmax(counts))
+
+
+def _build_arrays(
+    node_ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    way: np.ndarray,
+    class_names: list[str],
+    *,
+    directed: bool,
+    length_m: np.ndarray | None = None,
+    maxspeed: list[Any] | None = None,
+    speeds: Mapping[str, float] | None = None,
+    use_maxspeed: bool = True,
+    geometry: Mapping[int, np.ndarray] | None = None,
+) -> GraphArrays:
+    """Number nodes, keep the largest component, compute lengths, speeds and times.
+
+    ``u``/``v`` are rows into ``node_ids`` (sorted unique OSM ids).  Undirected input gives
+    each edge once; it is merged by node pair and stored in both directions.
+    """
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    way = np.asarray(way, dtype=np.int64)
+    keep_edge = u != v
+    if length_m is None:
+        length_m = haversine_m(lon[u], lat[u], lon[v], lat[v])
+    length_m = np.asarray(length_m, dtype=np.float64)
+    classes = tuple(sorted(set(class_names)))
+    code_of = {c: i for i, c in enumerate(classes)}
+    codes = np.fromiter((code_of[c] for c in class_names), dtype=np.int16, count=len(class_names))
+    old_edge = np.arange(u.size)
+
+    if directed:
+        sel = np.flatnonzero(keep_edge)
+    else:
+        # merge undirected parallels: keep the shortest edge per node pair
+        a, b = np.minimum(u, v), np.maximum(u, v)
+        cand = np.flatnonzero(keep_edge)
+        order = cand[np.lexsort((way[cand], length_m[cand], b[cand], a[cand]))]
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])
+        sel = order[first]
+        u, v = a, b
+    n = node_ids.size
+    mask = _largest_component(n, u[sel], v[sel], strong=directed)
+    sel = sel[mask[u[sel]] & mask[v[sel]]]
+    new_row = np.full(n, -1, dtype=np.int64)
+    new_row[mask] = np.arange(int(mask.sum()))
+
+    eu, ev = new_row[u[sel]], new_row[v[sel]]
+    e_old = old_edge[sel]
+    if not directed:
+        eu, ev = np.concatenate([eu, ev]), np.concatenate([ev, eu])
+        e_old = np.concatenate([e_old, e_old])
+    order = np.lexsort((way[e_old], length_m[e_old], ev, eu))
+    eu, ev, e_old = eu[order], ev[order], e_old[order]
+    n_new = int(mask.sum())
+    indptr = np.zeros(n_new + 1, dtype=np.int64)
+    np.add.at(indptr, eu + 1, 1)
+    np.cumsum(indptr, out=indptr)
+
+    e_len = length_m[e_old]
+    used, e_code = np.unique(codes[e_old], return_inverse=True)  # classes of the kept edges only
+    classes = tuple(classes[i] for i in used.tolist())
+    e_code = e_code.astype(np.int16).reshape(-1)
+    if directed:
+        speeds = dict(speeds or resolve_speeds())
+        class_speed = np.array([speeds.get(c, speeds["default"]) for c in classes], dtype=np.float64)
+        e_speed = class_speed[e_code] if e_code.size else np.zeros(0)
+        e_maxspeed = np.full(e_len.size, np.nan)
+        if maxspeed is not None:
+            parsed: dict[Any, float | None] = {}
+            for k, old in enumerate(e_old.tolist()):
+                ms = maxspeed[old]
+                if ms is None or ms == "":
+                    continue
+                key = tuple(ms) if isinstance(ms, list) else ms
+                if key not in parsed:
+                    parsed[key] = parse_maxspeed_kph(ms)
+                if parsed[key] is not None:
+                    e_maxspeed[k] = parsed[key]
+        if use_maxspeed:
+            e_speed = np.where(np.isnan(e_maxspeed), e_speed, e_maxspeed)
+        e_time = e_len / (e_speed / 3.6)
+    else:
+        e_speed = np.full(e_len.size, np.nan)
+        e_time = np.full(e_len.size, np.nan)
+        e_maxspeed = np.full(e_len.size, np.nan)
+
+    geom: dict[int, np.ndarray] = {}
+    if geometry:
+        for k, old in enumerate(e_old.tolist()):
+            g = geometry.get(old)
+            if g is not None:
+                geom[k] = _read_only(np.asarray(g, dtype=np.float64))
+
+    kept = np.flatnonzero(mask)
+    return GraphArrays(
+        node_ids=_read_only(node_ids[kept].astype(np.int64)),
+        lon=_read_only(lon[kept].astype(np.float64)),
+        lat=_read_only(lat[kept].astype(np.float64)),
+        indptr=_read_only(indptr),
+        edge_u=_read_only(eu),
+        edge_v=_read_only(ev),
+        length_m=_read_only(e_len),
+        class_code=_read_only(e_code),
+        classes=classes,
+        way_id=_read_only(way[e_old]),
+        speed_kph=_read_only(e_speed.astype(np.float64)),
+        travel_time_s=_read_only(e_time.astype(np.float64)),
+        maxspeed_kph=_read_only(e_maxspeed.astype(np.float64)),
+        directed=directed,
+        geometry=geom,
+    )
+
+
+def _arrays_from_raw(
+    raw_u: list[int], raw_v: list[int], coords: Mapping[int, tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ids_u = np.asarray(raw_u, dtype=np.int64)
+    ids_v = np.asarray(raw_v, dtype=np.int64)
+    node_ids, inv = np.unique(np.concatenate([ids_u, ids_v]), return_inverse=True)
+    xy = np.array([coords[int(i)] for i in node_ids.tolist()], dtype=np.float64).reshape(-1, 2)
+    return node_ids, xy[:, 0].copy(), xy[:, 1].copy(), inv[: ids_u.size], inv[ids_u.size:]
+
+
+def _drive_graph(arr: GraphArrays, name: str) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="epsg:4326", name=name)
+    ids = arr.node_ids.tolist()
+    g.add_nodes_from((i, {"x": x, "y": y}) for i, x, y in zip(ids, arr.lon.tolist(), arr.lat.tolist()))
+    u, v = arr.node_ids[arr.edge_u].tolist(), arr.node_ids[arr.edge_v].tolist()
+    for e, (a, b) in enumerate(zip(u, v)):
+        attrs = {
+            "osmid": int(arr.way_id[e]),
+            "highway": arr.classes[arr.class_code[e]],
+            "length_m": float(arr.length_m[e]),
+            "speed_kph": float(arr.speed_kph[e]),
+            "travel_time_s": float(arr.travel_time_s[e]),
+        }
+        if not math.isnan(arr.maxspeed_kph[e]):
+            attrs["maxspeed"] = repr(float(arr.maxspeed_kph[e]))  # km/h, read back exactly
+        geom = arr.geometry.get(e)
+        if geom is not None:
+            attrs["geometry"] = "LINESTRING (" + ", ".join(f"{x!r} {y!r}" for x, y in geom.tolist()) + ")"
+        g.add_edge(a, b, **attrs)
+    return g
+
+
+def _walk_graph(arr: GraphArrays, name: str) -> nx.Graph:
+    g = nx.Graph(crs="epsg:4326", name=name)
+    ids = arr.node_ids.tolist()
+    g.add_nodes_from((i, {"x": x, "y": y}) for i, x, y in zip(ids, arr.lon.tolist(), arr.lat.tolist()))
+    for e in np.flatnonzero(arr.edge_u < arr.edge_v).tolist():
+        g.add_edge(
+            ids[arr.edge_u[e]],
+            ids[arr.edge_v[e]],
+            osmid=int(arr.way_id[e]),
+            highway=arr.classes[arr.class_code[e]],
+            length_m=float(arr.length_m[e]),
+        )
+    return g
+
+
+def _fingerprint(parts: Iterable[bytes], speeds: Mapping[str, float], use_maxspeed: bool) -> str:
+    h = hashlib.sha256(_FORMAT_VERSION.encode())
+    for p in parts:
+        h.update(p)
+    h.update(json.dumps({"speed_kph": dict(sorted(speeds.items())), "use_maxspeed": use_maxspeed},
+                        sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _file_chunks(path: Path) -> Iterable[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            yield chunk
+
+
+def _no_drive_error(path: Path | str) -> NetworkError:
+    return NetworkError(
+        "no drivable road (highway=motorway…tertiary, unclassified, residential, living_street, road) "
+        "found",
+        file=path,
+        hint="check that the extract covers the area and includes highways",
+    )
+
+
+def _finish(
+    drive: GraphArrays, walk: GraphArrays, *, source: str, fingerprint: str, speeds: Mapping[str, float],
+    name: str, path_for_errors: Path | str,
+) -> RoadNetwork:
+    if drive.n_arcs == 0:
+        raise _no_drive_error(path_for_errors)
+    net = RoadNetwork(
+        drive_graph=_drive_graph(drive, name),
+        walk_graph=_walk_graph(walk, name),
+        drive=drive,
+        walk=walk,
+        source=source,
+        fingerprint=fingerprint,
+        speed_kph=dict(speeds),
+        name=name,
+    )
+    logger.info("road network %s: %s", name or source, net.summary())
+    return net
+
+
+# --------------------------------------------------------------------------------------------
+# public loaders
+
+
+def load_network(
+    source: str | Path,
+    *,
+    speed_kph: Mapping[str, float] | None = None,
+    name: str | None = None,
+    use_maxspeed: bool = True,
+) -> RoadNetwork:
+    """Read a road network from an OpenStreetMap file or an osmnx GraphML file.
+
+    Parameters
+    ----------
+    source:
+        ``.osm``, ``.osm.gz``, ``.osm.bz2``, ``.xml`` (OSM XML) or ``.osm.pbf`` — read with
+        pyosmium, clipped extracts allowed — or ``.graphml`` (an osmnx drive graph, or a
+        ``drive_graph`` of this module written with :func:`networkx.write_graphml`).
+    speed_kph:
+        Free-flow speed overrides per road class, km/h (see :func:`resolve_speeds`).
+    name:
+        Label for logs and maps; defaults to the file name.
+    use_maxspeed:
+        Use the ``maxspeed`` tag of a road when it can be read (else the class speed only).
+
+    A GraphML file holds one network: its drivable edges (classes of :data:`DRIVE_CLASSES`,
+    or edges without ``highway``) form the drive graph, and the walk graph is the same
+    network made undirected without motorway and trunk roads.  Speeds and travel times are
+    always recomputed with this module's model, so GraphML and OSM inputs agree.
+
+    Raises
+    ------
+    NetworkError
+        Missing file, unknown extension, unreadable data, or no drivable road.
+    """
+    path = Path(source)
+    kind = _check_path(path)
+    speeds = resolve_speeds(speed_kph)
+    label = name if name is not None else path.name
+    fingerprint = _fingerprint(_file_chunks(path), speeds, use_maxspeed)
+    if kind == "graphml":
+        graph = _read_graphml(path)
+        return _network_from_nx(graph, None, speeds=speeds, use_maxspeed=use_maxspeed, name=label,
+                                source=str(path), fingerprint=fingerprint, path_for_errors=path)
+
+    raw = _read_osm_ways(path)
+    if not raw.drive_u:
+        raise _no_drive_error(path)
+    node_ids, lon, lat, u, v = _arrays_from_raw(raw.drive_u, raw.drive_v, raw.coords)
+    drive = _build_arrays(node_ids, lon, lat, u, v, np.asarray(raw.drive_way), raw.drive_class,
+                          directed=True, maxspeed=raw.drive_maxspeed, speeds=speeds, use_maxspeed=use_maxspeed)
+    w_ids, w_lon, w_lat, wu, wv = _arrays_from_raw(raw.walk_u, raw.walk_v, raw.coords)
+    walk = _build_arrays(w_ids, w_lon, w_lat, wu, wv, np.asarray(raw.walk_way, dtype=np.int64), raw.walk_class,
+                         directed=False)
+    return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=label,
+                   path_for_errors=path)
+
+
+def _read_graphml(path: Path) -> nx.Graph:
+    """Read GraphML with networkx; values are converted later (osmnx writes them as text)."""
+    try:
+        return nx.read_graphml(path)
+    except Exception as exc:  # networkx/lxml raise many types for bad GraphML
+        raise NetworkError(
+            f"cannot read the GraphML road network ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="give a GraphML file written by osmnx.save_graphml or networkx.write_graphml, "
+            "with integer node ids and x/y (lon/lat) node attributes",
+        ) from exc
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        inner = [p.strip().strip("'\"") for p in value[1:-1].split(",")]
+        return inner[0] if inner else None
+    return value
+
+
+def _as_int(value: Any, default: int = -1) -> int:
+    try:
+        return int(_first(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _geometry_coords(value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            import shapely
+
+            value = shapely.from_wkt(value)
+        except Exception:  # unreadable geometry: draw straight segments instead
+            return None
+    coords = getattr(value, "coords", None)
+    return None if coords is None else np.asarray(coords, dtype=np.float64)[:, :2]
+
+
+def _network_from_nx(
+    drive_graph: nx.Graph,
+    walk_graph: nx.Graph | None,
+    *,
+    speeds: Mapping[str, float],
+    use_maxspeed: bool,
+    name: str,
+    source: str,
+    fingerprint: str | None,
+    path_for_errors: Path | str,
+) -> RoadNetwork:
+    def nodes_xy(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[Any, int]]:
+        keys = list(g.nodes)
+        try:
+            ids = np.array([int(k) for k in keys], dtype=np.int64)
+            xs = np.array([float(g.nodes[k]["x"]) for k in keys], dtype=np.float64)
+            ys = np.array([float(g.nodes[k]["y"]) for k in keys], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise NetworkError(
+                f"graph nodes need integer ids and numeric x (lon) / y (lat) attributes ({exc})",
+                file=path_for_errors,
+                hint="use a graph made by osmnx or by this module",
+            ) from exc
+        if not (np.all(np.abs(xs) <= 180) and np.all(np.abs(ys) <= 90)):
+            raise NetworkError("graph node coordinates are not WGS-84 lon/lat degrees",
+                               file=path_for_errors, hint="project the graph back to EPSG:4326 first")
+        order = np.argsort(ids, kind="stable")
+        if np.any(np.diff(ids[order]) == 0):
+            raise NetworkError("graph has duplicate node ids", file=path_for_errors)
+        row_of_key = {keys[j]: r for r, j in enumerate(order.tolist())}
+        return ids[order], xs[order], ys[order], row_of_key
+
+    def edges(g: nx.Graph, *, drive: bool) -> tuple[Any, ...]:
+        ids, xs, ys, row_of = nodes_xy(g)
+        u, v, way, cls, length, maxspeed = [], [], [], [], [], []
+        geometry: dict[int, np.ndarray] = {}
+        data_iter = g.edges(data=True)
+        pairs = []
+        for a, b, d in data_iter:
+            hw = _first(d.get("highway"))
+            hw = "road" if hw is None else str(hw)
+            if drive and hw not in DRIVE_CLASSES and "highway" in d:
+                continue
+            if not drive and hw in ("motorway", "motorway_link", "trunk", "trunk_link"):
+                continue
+            pairs.append((a, b, hw, d))
+            if drive and not g.is_directed():
+                pairs.append((b, a, hw, d))
+        for a, b, hw, d in pairs:
+            ra, rb = row_of[a], row_of[b]
+            length_value = d.get("length_m", d.get("length"))
+            try:
+                lm = float(length_value)
+            except (TypeError, ValueError):
+                lm = float(haversine_m(xs[ra], ys[ra], xs[rb], ys[rb]))
+            g_coords = _geometry_coords(d.get("geometry")) if drive else None
+            if g_coords is not None:
+                if np.allclose(g_coords[-1], (xs[ra], ys[ra])) and not np.allclose(g_coords[0], (xs[ra], ys[ra])):
+                    g_coords = g_coords[::-1]
+                geometry[len(u)] = g_coords
+            u.append(ra)
+            v.append(rb)
+            way.append(_as_int(d.get("osmid")))
+            cls.append(hw)
+            length.append(lm)
+            maxspeed.append(d.get("maxspeed"))
+        return (ids, xs, ys, u, v, way, cls, length, maxspeed, geometry)
+
+    try:
+        ids, xs, ys, u, v, way, cls, length, maxspeed, geometry = edges(drive_graph, drive=True)
+    except KeyError as exc:
+        raise NetworkError(f"graph edge refers to an unknown node {exc}", file=path_for_errors) from exc
+    if not u:
+        raise _no_drive_error(path_for_errors)
+    drive = _build_arrays(ids, xs, ys, np.asarray(u), np.asarray(v), np.asarray(way, dtype=np.int64), cls,
+                          directed=True, length_m=np.asarray(length), maxspeed=maxspeed, speeds=speeds,
+                          use_maxspeed=use_maxspeed, geometry=geometry)
+    wg = drive_graph if walk_graph is None else walk_graph
+    w_ids, w_xs, w_ys, wu, wv, wway, wcls, wlen, _, _ = edges(wg, drive=False)
+    walk = _build_arrays(w_ids, w_xs, w_ys, np.asarray(wu, dtype=np.int64), np.asarray(wv, dtype=np.int64),
+                         np.asarray(wway, dtype=np.int64), wcls, directed=False,
+                         length_m=np.asarray(wlen, dtype=np.float64))
+    if fingerprint is None:
+        parts = [drive.node_ids.tobytes(), drive.edge_u.tobytes(), drive.edge_v.tobytes(),
+                 drive.length_m.tobytes(), "\n".join(drive.classes).encode(), drive.class_code.tobytes(),
+                 drive.speed_kph.tobytes(), walk.node_ids.tobytes(), walk.edge_u.tobytes(),
+                 walk.edge_v.tobytes(), walk.length_m.tobytes()]
+        fingerprint = _fingerprint(parts, speeds, use_maxspeed)
+    return _finish(drive, walk, source=source, fingerprint=fingerprint, speeds=speeds, name=name,
+                   path_for_errors=path_for_errors)
+
+
+def network_from_graph(
+    drive_graph: nx.Graph,
+    *,
+    walk_graph: nx.Graph | None = None,
+    speed_kph: Mapping[str, float] | None = None,
+    name: str = "",
+    source: str = "<graph>",
+    use_maxspeed: bool = True,
+) -> RoadNetwork:
+    """Build a :class:`RoadNetwork` from networkx graphs (e.g. made by osmnx).
+
+    ``drive_graph``: node keys are integer ids with ``x`` (lon) and ``y`` (lat) in WGS-84;
+    edges may carry ``length_m`` or ``length`` (metres, else the haversine distance is used),
+    ``highway`` (edges of other classes than :data:`DRIVE_CLASSES` are dropped; missing means
+    ``"road"``), ``maxspeed``, ``osmid`` and ``geometry`` (shapely LineString or WKT, kept for
+    drawing).  An undirected graph means every edge is two-way.  ``walk_graph`` (any
+    direction) defaults to ``drive_graph`` without motorway and trunk roads.  The fingerprint
+    is a sha256 of the resulting arrays and the speed settings.
+    """
+    speeds = resolve_speeds(speed_kph)
+    return _network_from_nx(drive_graph, walk_graph, speeds=speeds, use_maxspeed=use_maxspeed, name=name,
+                            source=source, fingerprint=None, path_for_errors=source)
+
+
+def download_network(
+    *,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    speed_kph: Mapping[str, float] | None = None,
+    name: str | None = None,
+) -> RoadNetwork:
+    """Download the drive and walk networks of an area with osmnx (needs internet).
+
+    Give either ``place`` (a name that Nominatim knows, e.g. ``"鼓楼区, 南京市, 中国"``) or
+    ``bbox`` = (west, south, east, north) in WGS-84 degrees.  The graphs are downloaded
+    unsimplified (``network_type="drive"`` and ``"walk"``) and converted with
+    :func:`network_from_graph`; the drive classes are then filtered to
+    :data:`DRIVE_CLASSES`.
+    """
+    if (place is None) == (bbox is None):
+        raise NetworkError(
+            "give exactly one of place= or bbox= to download a road network",
+            hint="e.g. download_network(place='鼓楼区, 南京市, 中国') or "
+            "download_network(bbox=(118.76, 32.03, 118.80, 32.06))",
+        )
+    if bbox is not None:
+        try:
+            west, south, east, north = (float(b) for b in bbox)
+        except (TypeError, ValueError) as exc:
+            raise NetworkError("bbox must be four numbers (west, south, east, north)", field="bbox") from exc
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise NetworkError(f"bbox {bbox!r} is not (west, south, east, north) in degrees", field="bbox",
+                               hint="west < east and south < north, WGS-84 degrees")
+    import osmnx as ox
+
+    label = name or (place if place is not None else f"bbox {bbox}")
+    try:
+        if place is not None:
+            drive = ox.graph_from_place(place, network_type="drive", simplify=False)
+            walk = ox.graph_from_place(place, network_type="walk", simplify=False)
+        else:
+            box = (west, south, east, north)
+            drive = ox.graph_from_bbox(box, network_type="drive", simplify=False)
+            walk = ox.graph_from_bbox(box, network_type="walk", simplify=False)
+    except Exception as exc:  # network, geocoding and Overpass errors
+        raise NetworkError(
+            f"could not download the road network of {label} ({type(exc).__name__}: {exc})",
+            hint="check the internet connection and the place name, or load an OSM extract with load_network()",
+        ) from exc
+    source = f"osmnx:place={place}" if place is not None else f"osmnx:bbox={box}"
+    return network_from_graph(drive, walk_graph=walk, speed_kph=speed_kph, name=label, source=source)
+
+
+# --------------------------------------------------------------------------------------------
+# snapping and paths
+
+
+def snap(
+    network: RoadNetwork, lon: Any, lat: Any, *, graph: str = "drive"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest graph node of each point, by great-circle distance.
+
+    Snaps to the nearest **node** (not to the nearest point of an edge); on an unsimplified
+    graph nodes are a few tens of metres apart.  ``lon``/``lat`` are WGS-84 degrees (scalars
+    or arrays of the same length).  Returns ``(rows, snap_m)``: int64 rows of
+    ``network.drive`` (or ``network.walk`` when ``graph="walk"``) and float64 metres from each
+    point to its node.  The caller decides what snap distance is too far.
+    """
+    if graph == "drive":
+        arr = network.drive
+    elif graph == "walk":
+        arr = network.walk
+    else:
+        raise InputError(f"graph must be 'drive' or 'walk', got {graph!r}", field="graph")
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+    if lon_a.shape != lat_a.shape or lon_a.ndim != 1:
+        raise InputError("lon and lat must be scalars or 1-D arrays of the same length", field="lon")
+    bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a) & (np.abs(lon_a) <= 180) & (np.abs(lat_a) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"point {i} has no valid WGS-84 coordinates (lon={lon_a[i]}, lat={lat_a[i]})",
+            field="lon",
+            hint="longitude must be within ±180 and latitude within ±90 degrees",
+        )
+    if arr.n_nodes == 0:
+        raise NetworkError(f"the {graph} graph of {network.source} has no nodes",
+                           hint="use an extract with walkable ways")
+    if lon_a.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    _, rows = arr._tree.query(_unit_vectors(lon_a, lat_a), k=1)
+    rows = np.asarray(rows, dtype=np.int64)
+    snap_m = haversine_m(lon_a, lat_a, arr.lon[rows], arr.lat[rows])
+    return rows, np.asarray(snap_m, dtype=np.float64)
+
+
+def route_path(
+    network: RoadNetwork,
+    origin_row: int,
+    destination_row: int,
+    *,
+    period_factor: float | Mapping[str, float] = 1.0,
+) -> list[tuple[float, float]]:
+    """Coordinates (lon, lat) of the fastest drive path between two drive rows in a period.
+
+    Uses the travel times of :meth:`RoadNetwork.edge_travel_time_s`; edge geometry is
+    followed when the network has it (simplified GraphML input), else node to node.
+    """
+    n = network.n_nodes
+    for label, r in (("origin_row", origin_row), ("destination_row", destination_row)):
+        if not isinstance(r, (int, np.integer)) or not 0 <= int(r) < n:
+            raise InputError(f"{label} must be a drive row in 0..{n - 1}, got {r!r}", field=label)
+    o, d = int(origin_row), int(destination_row)
+    arr = network.drive
+    if o == d:
+        return [(float(arr.lon[o]), float(arr.lat[o]))]
+    weights = network.edge_travel_time_s(period_factor)
+    dist, pred = csgraph.dijkstra(arr.csr(weights), directed=True, indices=o, return_predecessors=True)
+    if not np.isfinite(dist[d]):
+        raise NetworkError(f"no drive path from row {o} to row {d} in {network.source}",
+                           hint="both rows must come from snap() on this network")
+    rows = [d]
+    while rows[-1] != o:
+        rows.append(int(pred[rows[-1]]))
+    rows.reverse()
+    coords: list[tuple[float, float]] = [(float(arr.lon[o]), float(arr.lat[o]))]
+    for a, b in zip(rows[:-1], rows[1:]):
+        lo, hi = int(arr.indptr[a]), int(arr.indptr[a + 1])
+        cand = lo + np.flatnonzero(arr.edge_v[lo:hi] == b)
+        e = int(cand[np.argmin(weights[cand])])
+        geom = arr.geometry.get(e)
+        if geom is not None and len(geom) >= 2:
+            coords.extend((float(x), float(y)) for x, y in geom[1:-1])
+        coords.append((float(arr.lon[b]), float(arr.lat[b])))
+    return coords
+
+
+# --------------------------------------------------------------------------------------------
+# schools from OSM
+
+
+def read_osm_schools(
+    path: str | Path,
+    *,
+    amenities: Iterable[str] = ("school",),
+    buildings: Iterable[str] = ("school",),
+) -> list[dict[str, Any]]:
+    """Schools mapped in an OSM file: nodes, ways and multipolygon relations.
+
+    A feature is a school when ``amenity`` is in ``amenities`` or ``building`` is in
+    ``buildings`` (add ``"kindergarten"`` to both to include kindergartens).  Returns dicts
+    ``id`` (``"node/…"``, ``"way/…"``, ``"relation/…"``), ``name`` (``name``, else ``name:zh``,
+    else ``""``), ``lon``, ``lat`` (WGS-84; the area centroid of a closed way or relation, the
+    mean of the node locations otherwise) and ``tags`` (all tags), in file order: nodes, ways,
+    relations.  Nodes missing from a clipped extract are skipped; a feature with no located
+    node at all is left out.
+    """
+    import osmium
+    from osmium.filter import EntityFilter, IdFilter, KeyFilter
+
+    path = Path(path)
+    if _check_path(path) != "osm":
+        raise NetworkError("schools can only be read from an OpenStreetMap file", file=path,
+                           hint="give an .osm, .osm.gz, .osm.bz2 or .osm.pbf file")
+    amen = set(amenities)
+    builds = set(buildings)
+
+    def is_school(tags: Mapping[str, str]) -> bool:
+        return tags.get("amenity") in amen or tags.get("building") in builds
+
+    nodes: list[dict[str, Any]] = []
+    ways: list[dict[str, Any]] = []
+    relations: list[tuple[int, dict[str, str], list[int]]] = []
+    try:
+        fp_rel = osmium.FileProcessor(_osm_file(path), osmium.osm.RELATION).with_filter(
+            KeyFilter("amenity", "building"))
+        for rel in fp_rel:
+            tags = {t.k: t.v for t in rel.tags}
+            if is_school(tags):
+                members = [int(m.ref) for m in rel.members if m.type == "w" and m.role in ("outer", "")]
+                relations.append((int(rel.id), tags, members))
+        fp = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
+              .with_locations().with_filter(KeyFilter("amenity", "building")))
+        for obj in fp:
+            tags = {t.k: t.v for t in obj.tags}
+            if not is_school(tags):
+                continue
+            if obj.is_node():
+                if obj.location.valid():
+                    nodes.append(_school(f"node/{obj.id}", tags, obj.location.lon, obj.location.lat))
+            else:
+                pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+                closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
+                centre = _centroid([pts], closed)
+                if centre is not None:
+                    ways.append(_school(f"way/{obj.id}", tags, *centre))
+        member_ids = {w for _, _, ms in relations for w in ms}
+        member_pts: dict[int, list[tuple[float, float]]] = {}
+        if member_ids:
+            fp_mem = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
+                      .with_locations().with_filter(EntityFilter(osmium.osm.WAY))
+                      .with_filter(IdFilter(member_ids)))
+            for w in fp_mem:
+                member_pts[int(w.id)] = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise _corrupt(path, exc) from exc
+    rels = []
+    for rid, tags, members in relations:
+        centre = _centroid([member_pts[m] for m in members if member_pts.get(m)], True)
+        if centre is not None:
+            rels.append(_school(f"relation/{rid}", tags, *centre))
+    out = nodes + ways + rels
+    logger.info("%s: %d school features (%d nodes, %d ways, %d relations)", path.name, len(out), len(nodes),
+                len(ways), len(rels))
+    return out
+
+
+def _school(osm_id: str, tags: dict[str, str], lon: float, lat: float) -> dict[str, Any]:
+    return {"id": osm_id, "name": tags.get("name") or tags.get("name:zh") or "", "lon": float(lon),
+            "lat": float(lat), "tags": tags}
+
+
+def _centroid(parts: list[list[tuple[float, float]]], closed: bool) -> tuple[float, float] | None:
+    import shapely
+    from shapely.geometry import LineString, MultiLineString
+
+    pts = [p for part in parts for p in part]
+    if not pts:
+        return None
+    if closed:
+        lines = [LineString(part) for part in parts if len(part) >= 2]
+        if lines:
+            polys = shapely.get_parts(shapely.polygonize(shapely.get_parts(MultiLineString(lines))))
+            area = sum(p.area for p in polys)
+            if len(polys) and area > 0:
+                c = shapely.union_all(polys).centroid
+                return float(c.x), float(c.y)
+    arr = np.asarray(pts, dtype=np.float64)
+    return float(arr[:, 0].mean()), float(arr[:, 1].mean())

@@ -1,0 +1,324 @@
+"""p-median on a demand × site distance matrix, with a radius (distance-level) formulation.
+
+For demand row ``i`` let ``D_i^1 < D_i^2 < … < D_i^{K_i}`` be its distinct finite distances to
+the sites. ``z_i^k`` (``k < K_i``) is 1 when no open site lies within ``D_i^k``; the distance of
+``i`` to its nearest open site is then ``D_i^1 + Σ_k (D_i^{k+1} - D_i^k) z_i^k``. The model
+(Elloumi 2010; García, Labbé & Marín 2011)::
+
+    min  Σ_i w_i (D_i^1 + Σ_{k<K_i} (D_i^{k+1} - D_i^k) z_i^k)
+    s.t. z_i^1 + Σ_{j: d_ij = D_i^1} y_j >= 1
+         z_i^k - z_i^{k-1} + Σ_{j: d_ij = D_i^k} y_j >= 0      2 <= k < K_i
+         Σ_{j: d_ij < ∞} y_j >= 1                               rows with unreachable sites
+         Σ_j y_j = p,   y_j = 1 for existing j,   y_j ∈ {0, 1},   z_i^k >= 0
+
+Its LP bound equals the classic assignment model's, with far fewer variables. Only the levels
+up to a radius per row are built (``D_i^k`` up to the row's distance in the best known
+solution): the truncated model is a relaxation (it ignores the cost beyond the radius). When
+its optimum serves every row within its radius the solution is optimal for the full model;
+otherwise the radius of the rows served farther is raised and the model solved again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from geo_patrol.errors import InputError
+from geo_patrol.posts._mip import solve_mip
+from geo_patrol.posts.result import LocationResult, relative_gap
+
+logger = logging.getLogger(__name__)
+
+
+def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 60.0,
+             gap: float = 0.0, backend: str = "SCIP") -> LocationResult:
+    """Choose ``p`` sites minimising the weighted distance from each demand row to its nearest
+    chosen site.
+
+    ``distance`` is a demand × site array (metres, seconds or any unit >= 0; ``np.inf`` =
+    unreachable), ``weights`` one value >= 0 per row. ``existing`` sites are always chosen and
+    count against ``p``. Rows with no reachable site at all are listed in ``uncoverable`` and
+    left out of the objective. ``objective`` = Σ_i w_i · distance to the assigned site;
+    ``assignment`` gives the nearest chosen site. ``time_limit_s`` bounds the call (seconds),
+    ``gap`` is the relative gap at which the solver may stop. The model is in the module
+    docstring.
+    """
+    start = time.perf_counter()
+    dist = np.asarray(distance, dtype=float)
+    if dist.ndim != 2:
+        raise InputError(f"the distance matrix must be 2-D, got shape {dist.shape}",
+                         field="distance")
+    if np.isnan(dist).any() or (dist < 0).any():
+        raise InputError("the distance matrix must hold values >= 0 (np.inf = unreachable)",
+                         field="distance")
+    n, m = dist.shape
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape != (n,) or not np.all(np.isfinite(w)) or (w < 0).any():
+        raise InputError(f"weights must be {n} finite values >= 0", field="weights")
+    ex = np.zeros(m, dtype=bool)
+    if existing is not None:
+        idx = np.asarray(existing).reshape(-1)
+        if ex.dtype == idx.dtype:
+            idx = np.flatnonzero(idx)
+        if idx.size and (idx.min() < 0 or idx.max() >= m):
+            raise InputError(f"existing must hold site indices in 0..{m - 1}", field="existing")
+        ex[idx.astype(np.int64)] = True
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 1 <= p <= m:
+        raise InputError(f"p must be an integer in 1..{m}, got {p!r}", field="p")
+    if ex.sum() > p:
+        raise InputError(f"{int(ex.sum())} existing sites exceed p = {p}", field="p")
+    finite = np.isfinite(dist)
+    uncoverable = np.flatnonzero(~finite.any(axis=1))
+    rows = np.flatnonzero(finite.any(axis=1))
+
+    heuristic = _heuristic(dist[rows], w[rows], p, np.flatnonzero(ex), 0.25 * time_limit_s)
+    best_y = heuristic
+    best_cost = _cost(dist[rows], w[rows], heuristic)
+    status, bound, solver = "feasible", math.nan, "greedy+interchange"
+    if not np.isfinite(best_cost):
+        best_y = None
+    levels = _Levels(dist[rows])
+    radius_level = levels.level_of(_nearest(dist[rows], heuristic))
+    iteration = 0
+    while True:
+        iteration += 1
+        remaining = time_limit_s - (time.perf_counter() - start)
+        if remaining <= 0:
+            break
+        model = levels.model(w[rows], radius_level, p, ex, best_y)
+        outcome = solve_mip(**model, maximize=False, time_limit_s=max(1.0, remaining), gap=gap,
+                            backend=backend)
+        solver = outcome.solver
+        if outcome.status == "infeasible":
+            status, best_y = "infeasible", None
+            break
+        if outcome.values is None:
+            break
+        y = np.flatnonzero(outcome.values[:m] > 0.5)
+        served = _nearest(dist[rows], y)
+        cost = float(w[rows] @ np.where(np.isfinite(served), served, 0.0))
+        if np.isfinite(served).all() and (best_y is None or cost < best_cost - 1e-9):
+            best_y, best_cost = y, cost
+        bound = outcome.bound if math.isnan(bound) else max(bound, outcome.bound)
+        needed = levels.level_of(served)
+        grow = needed > radius_level
+        logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond radius",
+                     iteration, outcome.objective, cost, int(grow.sum()))
+        if not grow.any():
+            status = outcome.status
+            if status == "optimal":
+                bound = min(bound, best_cost) if gap > 0 else best_cost
+            break
+        radius_level = np.maximum(radius_level, needed)
+    if best_y is None:
+        return LocationResult((), np.full(n, -1, dtype=np.int64), math.nan, math.nan, False,
+                              math.nan, time.perf_counter() - start, solver,
+                              "infeasible" if status == "infeasible" else "no_solution",
+                              np.zeros(n, bool), uncoverable)
+    chosen = np.asarray(sorted(int(j) for j in best_y), dtype=np.int64)
+    sub = dist[:, chosen]
+    nearest = np.argmin(sub, axis=1)
+    reach = np.isfinite(sub[np.arange(n), nearest])
+    assignment = np.where(reach, chosen[nearest], -1)
+    objective = float(w[reach] @ sub[np.arange(n), nearest][reach])
+    return LocationResult(
+        chosen=tuple(chosen.tolist()),
+        assignment=assignment.astype(np.int64),
+        objective=objective,
+        bound=float(bound),
+        proven_optimal=status == "optimal",
+        gap=relative_gap(objective, bound),
+        runtime_s=time.perf_counter() - start,
+        solver=solver,
+        status=status,
+        covered=reach,
+        uncoverable=uncoverable,
+    )
+
+
+def _nearest(dist: np.ndarray, sites) -> np.ndarray:
+    sites = np.asarray(sites, dtype=np.int64)
+    if sites.size == 0:
+        return np.full(dist.shape[0], np.inf)
+    return dist[:, sites].min(axis=1)
+
+
+def _cost(dist: np.ndarray, w: np.ndarray, sites) -> float:
+    served = _nearest(dist, sites)
+    return float(w @ served) if np.isfinite(served).all() else math.inf
+
+
+def _heuristic(dist: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray,
+               time_limit_s: float = 10.0) -> np.ndarray:
+    """Greedy addition, then locate-allocate (move each site to its cluster's 1-median) until
+    no move lowers the cost, then swap interchange. Unreachable pairs count as a large finite
+    distance here."""
+    finite_max = dist[np.isfinite(dist)].max() if np.isfinite(dist).any() else 1.0
+    big = 2.0 * finite_max * max(1, dist.shape[0]) + 1.0
+    d = np.where(np.isfinite(dist), dist, big)
+    n, m = d.shape
+    open_ = [int(j) for j in existing]
+    current = d[:, open_].min(axis=1) if open_ else np.full(n, big * 2)
+    is_open = np.zeros(m, dtype=bool)
+    is_open[open_] = True
+    while len(open_) < p:
+        totals = w @ np.minimum(current[:, None], d)
+        totals[is_open] = np.inf
+        k = int(np.argmin(totals))
+        open_.append(k)
+        is_open[k] = True
+        current = np.minimum(current, d[:, k])
+    fixed = set(int(j) for j in existing)
+    cost = float(w @ current)
+    for _ in range(50):
+        sites = np.asarray(open_, dtype=np.int64)
+        cluster = np.argmin(d[:, sites], axis=1)
+        moved = list(open_)
+        for c, j in enumerate(open_):
+            if j in fixed:
+                continue
+            members = cluster == c
+            totals = w[members] @ d[members]
+            taken = np.zeros(m, dtype=bool)
+            taken[moved] = True
+            taken[j] = False
+            totals[taken] = np.inf
+            moved[c] = int(np.argmin(totals))
+        new_cost = float(w @ d[:, moved].min(axis=1))
+        if new_cost >= cost - 1e-9:
+            break
+        open_, cost = moved, new_cost
+    return _interchange(d, w, np.asarray(sorted(open_), dtype=np.int64), fixed, time_limit_s)
+
+
+def _interchange(d: np.ndarray, w: np.ndarray, open_: np.ndarray, fixed: set, time_limit_s: float
+                 ) -> np.ndarray:
+    """Best-improvement swap (insert k, remove r) until no swap lowers the cost, evaluated for
+    all pairs at once: profit(k, r) = gain_k + Σ_{i: nearest(i) = r} w_i (d1_i - min(d2_i, d_ik)
+    - max(0, d1_i - d_ik))."""
+    start = time.perf_counter()
+    n, m = d.shape
+    open_ = open_.copy()
+    if open_.size < 2 or open_.size >= m:
+        return open_
+    removable = np.array([int(j) not in fixed for j in open_])
+    while time.perf_counter() - start < time_limit_s:
+        sub = d[:, open_]
+        part = np.argpartition(sub, 1, axis=1)[:, :2]
+        first = np.take_along_axis(sub, part, axis=1)
+        swap = first[:, 0] > first[:, 1]
+        nearest = np.where(swap, part[:, 1], part[:, 0])
+        d1 = np.where(swap, first[:, 1], first[:, 0])
+        d2 = np.where(swap, first[:, 0], first[:, 1])
+        better = np.maximum(d1[:, None] - d, 0.0)
+        gain = w @ better
+        term = w[:, None] * (d1[:, None] - np.minimum(d2[:, None], d) - better)
+        owner = np.zeros((n, open_.size))
+        owner[np.arange(n), nearest] = 1.0
+        profit = gain[:, None] + term.T @ owner
+        profit[open_, :] = -np.inf
+        profit[:, ~removable] = -np.inf
+        k, r = np.unravel_index(int(np.argmax(profit)), profit.shape)
+        if profit[k, r] <= 1e-9 * max(1.0, float(w @ d1)):
+            break
+        open_[r] = k
+    return np.asarray(sorted(open_.tolist()), dtype=np.int64)
+
+
+class _Levels:
+    """Sorted distinct distance levels per row, and the truncated radius model built on them."""
+
+    def __init__(self, dist: np.ndarray) -> None:
+        self.dist = dist
+        n, m = dist.shape
+        self.order = np.argsort(dist, axis=1, kind="stable")
+        self.sorted = np.take_along_axis(dist, self.order, axis=1)
+        # level number (0-based) of each sorted position; inf entries get level K_i
+        new_level = np.ones((n, m), dtype=bool)
+        new_level[:, 1:] = self.sorted[:, 1:] != self.sorted[:, :-1]
+        self.level = np.cumsum(new_level, axis=1) - 1
+        finite = np.isfinite(self.sorted)
+        self.n_levels = np.where(finite, self.level + 1, 0).max(axis=1)  # K_i
+        self.has_inf = ~finite.all(axis=1)
+        self.values = [np.unique(self.sorted[i][finite[i]]) for i in range(n)]
+
+    def level_of(self, served: np.ndarray) -> np.ndarray:
+        """Number of levels of each row up to and including ``served`` (``K_i + 1`` when
+        ``served`` is infinite, meaning the reachability constraint is needed)."""
+        out = np.empty(len(served), dtype=np.int64)
+        for i, value in enumerate(served):
+            if np.isfinite(value):
+                out[i] = int(np.searchsorted(self.values[i], value, side="left")) + 1
+            else:
+                out[i] = self.n_levels[i] + 1
+        return out
+
+    def model(self, w, radius_level, p: int, existing: np.ndarray, hint_sites) -> dict:
+        n, m = self.dist.shape
+        rows_idx, cols_idx, vals = [], [], []
+        row_lb, c_z = [], []
+        hint_z = []
+        y_hint = np.zeros(m)
+        if hint_sites is not None:
+            y_hint[np.asarray(hint_sites, dtype=np.int64)] = 1.0
+            served = _nearest(self.dist, hint_sites)
+        offset = 0.0
+        n_rows = 0
+        n_z = 0
+        for i in range(n):
+            values = self.values[i]
+            offset += w[i] * values[0]
+            k_used = min(int(radius_level[i]), len(values))  # levels 1..k_used kept
+            n_con = k_used - 1  # constraints / z for levels 0..k_used-2
+            if n_con > 0:
+                pos = np.flatnonzero(self.level[i] < n_con)
+                rows_idx.append(n_rows + self.level[i][pos])
+                cols_idx.append(self.order[i][pos])
+                vals.append(np.ones(pos.size))
+                z = m + n_z + np.arange(n_con)
+                rows_idx.append(n_rows + np.arange(n_con))
+                cols_idx.append(z)
+                vals.append(np.ones(n_con))
+                if n_con > 1:
+                    rows_idx.append(n_rows + np.arange(1, n_con))
+                    cols_idx.append(z[:-1])
+                    vals.append(-np.ones(n_con - 1))
+                row_lb.append(np.r_[1.0, np.zeros(n_con - 1)])
+                c_z.append(w[i] * np.diff(values[:k_used]))
+                if hint_sites is not None:
+                    hint_z.append((served[i] > values[: n_con]).astype(float))
+                n_rows += n_con
+                n_z += n_con
+            if radius_level[i] > len(values) and self.has_inf[i]:
+                reach = np.flatnonzero(np.isfinite(self.dist[i]))
+                rows_idx.append(np.full(reach.size, n_rows))
+                cols_idx.append(reach)
+                vals.append(np.ones(reach.size))
+                row_lb.append(np.ones(1))
+                n_rows += 1
+        # Σ y = p
+        rows_idx.append(np.full(m, n_rows))
+        cols_idx.append(np.arange(m))
+        vals.append(np.ones(m))
+        n_rows += 1
+        a = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows_idx), np.concatenate(cols_idx))),
+            shape=(n_rows, m + n_z),
+        )
+        lb = np.r_[np.concatenate(row_lb) if row_lb else np.zeros(0), p]
+        ub = np.r_[np.full(n_rows - 1, np.inf), p]
+        var_lb = np.r_[existing.astype(float), np.zeros(n_z)]
+        var_ub = np.r_[np.ones(m), np.full(n_z, np.inf)]
+        hint = None
+        if hint_sites is not None:
+            hint = np.r_[y_hint, np.concatenate(hint_z) if hint_z else np.zeros(0)]
+        return dict(
+            c=np.r_[np.zeros(m), np.concatenate(c_z) if c_z else np.zeros(0)],
+            a=a, row_lb=lb, row_ub=ub, var_lb=var_lb, var_ub=var_ub,
+            integer=np.r_[np.ones(m, bool), np.zeros(n_z, bool)],
+            hint=hint, objective_offset=offset,
+        )
