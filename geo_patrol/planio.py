@@ -110,6 +110,9 @@ def write_plan(plan, target: Path, *, force: bool = False) -> Path:
         raise InputError("already exists", file=target, hint="choose another --out or add --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a plan is a normal folder
     try:
         write_files(plan, staging)
         if target.exists():
