@@ -636,6 +636,8 @@ _CSS = """
 .gp-pop table { border-collapse: collapse; font-size: 12px; }
 .gp-pop th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; color: #555; white-space: nowrap; }
 .gp-pop td { padding: 2px 0; }
+.gp-panel, .gp-anim { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei",
+  "Helvetica Neue", Arial, sans-serif; }
 .gp-panel { position: fixed; z-index: 1000; background: rgba(255,255,255,.94); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 12px; line-height: 1.45; color: #222; }
 .gp-panel h3 { margin: 0 0 4px 0; font-size: 14px; }

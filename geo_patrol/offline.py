@@ -162,10 +162,14 @@ _FETCHING = {
 
 
 class _Collector(HTMLParser):
+    """Fetching attributes of the markup, plus the text of every ``<script>`` and ``<style>``."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str]] = []
-        self._in_style = False
+        self.scripts: list[str] = []
+        self._inside = ""
+        self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = _FETCHING.get(tag, ()) + _FETCHING["*"]
@@ -177,14 +181,21 @@ class _Collector(HTMLParser):
                 self.found.extend((f"<{tag} {name}>", u.strip()) for u in urls)
             elif name == "style":
                 self.found.extend(("style attribute", u) for u in _css_references(value))
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
+        if tag in ("style", "script"):
+            self._inside, self._text = tag, []
 
     def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.found.extend(("<style>", u) for u in _css_references(data))
+        if self._inside:
+            self._text.append(data)  # the parser may hand over a long script in pieces
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._inside:
+            text = "".join(self._text)
+            if tag == "style":
+                self.found.extend(("<style>", u) for u in _css_references(text))
+            else:
+                self.scripts.append(text)
+            self._inside, self._text = "", []
 
 
 _CSS_IMPORT = re.compile(r"@import\s+(?:url\(\s*)?[\"']?([^\"');\s]+)", re.I)
@@ -219,8 +230,9 @@ def external_references(page: str, *, allow: Iterable[str] = ()) -> list[tuple[s
     collector.feed(page)
     collector.close()
     found = list(collector.found)
-    for pattern in _IN_SCRIPT:
-        found.extend(("script text", m.group(1)) for m in pattern.finditer(page))
+    for code in collector.scripts:
+        for pattern in _IN_SCRIPT:
+            found.extend(("script text", m.group(1)) for m in pattern.finditer(code))
     remaining = []
     for where, url in found:
         if not url or url.startswith(("data:", "#", "about:blank")) or url.startswith(allow):

@@ -267,14 +267,18 @@ def school_status(row: Mapping[str, Any]) -> str:
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
 
-    On any error the temporary file is removed and an existing ``path`` is left untouched.
+    On any error the temporary file is removed and an existing ``path`` is left untouched. The
+    file gets the mode of the file it replaces, else ``rw-r--r--`` (not the private mode of a
+    temporary file).
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -260,3 +260,15 @@ def test_unreachable_matrix_entries():
         assert check_feasible(problem, res) == []
         (d,) = res.dropped
         assert d.reason == "unreachable" and d.earliest_arrival_s is None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_max_drive_limits_the_tour(engine):
+    base = line_problem()
+    car = dataclasses.replace(base.vehicles[0], max_drive_s=2400)
+    problem = dataclasses.replace(base, vehicles=(car,))
+    res = solve(problem, engine=engine, time_limit_s=5, iterations=200)
+    assert check_feasible(problem, res) == []
+    assert res.drive_s <= 2400
+    # g1 + g2 (out 20 min, back 20 min) is the heaviest set within 40 min of driving
+    assert sorted(res.served_ids) == ["g1", "g2"]

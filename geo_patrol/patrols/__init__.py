@@ -46,9 +46,11 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("pyvrp", "ortools")
 
-#: Default engine. Measured with ``benchmarks/patrol_engines.py`` (see that file's docstring
-#: for the table): PyVRP served as much or more priority weight than OR-Tools on every
-#: generated district instance at equal time and drove less.
+#: Default engine. Measured with ``benchmarks/patrol_engines.py --instances 4 --time-limit 20``
+#: (generated districts of 287–359 visits, 12–28 cars, both engines with staggered gap slots):
+#: served weight PyVRP / OR-Tools 447/435, 346/326, 398/377, 592/588 of 463, 593, 609, 607;
+#: all results feasible. On Solomon, PyVRP at 30 s matched the distance-minimising best-known
+#: value on 22 of the first 23 instances.
 DEFAULT_ENGINE = "pyvrp"
 
 # Work rates (iterations per second) used to turn a time limit into a deterministic budget.

@@ -98,6 +98,8 @@ def solve_ortools(
     if gap_mode == "slots":
         for idx in problem.groups().values():
             s0 = visits[idx[0]]
+            if s0.min_gap_s <= 0:
+                continue
             slots = gap_slots(s0.window_start_s, s0.window_end_s, len(idx), s0.min_gap_s)
             for i, slot in zip(idx, slots):
                 windows[i] = slot

@@ -11,13 +11,15 @@ Formulation (PyVRP 0.14 ``Model``, prize-collecting VRPTW):
 * each visit is an optional client (``required=False``) with ``service_duration = dwell_s``,
   its window, and ``prize = weight * drop_penalty_s``: PyVRP minimises drive time plus
   uncollected prizes, the same objective as the OR-Tools engine;
-* minimum gap: PyVRP has no such constraint. The search first runs with the full windows;
-  for each group whose served visits start too close, the group's window is split into
-  staggered slots (:func:`~geo_patrol.patrols.model.gap_slots`: visit k of n starts in
+* minimum gap: PyVRP has no such constraint. ``gap_mode="slots"`` (default) splits the
+  window of every group of several visits into staggered slots up front
+  (:func:`~geo_patrol.patrols.model.gap_slots`: visit k of n starts in
   ``[ws + k(w+gap), ws + k(w+gap) + w]``, ``w = (we - ws - (n-1)gap)/n``) — a sufficient
-  condition — and the search continues from the previous routes with a quarter of the
-  budget. A third round splits every multi-visit group, so the result always satisfies the
-  gap exactly.
+  condition. ``gap_mode="lazy"`` first searches with the full windows (half the budget),
+  splits only the groups whose visits start too close and continues from the previous
+  routes (a third round splits every group). Measured on two generated districts at 20 s:
+  slots served 447 and 594 weight, lazy 444 and 573 (most two-visit groups end up split
+  anyway, and lazy spends half its budget before that).
 
 The stop is ``MaxIterations(iterations)`` (deterministic for a seed) or the wall-clock cap,
 whichever comes first. PyVRP's infeasibility penalties are capped by ``max_penalty``, which is
@@ -151,13 +153,14 @@ def solve_pyvrp(
     time_limit_s: float,
     iterations: int,
     seed: int = 0,
-    gap_mode: str = "lazy",
+    gap_mode: str = "slots",
 ) -> RoutingResult:
     """Solve with PyVRP; ``iterations`` is the ILS iteration budget, ``time_limit_s`` the
     wall-clock cap (seconds). Returns engine output without drop reasons."""
     t0 = time.perf_counter()
     windows = [(s.window_start_s, s.window_end_s) for s in problem.visits]
-    groups = problem.groups()
+    groups = {g: idx for g, idx in problem.groups().items()
+              if problem.visits[idx[0]].min_gap_s > 0}
     split: set[str] = set(groups) if gap_mode == "slots" else set()
     max_prize = max([s.weight for s in problem.visits] + [1]) * problem.drop_penalty_s
     params = SolveParams(penalty=PenaltyParams(max_penalty=float(max(1e5, 10.0 * max_prize))))

@@ -75,6 +75,8 @@ def solve_mip(
     if solver is None:
         raise SolverError(f"the OR-Tools build on this machine has no {backend} backend")
     solver.SetNumThreads(1)
+    if logger.isEnabledFor(5):
+        solver.EnableOutput()
     inf = solver.infinity()
 
     def _bound(value: float) -> float:
@@ -105,6 +107,9 @@ def solve_mip(
     if hint is not None:
         solver.SetHint(variables, [float(v) for v in hint])
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
+    import os
+    if os.environ.get("GP_SCIP"):
+        print(solver.SetSolverSpecificParametersAsString(os.environ["GP_SCIP"].replace(";", "\n")))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap))
     build_s = time.perf_counter() - start

@@ -33,6 +33,9 @@ from geo_patrol.posts.result import LocationResult, relative_gap
 
 logger = logging.getLogger(__name__)
 
+#: Up to this many demand × candidate cells the radius model is built with every level at once.
+_FULL_MODEL_CELLS = 150_000
+
 
 def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 60.0,
              gap: float = 0.0, backend: str = "SCIP") -> LocationResult:
@@ -75,45 +78,66 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
     uncoverable = np.flatnonzero(~finite.any(axis=1))
     rows = np.flatnonzero(finite.any(axis=1))
 
-    heuristic = _heuristic(dist[rows], w[rows], p, np.flatnonzero(ex), 0.25 * time_limit_s)
-    best_y = heuristic
-    best_cost = _cost(dist[rows], w[rows], heuristic)
+    d, wr = dist[rows], w[rows]
+    heuristic = _heuristic(d, wr, p, np.flatnonzero(ex), 0.2 * time_limit_s)
+    best_y, best_cost = heuristic, _cost(d, wr, heuristic)
     status, bound, solver = "feasible", math.nan, "greedy+interchange"
     if not np.isfinite(best_cost):
         best_y = None
-    levels = _Levels(dist[rows])
-    radius_level = levels.level_of(_nearest(dist[rows], heuristic))
-    iteration = 0
-    while True:
-        iteration += 1
-        remaining = time_limit_s - (time.perf_counter() - start)
-        if remaining <= 0:
-            break
-        model = levels.model(w[rows], radius_level, p, ex, best_y)
-        outcome = solve_mip(**model, maximize=False, time_limit_s=max(1.0, remaining), gap=gap,
-                            backend=backend)
-        solver = outcome.solver
-        if outcome.status == "infeasible":
-            status, best_y = "infeasible", None
-            break
-        if outcome.values is None:
-            break
-        y = np.flatnonzero(outcome.values[:m] > 0.5)
-        served = _nearest(dist[rows], y)
-        cost = float(w[rows] @ np.where(np.isfinite(served), served, 0.0))
-        if np.isfinite(served).all() and (best_y is None or cost < best_cost - 1e-9):
-            best_y, best_cost = y, cost
-        bound = outcome.bound if math.isnan(bound) else max(bound, outcome.bound)
-        needed = levels.level_of(served)
-        grow = needed > radius_level
-        logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond radius",
-                     iteration, outcome.objective, cost, int(grow.sum()))
-        if not grow.any():
-            status = outcome.status
-            if status == "optimal":
-                bound = min(bound, best_cost) if gap > 0 else best_cost
-            break
-        radius_level = np.maximum(radius_level, needed)
+    # objective values are integers when weights and distances are: then a bound above
+    # best - 1 proves ``best`` optimal
+    integral = bool(np.all(wr == np.round(wr)) and np.all(d[np.isfinite(d)] == np.round(d[np.isfinite(d)])))
+    slack = (1.0 - 1e-6) if integral else 1e-9 * max(1.0, abs(best_cost))
+    lower, fix0, fix1 = _lagrangian(d, wr, p, ex, best_cost, slack, 0.2 * time_limit_s)
+    bound = lower
+    if np.isfinite(best_cost) and lower > best_cost - slack:
+        status, solver = "optimal", "greedy+interchange+lagrangian"
+    else:
+        candidates = np.flatnonzero(~fix0)
+        forced = (fix1 | ex)[candidates]
+        sub = d[:, candidates]
+        levels = _Levels(sub)
+        cap = _nearest(sub, np.flatnonzero(forced))
+        full = sub.size <= _FULL_MODEL_CELLS
+        start_radius = cap if full or best_y is None else np.minimum(cap, _nearest(d, best_y))
+        radius_level = levels.level_of(start_radius)
+        logger.debug("p-median: %d of %d sites left after Lagrangian fixing (bound %.6g, "
+                     "best %.6g), %s model", candidates.size, m, lower, best_cost,
+                     "full" if full else "truncated")
+        iteration = 0
+        while True:
+            iteration += 1
+            remaining = time_limit_s - (time.perf_counter() - start)
+            if remaining <= 0:
+                break
+            hint = None
+            if best_y is not None and np.isin(best_y, candidates).all():
+                hint = np.searchsorted(candidates, best_y)
+            model = levels.model(wr, radius_level, p, forced, hint)
+            outcome = solve_mip(**model, maximize=False, time_limit_s=max(1.0, remaining),
+                                gap=gap, backend=backend)
+            solver = outcome.solver
+            if outcome.status == "infeasible":
+                status, best_y = "infeasible", None
+                break
+            if outcome.values is None:
+                break
+            y = candidates[np.flatnonzero(outcome.values[: candidates.size] > 0.5)]
+            served = _nearest(d, y)
+            cost = float(wr @ served) if np.isfinite(served).all() else math.inf
+            if best_y is None or cost < best_cost - 1e-9:
+                best_y, best_cost = y, cost
+            bound = max(bound, outcome.bound) if np.isfinite(outcome.bound) else bound
+            needed = levels.level_of(_nearest(sub, np.flatnonzero(np.isin(candidates, y))))
+            grow = needed > radius_level
+            logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond "
+                         "radius", iteration, outcome.objective, cost, int(grow.sum()))
+            if bound > best_cost - slack or (outcome.status == "optimal" and not grow.any()):
+                status = "optimal"
+                break
+            radius_level = np.maximum(radius_level, needed)
+    if status == "optimal":
+        bound = best_cost if gap == 0.0 else min(bound, best_cost)
     if best_y is None:
         return LocationResult((), np.full(n, -1, dtype=np.int64), math.nan, math.nan, False,
                               math.nan, time.perf_counter() - start, solver,
@@ -138,6 +162,70 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
         covered=reach,
         uncoverable=uncoverable,
     )
+
+
+def _lagrangian(d: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray, upper: float,
+                slack: float, time_limit_s: float, max_iter: int = 3000):
+    """Lagrangian bound of the p-median (assignment constraints relaxed) by subgradient
+    optimisation, and the sites it fixes.
+
+    With multipliers λ_i, ρ_j = Σ_i min(0, w_i d_ij - λ_i) and L(λ) = Σ_i λ_i + Σ_{j ∈ S} ρ_j,
+    S = existing sites plus the smallest ρ_j up to p. A site whose forced opening (closing)
+    raises L above ``upper - slack`` cannot be in a better solution: it is fixed closed (open).
+    Returns (best bound, fixed-closed mask, fixed-open mask).
+    """
+    start = time.perf_counter()
+    n, m = d.shape
+    finite = np.isfinite(d)
+    c = np.where(finite, w[:, None] * np.where(finite, d, 0.0), np.inf)
+    free_slots = p - int(existing.sum())
+    fix0 = np.zeros(m, dtype=bool)
+    fix1 = np.zeros(m, dtype=bool)
+    if free_slots <= 0 or not np.isfinite(upper):
+        return -math.inf, fix0, fix1
+    ordered = np.sort(np.where(finite, c, np.inf), axis=1)
+    lam = ordered[:, min(1, m - 1)].copy()
+    lam[~np.isfinite(lam)] = ordered[~np.isfinite(lam), 0]
+    best, best_lam, step, stall = -math.inf, lam.copy(), 2.0, 0
+
+    def evaluate(lam):
+        reduced = np.minimum(c - lam[:, None], 0.0)
+        rho = reduced.sum(axis=0)
+        rho_free = np.where(existing, np.inf, rho)
+        chosen = np.flatnonzero(existing)
+        if free_slots < m - chosen.size:
+            pick = np.argpartition(rho_free, free_slots - 1)[:free_slots]
+        else:
+            pick = np.flatnonzero(~existing)
+        chosen = np.r_[chosen, pick].astype(np.int64)
+        return reduced, rho, chosen, float(lam.sum() + rho[chosen].sum())
+
+    for _ in range(max_iter):
+        reduced, rho, chosen, value = evaluate(lam)
+        if value > best + 1e-9:
+            best, best_lam, stall = value, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 20:
+                step, stall = step / 2.0, 0
+        if best > upper - slack or step < 1e-5 or time.perf_counter() - start > time_limit_s:
+            break
+        g = 1.0 - (reduced[:, chosen] < 0).sum(axis=1)
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        lam = lam + step * (upper - value) / norm * g
+    _, rho, chosen, value = evaluate(best_lam)
+    in_s = np.zeros(m, dtype=bool)
+    in_s[chosen] = True
+    free_in = in_s & ~existing
+    if free_in.any():
+        worst_in = rho[free_in].max()
+        fix0 = ~in_s & (value + rho - worst_in > upper - slack)
+    if (~in_s).any():
+        best_out = rho[~in_s].min()
+        fix1 = free_in & (value - rho + best_out > upper - slack)
+    return best, fix0, fix1
 
 
 def _nearest(dist: np.ndarray, sites) -> np.ndarray:
@@ -257,7 +345,7 @@ class _Levels:
                 out[i] = self.n_levels[i] + 1
         return out
 
-    def model(self, w, radius_level, p: int, existing: np.ndarray, hint_sites) -> dict:
+    def model(self, w, radius_level, p: int, forced: np.ndarray, hint_sites) -> dict:
         n, m = self.dist.shape
         rows_idx, cols_idx, vals = [], [], []
         row_lb, c_z = [], []
@@ -311,7 +399,7 @@ class _Levels:
         )
         lb = np.r_[np.concatenate(row_lb) if row_lb else np.zeros(0), p]
         ub = np.r_[np.full(n_rows - 1, np.inf), p]
-        var_lb = np.r_[existing.astype(float), np.zeros(n_z)]
+        var_lb = np.r_[forced.astype(float), np.zeros(n_z)]
         var_ub = np.r_[np.ones(m), np.full(n_z, np.inf)]
         hint = None
         if hint_sites is not None:

@@ -1,0 +1,185 @@
+"""Reading the plan directory; report.xlsx, duty sheets and the what-if chart; the fixture itself."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from geo_patrol.clock import parse_time
+from geo_patrol.errors import InputError
+from geo_patrol.report import (nearest_road, plot_whatif, read_plan_dir, school_status, write_atomic,
+                               write_duty_sheets, write_report)
+
+from plan_fixture import M_PER_DEG_LAT, M_PER_DEG_LON, write_plan_fixture
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory) -> Path:
+    return write_plan_fixture(tmp_path_factory.mktemp("plan"))
+
+
+@pytest.fixture(scope="module")
+def plan(plan_dir):
+    return read_plan_dir(plan_dir)
+
+
+# --- the synthetic plan agrees with itself -------------------------------------------------------
+
+
+def test_fixture_routes_visits_and_coverage_agree(plan):
+    for feature in plan.routes["features"]:
+        p = feature["properties"]
+        coords, seconds = feature["geometry"]["coordinates"], [parse_time(x) for x in p["times"]]
+        assert len(coords) == len(seconds) and seconds == sorted(seconds)
+        assert (p["start"], p["end"]) == (p["times"][0], p["times"][-1])
+        assert coords[0] == coords[-1]  # back at the station
+        length_km = sum(math.hypot((b[0] - a[0]) * M_PER_DEG_LON, (b[1] - a[1]) * M_PER_DEG_LAT)
+                        for a, b in zip(coords, coords[1:])) / 1000
+        assert length_km == pytest.approx(p["drive_km"], abs=0.002)
+        stops = plan.visits[(plan.visits.vehicle_id == p["vehicle_id"]) & (plan.visits.period == p["period"])]
+        assert len(stops) == p["stops"] and list(stops.seq) == list(range(1, p["stops"] + 1))
+        for v in stops.itertuples():  # the car stands at the gate from arrival to departure
+            k = seconds.index(parse_time(v.depart))
+            assert coords[k] == [v.lon, v.lat] and coords[k - 1] == [v.lon, v.lat]
+            assert seconds[k - 1] == parse_time(v.arrive)
+    cov = plan.coverage
+    assert (cov.three_sightings == (cov.officer_seen & cov.car_seen & cov.lights_seen)).all()
+    assert [(r.school_id, r.period) for r in cov[~cov.three_sightings].itertuples()] == [
+        ("S3", "noon"), ("S4", "afternoon")]
+    assert [(u["school_id"], u["period"]) for u in plan.summary["uncovered"]] == [("S3", "noon"), ("S4", "afternoon")]
+    assert plan.summary["attained_share"] == {"morning": 1.0, "noon": 0.0, "afternoon": 0.8}
+    assert [school_status(r) for r in cov.to_dict("records")].count("partly") == 1
+
+
+def test_read_plan_dir_types(plan):
+    assert plan.periods == ["morning", "noon", "afternoon"]
+    assert plan.posts.police.dtype == "int64" and plan.posts.car_at_post.dtype == bool
+    assert plan.schools.lon.dtype == "float64"
+    assert plan.school_names["S2"] == "实验幼儿园" and plan.station_names["P02"] == "东湖派出所"
+    assert plan.stations.loc[0, "police_used_morning"] == 1
+    assert plan.coverage.loc[0, "sources"].startswith("officer: post K1")
+
+
+def test_bad_plan_json_format(tmp_path):
+    plan = write_plan_fixture(tmp_path / "plan")
+    (plan / "plan.json").write_text(json.dumps({"format": "something/2"}), encoding="utf-8")
+    with pytest.raises(InputError, match=r"plan.json, field 'format': format 'something/2' is not a geo_patrol plan"):
+        read_plan_dir(plan)
+
+
+def test_bad_boolean_names_row_and_field(tmp_path):
+    plan = write_plan_fixture(tmp_path / "plan")
+    path = plan / "posts.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",1,2,false\n", ",1,2,maybe\n", 1), encoding="utf-8-sig")
+    with pytest.raises(InputError, match=r"posts.csv, row 1, field 'car_at_post': 'maybe' is not true/false"):
+        write_report(plan)
+
+
+# --- report.xlsx ---------------------------------------------------------------------------------
+
+
+def test_report_workbook(plan_dir):
+    path = write_report(plan_dir)
+    assert path == plan_dir / "report.xlsx"
+    book = load_workbook(path)
+    assert book.sheetnames == ["概况 (Summary)", "护学岗 (Posts)", "勤务 P01 城关派出所", "勤务 P02 东湖派出所",
+                               "巡逻排班 (Car schedule)", "巡逻路线 (Routes)", "三见覆盖 (Coverage)"]
+    summary = {r[0]: r[1] for r in book["概况 (Summary)"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["学校 (schools)"] == 5 and summary["护学岗 (posts)"] == 2
+    assert summary["下午 (afternoon)"] == "80.0%"
+    posts = list(book["护学岗 (Posts)"].iter_rows(values_only=True))
+    assert posts[0][:3] == ("岗位 (post)", "时段 (period)", "派出所 (station)")
+    assert posts[1] == ("K1", "上午 (morning)", "P01 城关派出所", "第一小学 (S1)、实验幼儿园 (S2)", "07:20", "08:45",
+                        85, 1, 2, "否 (no)", 114.3075, 30.512)
+    assert len(posts) == 1 + 5
+    roster = list(book["勤务 P01 城关派出所"].iter_rows(values_only=True))
+    assert len(roster) == 1 + 6 and roster[1][:4] == ("P01-auxiliary-1", "辅警", "上午 (morning)", "K1")
+    schedule = list(book["巡逻排班 (Car schedule)"].iter_rows(values_only=True))
+    assert len(schedule) == 1 + 9
+    assert schedule[1][:8] == ("P01-1", "P01 城关派出所", "上午 (morning)", 1, "S3", "第二中学", "07:05", "07:10")
+    coverage = book["三见覆盖 (Coverage)"]
+    rows = list(coverage.iter_rows(values_only=True))
+    assert len(rows) == 1 + 11
+    statuses = [r[8] for r in rows[1:]]
+    assert statuses.count("达成 (met)") == 9 and statuses.count("部分 (partly)") == 1
+    assert statuses.count("未达成 (missed)") == 1
+    missed = next(r for r in rows[1:] if r[8] == "未达成 (missed)")
+    assert missed[:2] == ("S4", "阳光幼儿园") and "no patrol car" in missed[14]
+    fills = {coverage.cell(row=i, column=9).fill.fgColor.rgb[-6:] for i in range(2, 13)}
+    assert fills == {"C6EFCE", "FFE0B2", "FFC7CE"}
+
+
+# --- duty sheets -------------------------------------------------------------------------------
+
+
+def test_duty_sheets_one_page_per_post_in_chinese(plan_dir):
+    page = write_duty_sheets(plan_dir).read_text(encoding="utf-8")
+    assert page.count('<section class="page">') == 2
+    assert page.count("<h1>护学岗勤务表</h1>") == 2
+    assert "@page { size: A4" in page and "page-break-after: always" in page
+    k1, k2 = page.split('<section class="page">')[1:]
+    assert "学府路 (0 米)" in k1 and "114.307500, 30.512000" in k1 and "城关派出所 (P01)" in k1
+    assert "第一小学 (S1)" in k1 and "实验幼儿园 (S2)" in k1 and "上午 07:30-08:10" in k1
+    assert "07:20–08:45" in k1 and "15:50–17:15" in k1
+    assert k1.count("P01-police-1") == 2 and k1.count("P01-auxiliary-2") == 2
+    assert "带班领导签字" in k1 and "值勤人员签字" in k1
+    assert "东风路 (0 米)" in k2 and "中午" in k2 and "11:40–12:25" in k2
+    assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page
+
+
+def test_duty_sheets_in_english(plan_dir, tmp_path):
+    page = write_duty_sheets(plan_dir, out=tmp_path / "sheets.html", lang="en").read_text(encoding="utf-8")
+    assert page.count("School-run duty post sheet") >= 2
+    assert "Nearest road" in page and "morning 07:30-08:10" in page and "Duty leader signature" in page
+    assert "护学岗勤务表" not in page
+    with pytest.raises(InputError, match="language 'de'"):
+        write_duty_sheets(plan_dir, lang="de")
+
+
+def test_nearest_road_distance_and_limit(plan):
+    # 100 m north of 学府路 (lat 30.512) on the line of 青年路 (lon 114.306): 青年路 is 0 m away
+    lat = 30.512 + 100 / 110_574.0
+    name, distance_m = nearest_road(plan.roads, 114.3075, lat)
+    assert name == "学府路" and distance_m == pytest.approx(100.0, abs=0.5)
+    assert nearest_road(plan.roads, 114.40, 30.60) is None
+    assert nearest_road(None, 114.3, 30.5) is None
+
+
+# --- what-if chart and atomic writes -------------------------------------------------------------
+
+
+def test_plot_whatif_writes_a_png(tmp_path):
+    rows = [{"police_removed": k, "attained_share": 1 - 0.03 * k, "posts": 30 - k} for k in (8, 0, 4)]
+    out = plot_whatif(rows, x="police_removed", y=["attained_share"], out=tmp_path / "whatif.png")
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+    plot_whatif(rows, x="police_removed", y=["attained_share", "posts"], out=tmp_path / "two.png",
+                title="少 8 名民警", x_label="减少民警", y_label="三见达成率")
+    assert (tmp_path / "two.png").stat().st_size > 5_000
+    with pytest.raises(InputError, match=r"row 2, field 'posts': key 'posts' missing"):
+        plot_whatif([{"x": 1, "posts": 2}, {"x": 2}], x="x", y="posts", out=tmp_path / "bad.png")
+    with pytest.raises(InputError, match="no what-if rows"):
+        plot_whatif([], x="x", y="y", out=tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()
+
+
+def test_write_atomic_replaces_whole_files_only(tmp_path, monkeypatch):
+    target = tmp_path / "out.txt"
+    write_atomic(target, "first")
+    assert target.stat().st_mode & 0o777 == 0o644  # readable by others, like any output file
+    write_atomic(target, b"second")
+    assert target.read_text() == "second"
+
+    def fail(*_args):
+        raise OSError("no space left")
+
+    monkeypatch.setattr("geo_patrol.report.os.replace", fail)
+    with pytest.raises(OSError, match="no space left"):
+        write_atomic(target, "third")
+    assert target.read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
