@@ -58,11 +58,13 @@ def solve_mip(
     hint: np.ndarray | None = None,
     objective_offset: float = 0.0,
     backend: str = "SCIP",
+    scip_params: str = "",
 ) -> MipOutcome:
     """Solve ``max/min c·x + offset`` s.t. ``row_lb <= A x <= row_ub``, ``var_lb <= x <= var_ub``,
     ``x[integer]`` integral.
 
     ``hint`` (a full vector of variable values) is passed to the solver as a starting solution.
+    ``scip_params`` are SCIP settings in its own ``name = value`` text format, one per line.
     ``time_limit_s`` is wall-clock seconds; ``gap`` the relative optimality gap at which the
     solver may stop. Infinite bounds are written as ``±np.inf``.
     """
@@ -107,9 +109,9 @@ def solve_mip(
     if hint is not None:
         solver.SetHint(variables, [float(v) for v in hint])
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
-    import os
-    if os.environ.get("GP_SCIP"):
-        print(solver.SetSolverSpecificParametersAsString(os.environ["GP_SCIP"].replace(";", "\n")))
+    if backend == "SCIP" and scip_params:
+        if not solver.SetSolverSpecificParametersAsString(scip_params):
+            raise SolverError(f"SCIP rejected the parameters {scip_params!r}")
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap))
     build_s = time.perf_counter() - start
