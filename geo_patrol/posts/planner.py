@@ -148,25 +148,102 @@ def candidate_sites(prepared: Prepared) -> tuple[CandidateSite, ...]:
 #: Straight-line metres within which a post sees a gate directly (a post at the gate itself).
 SIGHT_M = 50.0
 
+#: Walking distances are searched up to this many times the post radius, so that a school out
+#: of reach can say how far the nearest site is.
+EXPLAIN_FACTOR = 3.0
 
-def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> np.ndarray:
-    """Walking distance in metres, school × site, to the nearest gate (``inf`` beyond radius)."""
-    from geo_patrol.network import haversine_m
-    from geo_patrol.traveltime import walk_distances
+
+@dataclass(frozen=True)
+class SiteCoverage:
+    """Walking metres between schools and candidate sites, kept sparse.
+
+    ``rows``, ``cols``, ``metres``: one entry per (school, site) pair within ``post_radius_m``
+    (the nearest of the school's gates); ``nearest_m``: per school, the nearest site found within
+    ``EXPLAIN_FACTOR × post_radius_m`` (``inf`` when none).
+    """
+
+    n_schools: int
+    n_sites: int
+    rows: np.ndarray
+    cols: np.ndarray
+    metres: np.ndarray
+    nearest_m: np.ndarray
+
+    def cover(self, blocked: Sequence[int] = (), rows: Sequence[int] | None = None):
+        """Boolean CSR coverage (schools × sites) without the ``blocked`` sites."""
+        import scipy.sparse as sp
+
+        keep = ~np.isin(self.cols, np.asarray(list(blocked), dtype=np.int64))
+        mat = sp.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (self.rows[keep], self.cols[keep])),
+                            shape=(self.n_schools, self.n_sites))
+        return mat if rows is None else mat[np.asarray(rows)]
+
+    def dense(self, rows: Sequence[int]) -> np.ndarray:
+        """Dense metres for the given schools (``inf`` beyond the radius); small cases only."""
+        out = np.full((self.n_schools, self.n_sites), np.inf)
+        out[self.rows, self.cols] = self.metres
+        return out[np.asarray(rows)]
+
+
+def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> SiteCoverage:
+    """Walking metres from every school (nearest gate) to the candidate sites within reach.
+
+    Pairs are found first by straight-line distance (a walk is never shorter), then measured on
+    the walk network by a search bounded at the radius, in chunks of gates so memory stays small.
+    A site within :data:`SIGHT_M` in a straight line of a gate sees it directly.
+    """
+    from scipy.sparse import csgraph
+    from scipy.spatial import cKDTree
+
+    from geo_patrol.network import haversine_m, snap
 
     radius = prepared.scenario.parameters.post_radius_m
-    site_lonlat = np.array([[s.lon, s.lat] for s in sites])
-    gate_lonlat = np.array([[g.lon, g.lat] for g in prepared.gates])
-    dist = walk_distances(prepared.network, site_lonlat, gate_lonlat, max_m=radius)  # sites × gates
-    # a post within SIGHT_M in a straight line of a gate sees it directly, whatever the paths
-    straight = haversine_m(site_lonlat[:, None, 0], site_lonlat[:, None, 1], gate_lonlat[None, :, 0], gate_lonlat[None, :, 1])
-    dist = np.where(straight <= SIGHT_M, np.minimum(dist, straight), dist)
+    search_m = EXPLAIN_FACTOR * radius
+    net = prepared.network
     school_index = {s.id: i for i, s in enumerate(prepared.scenario.schools)}
-    out = np.full((len(school_index), len(sites)), np.inf)
-    for j, gate in enumerate(prepared.gates):
-        row = school_index[gate.school_id]
-        out[row] = np.minimum(out[row], dist[:, j])
-    return out
+    site_lon = np.array([s.lon for s in sites], dtype=float)
+    site_lat = np.array([s.lat for s in sites], dtype=float)
+    gate_lon = np.array([g.lon for g in prepared.gates], dtype=float)
+    gate_lat = np.array([g.lat for g in prepared.gates], dtype=float)
+    kx = 111_320.0 * math.cos(math.radians(float(np.mean(gate_lat))))
+    ky = 110_540.0
+    tree = cKDTree(np.column_stack([site_lon * kx, site_lat * ky]))
+    near = tree.query_ball_point(np.column_stack([gate_lon * kx, gate_lat * ky]), r=search_m * 1.01)
+    site_rows, site_snap = snap(net, site_lon, site_lat, graph="walk")
+    gate_rows, gate_snap = snap(net, gate_lon, gate_lat, graph="walk")
+    walk = net.walk_csr()
+    g_idx, s_idx, metres = [], [], []
+    chunk = 64
+    for lo in range(0, len(prepared.gates), chunk):
+        gates = np.arange(lo, min(lo + chunk, len(prepared.gates)))
+        unique, inverse = np.unique(gate_rows[gates], return_inverse=True)
+        dist = csgraph.dijkstra(walk, directed=False, indices=unique, limit=search_m)
+        for k, g in enumerate(gates):
+            cand = np.asarray(near[g], dtype=np.int64)
+            if cand.size == 0:
+                continue
+            d = gate_snap[g] + dist[inverse[k], site_rows[cand]] + site_snap[cand]
+            straight = haversine_m(gate_lon[g], gate_lat[g], site_lon[cand], site_lat[cand])
+            d = np.where(straight <= SIGHT_M, np.minimum(d, straight), d)
+            ok = d <= search_m
+            g_idx.append(np.full(int(ok.sum()), g))
+            s_idx.append(cand[ok])
+            metres.append(d[ok])
+    g_all = np.concatenate(g_idx) if g_idx else np.zeros(0, np.int64)
+    s_all = np.concatenate(s_idx) if s_idx else np.zeros(0, np.int64)
+    m_all = np.concatenate(metres) if metres else np.zeros(0)
+    school_of_gate = np.array([school_index[g.school_id] for g in prepared.gates], dtype=np.int64)
+    r_all = school_of_gate[g_all] if g_all.size else g_all
+    nearest = np.full(len(school_index), np.inf)
+    np.minimum.at(nearest, r_all, m_all)
+    # keep, per (school, site), the nearest gate's distance within the radius
+    within = m_all <= radius
+    r_in, s_in, m_in = r_all[within], s_all[within], m_all[within]
+    order = np.lexsort((m_in, s_in, r_in))
+    r_in, s_in, m_in = r_in[order], s_in[order], m_in[order]
+    first = np.ones(r_in.size, dtype=bool)
+    first[1:] = (r_in[1:] != r_in[:-1]) | (s_in[1:] != s_in[:-1])
+    return SiteCoverage(len(school_index), len(sites), r_in[first], s_in[first], m_in[first], nearest)
 
 
 # --------------------------------------------------------------------------- planning
@@ -207,7 +284,7 @@ def plan_posts(
     time_limit_s: float = 30.0,
     warm_start: Sequence[int] | None = None,
     sites: Sequence[CandidateSite] | None = None,
-    distance: np.ndarray | None = None,
+    distance: SiteCoverage | None = None,
 ) -> PostPlan:
     """Choose the posts of a scenario and staff them (see the module docstring for the model).
 
@@ -229,34 +306,33 @@ def plan_posts(
         distance = coverage_distance(prepared, sites)
     schools = scenario.schools
     demand = [i for i, s in enumerate(schools) if not s.forbid_post]
-    dist = distance[demand]
     weights = np.array([school_weight(schools[i]) for i in demand])
     required = np.array([schools[i].requires_post for i in demand], dtype=bool)
     existing = np.array([s.existing for s in sites], dtype=bool)
-    reach = np.isfinite(dist) & (dist <= params.post_radius_m)
-    required &= reach.any(axis=1)  # a required school out of reach is reported, not infeasible
+    # a required school out of reach is reported, not made infeasible
+    required &= np.asarray(distance.cover(rows=demand).sum(axis=1)).ravel() > 0
 
     limit_police, limit_aux = station_limits(prepared, police=police, auxiliary=auxiliary)
     blocked: set[int] = set()  # sites removed because their station ran out of officers
     short_schools: dict[str, str] = {}
     for _ in range(len(sites) + 1):
-        masked = dist.copy()
-        if blocked:
-            masked[:, sorted(blocked)] = np.inf
-        req = required & (np.isfinite(masked) & (masked <= params.post_radius_m)).any(axis=1)
+        cover = distance.cover(sorted(blocked), rows=demand)
+        req = required & (np.asarray(cover.sum(axis=1)).ravel() > 0)
         if mode == "max_coverage":
-            result = models.max_coverage(masked, weights, params.post_radius_m, max_posts, required=req,
-                                         existing=existing, time_limit_s=time_limit_s, warm_start=warm_start)
+            result = models.max_coverage_sets(cover, weights, max_posts, required=req, existing=existing,
+                                              time_limit_s=time_limit_s, warm_start=warm_start)
         elif mode == "min_posts":
-            result = models.min_posts(masked, params.post_radius_m, required=req, existing=existing,
-                                      time_limit_s=time_limit_s)
+            result = models.min_posts_sets(cover, required=req, existing=existing, time_limit_s=time_limit_s)
         elif mode == "backup":
-            result = models.backup_coverage(masked, weights, params.post_radius_m, max_posts, required=req,
-                                            existing=existing, time_limit_s=time_limit_s)
+            result = models.backup_coverage_sets(cover, weights, max_posts, required=req, existing=existing,
+                                                 time_limit_s=time_limit_s)
         else:
-            result = models.p_median(np.where(reach, dist, np.inf), weights, max_posts, time_limit_s=time_limit_s)
+            dense = distance.dense(demand)
+            if blocked:
+                dense[:, sorted(blocked)] = np.inf
+            result = models.p_median(dense, weights, max_posts, time_limit_s=time_limit_s)
         chosen = list(result.chosen)
-        assign = _assign(masked, chosen, params.post_radius_m)
+        assign = _assign(distance, demand, chosen, blocked)
         duties, station_of = _duties(prepared, sites, chosen, assign, demand)
         roster, use = _roster(prepared, duties, limit_police, limit_aux)
         over = [sid for (sid, _), (p, pl, a, al) in use.items() if p > pl or a > al]
@@ -280,7 +356,7 @@ def plan_posts(
     for duty in duties:
         for school_id in duty.school_ids:
             assignment.setdefault(school_id, duty.post_id)
-    uncovered = _explain(prepared, demand, dist, weights, covered_rows, chosen, assign, short_schools,
+    uncovered = _explain(prepared, demand, distance, weights, covered_rows, chosen, assign, short_schools,
                          mode, max_posts, blocked)
     covered_weight = float(sum(weights[r] for r in covered_rows))
     return PostPlan(
@@ -291,15 +367,16 @@ def plan_posts(
     )
 
 
-def _assign(dist: np.ndarray, chosen: Sequence[int], radius: float) -> list[int]:
-    """Each demand row → the nearest chosen site within radius, or −1."""
-    if not chosen:
-        return [-1] * dist.shape[0]
-    cols = np.array(sorted(chosen))
-    sub = dist[:, cols]
-    best = np.argmin(sub, axis=1)
-    ok = sub[np.arange(len(best)), best] <= radius
-    return [int(cols[b]) if k else -1 for b, k in zip(best, ok)]
+def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int], blocked) -> list[int]:
+    """Each demand row → the nearest chosen (not blocked) site within the radius, or −1."""
+    position = {row: r for r, row in enumerate(demand)}
+    usable = np.isin(coverage.cols, np.asarray(sorted(set(chosen) - set(blocked)), dtype=np.int64))
+    best: dict[int, tuple[float, int]] = {}
+    for row, col, m in zip(coverage.rows[usable], coverage.cols[usable], coverage.metres[usable]):
+        r = position.get(int(row))
+        if r is not None and (r not in best or (m, col) < best[r]):
+            best[r] = (float(m), int(col))
+    return [best[r][1] if r in best else -1 for r in range(len(demand))]
 
 
 def _duties(prepared, sites, chosen, assign, demand):
@@ -387,7 +464,7 @@ def _roster(prepared, duties, limit_police, limit_aux):
     return tuple(roster), use
 
 
-def _explain(prepared, demand, dist, weights, covered_rows, chosen, assign, short_schools, mode, max_posts, blocked):
+def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, short_schools, mode, max_posts, blocked):
     """A reason for every school without a post (module docstring)."""
     scenario = prepared.scenario
     radius = scenario.parameters.post_radius_m
@@ -403,9 +480,10 @@ def _explain(prepared, demand, dist, weights, covered_rows, chosen, assign, shor
         if r in covered_rows:
             continue
         school = scenario.schools[row]
-        nearest = float(np.min(dist[r])) if dist.shape[1] else np.inf
+        nearest = float(coverage.nearest_m[row])
         if not np.isfinite(nearest) or nearest > radius:
-            shown = "no walkable path" if not np.isfinite(nearest) else f"nearest {nearest:.0f} m"
+            shown = (f"none within {EXPLAIN_FACTOR * radius:.0f} m" if not np.isfinite(nearest)
+                     else f"nearest {nearest:.0f} m")
             out.append(Uncovered(school.id, "no_site", f"no post site within {radius:.0f} m walking ({shown})"))
         elif school.id in short_schools:
             out.append(Uncovered(school.id, "officers",
