@@ -96,7 +96,7 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path) -> Evaluation:
             cars[row["station_id"]] = int(row["cars"])
     tracks = {p: car_tracks(prepared, p, [v for v in visits if v.period == p], cars)[0] for p in scenario.periods}
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
-    coverage = evaluate(scenario, posts, visits, tracks=tracks, time_to_school=lambda s, p: to_school[p][s])
+    coverage = evaluate(scenario, posts, visits, tracks=tracks, time_to_school=lambda s, p: to_school[p](s))
 
     tmp = folder / ".coverage.csv.tmp"
     write_coverage(tmp, coverage)

@@ -72,21 +72,34 @@ def shift(prepared: Prepared, period: str) -> tuple[int, int]:
     return min(w.start_s for w in wins) - params.shift_lead_s, max(w.end_s for w in wins) + params.shift_lag_s
 
 
-def route_period(
-    prepared: Prepared,
-    period: str,
-    school_ids: Sequence[str],
-    cars: Mapping[str, int],
-    *,
-    engine: str = DEFAULT_ENGINE,
-    time_limit_s: float = 10.0,
-    seed: int = 0,
-) -> PeriodPatrol:
-    """Route the cars of one period to the main gates of ``school_ids``."""
+#: Above this many schools in a period, each station routes its own jurisdiction separately
+#: (in parallel), as district patrol cars do; below it the whole fleet is routed together.
+SPLIT_SCHOOLS = 400
+
+
+def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str], cars: Mapping[str, int]) -> dict[str, list[str]]:
+    """Station id → the schools it patrols: the school's own ``station_id``, else the nearest
+    station by drive time to its main gate among the stations that have cars."""
+    matrix = prepared.station_to_gate[period]
+    with_cars = [i for i, sid in enumerate(matrix.origin_ids) if cars.get(sid, 0) > 0]
+    column = {gid: j for j, gid in enumerate(matrix.destination_ids)}
+    out: dict[str, list[str]] = {}
+    for sid in school_ids:
+        school = prepared.scenario.school(sid)
+        if school.station_id and cars.get(school.station_id, 0) > 0:
+            owner = school.station_id
+        else:
+            times = matrix.seconds[with_cars, column[f"{sid}#0"]]
+            owner = matrix.origin_ids[with_cars[int(np.argmin(times))]]
+        out.setdefault(owner, []).append(sid)
+    return out
+
+
+def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school_ids: Sequence[str],
+             cars: Mapping[str, int]):
     scenario = prepared.scenario
     params = scenario.parameters
     start_s, end_s = shift(prepared, period)
-    station_ids = [s.id for s in scenario.stations]
     gates = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
     locs: list[tuple[str, int]] = [(f"station:{sid}", prepared.station_nodes[sid]) for sid in station_ids]
     locs += [(f"school:{sid}", gates[sid].node) for sid in school_ids]
@@ -108,13 +121,65 @@ def route_period(
             visits=params.visits_per_window, min_gap_s=params.min_gap_s, dwell_s=params.dwell_s,
             weight=max(1, int(round(100 * school_weight(school)))),
         ))
-    problem = build_problem(travel, stations, windows)
-    # The work budget, not the clock, ends the search, so the same inputs and seed give the same
-    # routes; the wall clock is only a safety cap (its use shows as stop_reason "time_limit").
+    return build_problem(travel, stations, windows)
+
+
+def _solve(job):
+    problem, engine, time_limit_s, seed = job
     iterations = default_iterations(problem, engine, time_limit_s)
-    result = solve(problem, engine=engine, time_limit_s=WALL_CAP_FACTOR * time_limit_s, seed=seed,
-                   iterations=iterations)
-    visit_school = {v.id: v.group for v in problem.visits}
+    return solve(problem, engine=engine, time_limit_s=WALL_CAP_FACTOR * time_limit_s, seed=seed,
+                 iterations=iterations)
+
+
+def route_period(
+    prepared: Prepared,
+    period: str,
+    school_ids: Sequence[str],
+    cars: Mapping[str, int],
+    *,
+    engine: str = DEFAULT_ENGINE,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    split: bool | None = None,
+    workers: int = 1,
+) -> PeriodPatrol:
+    """Route the cars of one period to the main gates of ``school_ids``.
+
+    With ``split`` (default: more than :data:`SPLIT_SCHOOLS` schools) every station routes its
+    own jurisdiction (:func:`jurisdictions`) as a separate problem, ``workers`` of them at a
+    time in separate processes; each part gets a share of ``time_limit_s`` in proportion to its
+    schools (at least 1 s), so the period's work is about ``time_limit_s`` whatever ``workers``
+    is, and the routes do not depend on ``workers``.
+
+    The work budget, not the clock, ends each search, so the same inputs and seed give the same
+    routes; the wall clock (``WALL_CAP_FACTOR × time_limit_s``) is only a safety cap, and its
+    use shows as ``stop_reason == "time_limit"``.
+    """
+    scenario = prepared.scenario
+    start_s, end_s = shift(prepared, period)
+    split = len(school_ids) > SPLIT_SCHOOLS if split is None else split
+    if split:
+        parts = sorted(jurisdictions(prepared, period, school_ids, cars).items())
+        jobs = [
+            (_problem(prepared, period, [sid], ids, cars), engine,
+             max(1.0, time_limit_s * len(ids) / max(1, len(school_ids))), seed)
+            for sid, ids in parts
+        ]
+    else:
+        jobs = [(_problem(prepared, period, [s.id for s in scenario.stations], school_ids, cars), engine,
+                 time_limit_s, seed)]
+    if workers > 1 and len(jobs) > 1:
+        import concurrent.futures
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_solve, jobs))
+    else:
+        results = [_solve(job) for job in jobs]
+    result = results[0] if len(results) == 1 else _merge(results)
+    gates = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
+    visit_school = {v.id: v.group for job in jobs for v in job[0].visits}
     stops = []
     for route in result.routes:
         for seq, stop in enumerate(route.stops, start=1):
@@ -126,6 +191,26 @@ def route_period(
                 arrive_s=int(stop.start_s), depart_s=int(stop.depart_s), node=gate.node,
             ))
     return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars))
+
+
+def _merge(results: Sequence[RoutingResult]) -> RoutingResult:
+    """One result from the jurisdictions' results (sums; the worst status and stop reason)."""
+    statuses = [r.status for r in results]
+    status = "no_solution" if "no_solution" in statuses else ("partial" if "partial" in statuses else "all_served")
+    return RoutingResult(
+        routes=tuple(route for r in results for route in r.routes),
+        dropped=tuple(d for r in results for d in r.dropped),
+        served_weight=sum(r.served_weight for r in results),
+        total_weight=sum(r.total_weight for r in results),
+        drive_s=sum(r.drive_s for r in results),
+        engine=results[0].engine,
+        runtime_s=sum(r.runtime_s for r in results),
+        objective=sum(r.objective for r in results),
+        status=status,
+        stop_reason="time_limit" if any(r.stop_reason == "time_limit" for r in results) else "iterations",
+        seed=results[0].seed,
+        iterations=sum(r.iterations for r in results),
+    )
 
 
 def _path_rows(pred: np.ndarray, origin: int, target: int) -> list[int]:
@@ -210,19 +295,39 @@ def car_tracks(
     return tracks, lines
 
 
-def time_to_schools(prepared: Prepared, period: str) -> dict[str, np.ndarray]:
-    """School id → drive seconds from every drive node to the school's nearest gate.
+class TimeToSchools:
+    """School id → drive seconds from every drive node to the school's nearest gate, in a period.
 
-    Computed as one bounded search per gate on the reversed graph (``reach_limit_s``).
+    Searched backwards from the gates on the reversed graph, bounded at ``reach_limit_s``, for
+    :data:`CHUNK` schools at a time in the scenario's order, keeping one chunk in memory — what
+    the sightings check needs as it walks the schools in order, at a few tens of MB whatever
+    the city's size.
     """
-    params = prepared.scenario.parameters
-    net = prepared.network
-    reverse = net.drive_csr(params.congestion_for(period)).T.tocsr()
-    gate_nodes = np.array([g.node for g in prepared.gates])
-    unique, inverse = np.unique(gate_nodes, return_inverse=True)
-    dist = csgraph.dijkstra(reverse, directed=True, indices=unique, limit=params.reach_limit_s)
-    out: dict[str, np.ndarray] = {}
-    for k, gate in enumerate(prepared.gates):
-        row = dist[inverse[k]]
-        out[gate.school_id] = row if gate.school_id not in out else np.minimum(out[gate.school_id], row)
-    return out
+
+    CHUNK = 64
+
+    def __init__(self, prepared: Prepared, period: str) -> None:
+        params = prepared.scenario.parameters
+        self.limit_s = params.reach_limit_s
+        self.reverse = prepared.network.drive_csr(params.congestion_for(period)).T.tocsr()
+        self.order = [s.id for s in prepared.scenario.schools]
+        self.position = {sid: i for i, sid in enumerate(self.order)}
+        self.gates: dict[str, list[int]] = {}
+        for gate in prepared.gates:
+            self.gates.setdefault(gate.school_id, []).append(gate.node)
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, school_id: str) -> np.ndarray:
+        if school_id not in self.cache:
+            start = self.position[school_id]
+            ids = self.order[start : start + self.CHUNK]
+            nodes = sorted({n for sid in ids for n in self.gates[sid]})
+            index = {n: k for k, n in enumerate(nodes)}
+            dist = csgraph.dijkstra(self.reverse, directed=True, indices=nodes, limit=self.limit_s)
+            self.cache = {sid: dist[[index[n] for n in self.gates[sid]]].min(axis=0) for sid in ids}
+        return self.cache[school_id]
+
+
+def time_to_schools(prepared: Prepared, period: str) -> TimeToSchools:
+    """The :class:`TimeToSchools` of a period."""
+    return TimeToSchools(prepared, period)

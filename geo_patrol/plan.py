@@ -196,12 +196,17 @@ def make_plan(
     previous: Plan | None = None,
     progress: Callable[[str], None] | None = None,
     prepared=None,
+    split: bool | None = None,
+    workers: int = 1,
 ) -> Plan:
     """Plan posts and patrols for ``scenario`` and prove the sightings; see the module docstring.
 
     ``time_limit_s`` bounds each solver call (posts once, routing once per period); routing
     stops earlier when its fixed iteration budget is spent, which keeps plans reproducible.
     ``previous`` keeps last semester's posts open (as existing sites) where they still serve.
+    ``split`` and ``workers``: route each station's jurisdiction separately, in parallel
+    processes (see :func:`geo_patrol.patrol_plan.route_period`; by default only for large
+    districts).
     """
     from geo_patrol.patrol_plan import car_tracks, route_period, share_cars, time_to_schools
     from geo_patrol.patrols import DEFAULT_ENGINE
@@ -241,7 +246,7 @@ def make_plan(
         say(f"routing {sum(car_share.values())} cars to {len(school_ids)} schools in the {period}")
         t0 = time.perf_counter()
         patrols[period] = route_period(prepared, period, school_ids, car_share, engine=engine,
-                                       time_limit_s=time_limit_s, seed=seed)
+                                       time_limit_s=time_limit_s, seed=seed, split=split, workers=workers)
         timing[f"routing_{period}_s"] = time.perf_counter() - t0
         duties = _park_spare_cars(prepared, period, duties, patrols[period], car_share)
 
@@ -253,7 +258,7 @@ def make_plan(
         tracks[period], lines[period] = car_tracks(prepared, period, patrols[period].stops, car_share)
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, duties, stops, tracks=tracks,
-                        time_to_school=lambda sid, period: to_school[period][sid])
+                        time_to_school=lambda sid, period: to_school[period](sid))
     coverage = _with_drop_reasons(coverage, patrols)
     timing["evaluate_s"] = time.perf_counter() - t0
     timing["total_s"] = time.perf_counter() - started

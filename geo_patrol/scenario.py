@@ -30,6 +30,7 @@ Scenario file (TOML; paths are relative to the file)::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,11 +274,12 @@ class Scenario:
         """The periods at least one school has a window in, in clock order."""
         return tuple(p for p in PERIODS if any(p in s.windows for s in self.schools))
 
+    @functools.cached_property
+    def _school_index(self) -> dict[str, School]:
+        return {school.id: school for school in self.schools}
+
     def school(self, school_id: str) -> School:
-        for school in self.schools:
-            if school.id == school_id:
-                return school
-        raise KeyError(school_id)
+        return self._school_index[school_id]
 
     def station(self, station_id: str) -> Station:
         for station in self.stations:

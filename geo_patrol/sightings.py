@@ -181,6 +181,7 @@ def evaluate(
                 period_tracks[f"post {post.post_id}"] = (
                     np.array([post.duty_start_s, post.duty_end_s]), np.array([post.node, post.node])
                 )
+        grid = _unit_grid(scenario, period, period_tracks)
         for school in scenario.schools:
             window = school.windows.get(period)
             if window is None:
@@ -222,9 +223,9 @@ def evaluate(
                 reasons.append(f"officer present {presence:.1f}% < {params.officer_presence_pct:.0f}%")
             met = not reasons
             worst, within, second = -1, 0.0, False
-            if time_to_school is not None and period_tracks:
+            if time_to_school is not None and grid is not None:
                 worst, within, second = _response(
-                    time_to_school(school.id, period), period_tracks, ws, we,
+                    time_to_school(school.id, period), grid, ws, we,
                     params.response_target_s, params.second_unit_s,
                 )
             out.append(Coverage(
@@ -234,16 +235,25 @@ def evaluate(
     return tuple(out)
 
 
-def _response(
-    to_school: np.ndarray, tracks: Mapping[str, Track], ws: int, we: int, target_s: int, second_s: int
-) -> tuple[int, float, bool]:
-    minutes = np.arange(ws, we, 60, dtype=np.int64)
-    per_unit = []
-    for track in tracks.values():
-        nodes = positions_at(track, minutes)
-        times = np.where(nodes >= 0, to_school[np.clip(nodes, 0, None)], np.inf)
-        per_unit.append(times)
-    matrix = np.vstack(per_unit)  # units × minutes
+def _unit_grid(scenario: Scenario, period: str, tracks: Mapping[str, Track]):
+    """Where every unit is at each minute of the period: ``(first_minute_s, nodes[units, minutes])``.
+
+    Minutes run from the earliest window start of the period to its latest end; −1 = off duty.
+    """
+    wins = [s.windows[period] for s in scenario.schools if period in s.windows]
+    if not tracks or not wins:
+        return None
+    first = min(w.start_s for w in wins)
+    minutes = np.arange(first, max(w.end_s for w in wins) + 60, 60, dtype=np.int64)
+    nodes = np.vstack([positions_at(track, minutes) for track in tracks.values()])
+    return first, nodes
+
+
+def _response(to_school: np.ndarray, grid, ws: int, we: int, target_s: int, second_s: int) -> tuple[int, float, bool]:
+    first, nodes = grid
+    cols = (np.arange(ws, we, 60, dtype=np.int64) - first) // 60
+    at = nodes[:, cols]  # units × minutes of this window
+    matrix = np.where(at >= 0, to_school[np.clip(at, 0, None)], np.inf)
     if matrix.shape[0] >= 2:
         two = np.partition(matrix, 1, axis=0)[:2]
     else:

@@ -52,3 +52,18 @@ def test_nanjing_gulou_plans_end_to_end():
                 v.school_id == row.school_id and v.period == row.period for v in plan.visits)
     assert summary["attained_share"]["morning"] > 0.5
     assert 0 < summary["response_within_target_share"]["morning"] <= 1
+
+
+def test_split_by_jurisdiction_in_parallel_gives_the_same_plan():
+    from geo_patrol.patrol_plan import jurisdictions
+
+    scenario = nanjing_scenario()
+    prepared = prepare(scenario)
+    parts = jurisdictions(prepared, "morning", [s.id for s in scenario.schools], {"W": 3, "E": 3})
+    assert sorted(parts) == ["E", "W"] and sum(map(len, parts.values())) == 67
+    one = make_plan(scenario, time_limit_s=2, prepared=prepared, split=True, workers=1)
+    two = make_plan(scenario, time_limit_s=2, prepared=prepared, split=True, workers=2)
+    assert one.visits == two.visits and one.coverage == two.coverage
+    # each car stays in its own station's jurisdiction
+    for stop in one.visits:
+        assert stop.school_id in parts[stop.station_id] or stop.period != "morning"

@@ -91,7 +91,23 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
     # best - 1 proves ``best`` optimal
     integral = bool(np.all(wr == np.round(wr)) and np.all(d[np.isfinite(d)] == np.round(d[np.isfinite(d)])))
     slack = (1.0 - 1e-6) if integral else 1e-9 * max(1.0, abs(best_cost))
-    lower, fix0, fix1 = _lagrangian(d, wr, p, ex, best_cost, slack, 0.2 * time_limit_s)
+    lagrangian = _Lagrangian(d, wr, p, ex)
+    lower = lagrangian.optimise(best_cost, slack, 0.2 * time_limit_s)
+    if np.isfinite(best_cost) and lower <= best_cost - slack:
+        # the relaxation's site sets are good starts for the interchange
+        d_big = _finite_big(d)
+        fixed = set(np.flatnonzero(ex).tolist())
+        tried = set()
+        for sites in sorted(lagrangian.primal, key=lambda s: _cost(d_big, wr, s))[:3]:
+            if sites.tobytes() in tried:
+                continue
+            tried.add(sites.tobytes())
+            improved = _interchange(d_big, wr, sites, fixed, 0.05 * time_limit_s)
+            cost = _cost(d, wr, improved)
+            if cost < best_cost - 1e-9:
+                best_y, best_cost = improved, cost
+        lower = lagrangian.optimise(best_cost, slack, 0.1 * time_limit_s)
+    fix0, fix1 = lagrangian.fixings(best_cost, slack)
     bound = lower
     if np.isfinite(best_cost) and lower > best_cost - slack:
         status, solver = "optimal", "greedy+interchange+lagrangian"
@@ -167,68 +183,84 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
     )
 
 
-def _lagrangian(d: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray, upper: float,
-                slack: float, time_limit_s: float, max_iter: int = 3000):
-    """Lagrangian bound of the p-median (assignment constraints relaxed) by subgradient
-    optimisation, and the sites it fixes.
+class _Lagrangian:
+    """Lagrangian relaxation of the p-median (assignment constraints relaxed), subgradient
+    optimisation, site fixing and primal solutions read off the relaxation.
 
     With multipliers λ_i, ρ_j = Σ_i min(0, w_i d_ij - λ_i) and L(λ) = Σ_i λ_i + Σ_{j ∈ S} ρ_j,
-    S = existing sites plus the smallest ρ_j up to p. A site whose forced opening (closing)
-    raises L above ``upper - slack`` cannot be in a better solution: it is fixed closed (open).
-    Returns (best bound, fixed-closed mask, fixed-open mask).
+    S = existing sites plus the smallest ρ_j up to p; L(λ) is a lower bound for every λ.
     """
-    start = time.perf_counter()
-    n, m = d.shape
-    finite = np.isfinite(d)
-    c = np.where(finite, w[:, None] * np.where(finite, d, 0.0), np.inf)
-    free_slots = p - int(existing.sum())
-    fix0 = np.zeros(m, dtype=bool)
-    fix1 = np.zeros(m, dtype=bool)
-    if free_slots <= 0 or not np.isfinite(upper):
-        return -math.inf, fix0, fix1
-    ordered = np.sort(np.where(finite, c, np.inf), axis=1)
-    lam = ordered[:, min(1, m - 1)].copy()
-    lam[~np.isfinite(lam)] = ordered[~np.isfinite(lam), 0]
-    best, best_lam, step, stall = -math.inf, lam.copy(), 2.0, 0
 
-    def evaluate(lam):
-        reduced = np.minimum(c - lam[:, None], 0.0)
+    def __init__(self, d: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray) -> None:
+        finite = np.isfinite(d)
+        self.c = np.where(finite, w[:, None] * np.where(finite, d, 0.0), np.inf)
+        self.p, self.existing = p, existing
+        self.free_slots = p - int(existing.sum())
+        ordered = np.sort(self.c, axis=1)
+        lam = ordered[:, min(1, d.shape[1] - 1)].copy()
+        lam[~np.isfinite(lam)] = ordered[~np.isfinite(lam), 0]
+        self.lam = lam
+        self.bound = -math.inf
+        self.primal: list[np.ndarray] = []
+
+    def _evaluate(self, lam: np.ndarray):
+        reduced = np.minimum(self.c - lam[:, None], 0.0)
         rho = reduced.sum(axis=0)
-        rho_free = np.where(existing, np.inf, rho)
-        chosen = np.flatnonzero(existing)
-        if free_slots < m - chosen.size:
-            pick = np.argpartition(rho_free, free_slots - 1)[:free_slots]
+        chosen = np.flatnonzero(self.existing)
+        free = np.flatnonzero(~self.existing)
+        if self.free_slots < free.size:
+            pick = free[np.argpartition(rho[free], self.free_slots - 1)[: self.free_slots]]
         else:
-            pick = np.flatnonzero(~existing)
+            pick = free
         chosen = np.r_[chosen, pick].astype(np.int64)
         return reduced, rho, chosen, float(lam.sum() + rho[chosen].sum())
 
-    for _ in range(max_iter):
-        reduced, rho, chosen, value = evaluate(lam)
-        if value > best + 1e-9:
-            best, best_lam, stall = value, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= 20:
-                step, stall = step / 2.0, 0
-        if best > upper - slack or step < 1e-5 or time.perf_counter() - start > time_limit_s:
-            break
-        g = 1.0 - (reduced[:, chosen] < 0).sum(axis=1)
-        norm = float(g @ g)
-        if norm == 0.0:
-            break
-        lam = lam + step * (upper - value) / norm * g
-    _, rho, chosen, value = evaluate(best_lam)
-    in_s = np.zeros(m, dtype=bool)
-    in_s[chosen] = True
-    free_in = in_s & ~existing
-    if free_in.any():
-        worst_in = rho[free_in].max()
-        fix0 = ~in_s & (value + rho - worst_in > upper - slack)
-    if (~in_s).any():
-        best_out = rho[~in_s].min()
-        fix1 = free_in & (value - rho + best_out > upper - slack)
-    return best, fix0, fix1
+    def optimise(self, upper: float, slack: float, time_limit_s: float, max_iter: int = 3000,
+                 primal_every: int = 10) -> float:
+        """Subgradient steps (Polyak step towards ``upper``) until the bound passes
+        ``upper - slack``, the step vanishes or ``time_limit_s``; returns the best bound."""
+        start = time.perf_counter()
+        if self.free_slots <= 0 or not np.isfinite(upper):
+            return self.bound
+        lam, step, stall = self.lam.copy(), 2.0, 0
+        for it in range(max_iter):
+            reduced, _, chosen, value = self._evaluate(lam)
+            if it % primal_every == 0:
+                self.primal.append(np.sort(chosen))
+            if value > self.bound + 1e-9:
+                self.bound, self.lam, stall = value, lam.copy(), 0
+            else:
+                stall += 1
+                if stall >= 20:
+                    step, stall = step / 2.0, 0
+            if (self.bound > upper - slack or step < 1e-5
+                    or time.perf_counter() - start > time_limit_s):
+                break
+            g = 1.0 - (reduced[:, chosen] < 0).sum(axis=1)
+            norm = float(g @ g)
+            if norm == 0.0:
+                break
+            lam = lam + step * (upper - value) / norm * g
+        return self.bound
+
+    def fixings(self, upper: float, slack: float) -> tuple[np.ndarray, np.ndarray]:
+        """Sites whose forced opening (closing) lifts the bound above ``upper - slack``: no
+        better solution opens (closes) them. Returns (fixed-closed, fixed-open) masks."""
+        m = self.c.shape[1]
+        fix0 = np.zeros(m, dtype=bool)
+        fix1 = np.zeros(m, dtype=bool)
+        if self.free_slots <= 0 or not np.isfinite(upper) or not np.isfinite(self.bound):
+            return fix0, fix1
+        _, rho, chosen, value = self._evaluate(self.lam)
+        in_s = np.zeros(m, dtype=bool)
+        in_s[chosen] = True
+        free_in = in_s & ~self.existing
+        out = ~in_s
+        if free_in.any():
+            fix0 = out & (value + rho - rho[free_in].max() > upper - slack)
+        if out.any():
+            fix1 = free_in & (value - rho + rho[out].min() > upper - slack)
+        return fix0, fix1
 
 
 def _nearest(dist: np.ndarray, sites) -> np.ndarray:
@@ -243,14 +275,20 @@ def _cost(dist: np.ndarray, w: np.ndarray, sites) -> float:
     return float(w @ served) if np.isfinite(served).all() else math.inf
 
 
+def _finite_big(dist: np.ndarray) -> np.ndarray:
+    """``dist`` with unreachable pairs replaced by a distance larger than any finite total."""
+    finite = np.isfinite(dist)
+    finite_max = dist[finite].max() if finite.any() else 1.0
+    return np.where(finite, dist, 2.0 * finite_max * max(1, dist.shape[0]) + 1.0)
+
+
 def _heuristic(dist: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray,
                time_limit_s: float = 10.0) -> np.ndarray:
     """Greedy addition, then locate-allocate (move each site to its cluster's 1-median) until
     no move lowers the cost, then swap interchange. Unreachable pairs count as a large finite
     distance here."""
-    finite_max = dist[np.isfinite(dist)].max() if np.isfinite(dist).any() else 1.0
-    big = 2.0 * finite_max * max(1, dist.shape[0]) + 1.0
-    d = np.where(np.isfinite(dist), dist, big)
+    d = _finite_big(dist)
+    big = d.max()
     n, m = d.shape
     open_ = [int(j) for j in existing]
     current = d[:, open_].min(axis=1) if open_ else np.full(n, big * 2)
