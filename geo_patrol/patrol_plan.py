@@ -158,6 +158,8 @@ def route_period(
     scenario = prepared.scenario
     start_s, end_s = shift(prepared, period)
     split = len(school_ids) > SPLIT_SCHOOLS if split is None else split
+    if sum(int(cars.get(s.id, 0)) for s in scenario.stations) == 0 or not school_ids:
+        return _no_routing(prepared, period, school_ids, cars, engine, seed)
     if split:
         parts = sorted(jurisdictions(prepared, period, school_ids, cars).items())
         jobs = [
@@ -191,6 +193,21 @@ def route_period(
                 arrive_s=int(stop.start_s), depart_s=int(stop.depart_s), node=gate.node,
             ))
     return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars))
+
+
+def _no_routing(prepared, period, school_ids, cars, engine, seed) -> PeriodPatrol:
+    """No car on shift (or no school): every visit is dropped, and says so."""
+    from geo_patrol.patrols.model import DroppedVisit
+
+    start_s, end_s = shift(prepared, period)
+    dropped = tuple(
+        DroppedVisit(sid, "fleet_time", f"{sid}: no patrol car is on shift in the {period}", extra_cars_needed=None)
+        for sid in school_ids
+    )
+    result = RoutingResult(routes=(), dropped=dropped, served_weight=0, total_weight=0, drive_s=0, engine=engine,
+                           runtime_s=0.0, objective=0, status="partial" if dropped else "all_served",
+                           stop_reason="iterations", seed=seed, iterations=0)
+    return PeriodPatrol(period, result, (), start_s, end_s, dict(cars))
 
 
 def _merge(results: Sequence[RoutingResult]) -> RoutingResult:
@@ -257,7 +274,15 @@ def car_tracks(
                 continue
             sequence = [home] + [s.node for s in own] + [home]
             sources = sorted(set(sequence[:-1]))
-            dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True)
+            # every leg was driven within the time between its two stops (the way home within
+            # the rest of the shift), which bounds the searches
+            gaps = [own[0].arrive_s - start_s] + [b.arrive_s - a.depart_s for a, b in zip(own, own[1:])]
+            gaps.append(max(end_s - own[-1].depart_s, 0))
+            limit = max(gaps) + 60 if min(gaps) >= 0 else np.inf
+            dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True,
+                                          limit=limit)
+            if not np.isfinite(dist[[sources.index(a) for a in sequence[:-1]], sequence[1:]]).all():
+                dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True)
             index = {n: i for i, n in enumerate(sources)}
             times: list[int] = []
             nodes: list[int] = []

@@ -259,15 +259,16 @@ def make_plan(
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, duties, stops, tracks=tracks,
                         time_to_school=lambda sid, period: to_school[period](sid))
-    coverage = _with_drop_reasons(coverage, patrols)
+    coverage = _with_drop_reasons(coverage, patrols, posts.uncovered)
     timing["evaluate_s"] = time.perf_counter() - t0
     timing["total_s"] = time.perf_counter() - started
     return _assemble(prepared, posts, tuple(duties), stops, lines, coverage, patrols, car_share,
                      seed=seed, engine=engine, timing=timing, previous=previous)
 
 
-def _with_drop_reasons(coverage, patrols):
-    """Add the routing's reason to a missed car sighting (why no car came)."""
+def _with_drop_reasons(coverage, patrols, uncovered=()):
+    """Say why: the routing's reason for a missed car, the post model's for a missed officer."""
+    no_post = {u.school_id: f"no post: {u.detail}" for u in uncovered}
     why = {}
     for period, patrol in patrols.items():
         for dropped in patrol.result.dropped:
@@ -275,9 +276,14 @@ def _with_drop_reasons(coverage, patrols):
             why.setdefault((school_id, period), f"{dropped.reason}: {dropped.detail}")
     out = []
     for row in coverage:
+        notes = []
+        if not row.officer_seen and row.school_id in no_post:
+            notes.append(no_post[row.school_id])
         extra = why.get((row.school_id, row.period))
         if extra and not row.car_seen:
-            row = dataclasses.replace(row, reason=f"{row.reason} ({extra})")
+            notes.append(extra)
+        if notes:
+            row = dataclasses.replace(row, reason=f"{row.reason} ({'; '.join(notes)})")
         out.append(row)
     return tuple(out)
 

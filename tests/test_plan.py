@@ -152,3 +152,37 @@ def test_strict_profile_needs_officer_presence(tiny):
     assert not row.three_sightings and row.reason == "officer present 12.5% < 80%"
     (basic,) = [c for c in evaluate(tiny, [], [stop]) if c.school_id == "S3" and c.period == "morning"]
     assert basic.three_sightings
+
+
+def test_previous_plan_keeps_its_posts(tiny, tiny_plan):
+    again = make_plan(tiny, time_limit_s=2, previous=tiny_plan)
+    old = {(d.lon, d.lat) for d in tiny_plan.posts}
+    new = {(d.lon, d.lat) for d in again.posts}
+    assert old <= new
+    changes = again.meta["changes_from_previous"]
+    assert changes["kept"] == len(old) and changes["removed"] == []
+
+
+def test_posts_sweep_never_loses_coverage_and_writes_csv_and_png(tiny, tmp_path):
+    from geo_patrol.whatif import posts_sweep
+
+    text = posts_sweep(tiny, [1, 2, 3], time_limit_s=5, out_dir=tmp_path / "sweep")
+    rows = _rows(tmp_path / "sweep" / "posts_sweep.csv")
+    covered = [int(r["covered_schools"]) for r in rows]
+    assert covered == sorted(covered) and covered[-1] == 3
+    assert [int(r["posts_used"]) <= int(r["posts"]) for r in rows] == [True] * 3
+    # one post covers S1 and S2 (14 m apart); the second post adds S3
+    assert rows[0]["added_schools"] == "S1;S2" and rows[1]["added_schools"] == "S3"
+    assert (tmp_path / "sweep" / "posts_sweep.png").stat().st_size > 1000
+    assert "covered_schools" in text
+
+
+def test_cars_sweep_end_to_end(tiny, tmp_path):
+    from geo_patrol.whatif import plan_sweep
+
+    plan_sweep(tiny, "cars", [0, 2], time_limit_s=2, out_dir=tmp_path / "w")
+    rows = _rows(tmp_path / "w" / "whatif_cars.csv")
+    assert [int(r["cars"]) for r in rows] == [0, 2]
+    # without cars no school sees a car; with two every school does
+    assert float(rows[0]["attained_morning"]) == 0.0 and float(rows[1]["attained_morning"]) == 1.0
+    assert (tmp_path / "w" / "whatif_cars.png").is_file()

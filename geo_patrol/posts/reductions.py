@@ -112,7 +112,10 @@ def _merge_rows(mat: sp.csr_matrix, weights: np.ndarray, required: np.ndarray, r
     first[label[::-1]] = np.arange(label.size)[::-1]
     merged_w = np.bincount(label, weights=weights, minlength=n_groups)
     merged_req = np.bincount(label, weights=required.astype(float), minlength=n_groups) > 0
-    new_group = np.where(row_group >= 0, label[np.maximum(row_group, 0)], -1)
+    if label.size == 0:  # every row already dropped (e.g. all covered by existing posts)
+        new_group = np.full(row_group.shape, -1, dtype=np.int64)
+    else:
+        new_group = np.where(row_group >= 0, label[np.maximum(row_group, 0)], -1)
     return sp.csr_matrix(mat[first]), merged_w, merged_req, new_group
 
 
