@@ -1,24 +1,31 @@
-"""Benchmark: geo_patrol.traveltime.travel_times (scipy csgraph) against networkx Dijkstra.
+"""Benchmark: geo_patrol.traveltime.travel_times (numba and scipy engines) against networkx.
 
 Builds a road-like grid (default 301 × 301 = 90,601 nodes near Nanjing, jittered nodes,
 random detours, a mix of road classes, 30 % of the east-west streets one-way in alternating
 directions, deterministic by seed), turns it into a RoadNetwork with
-``network_from_graph``, then times
+``network_from_graph``, then times, in the same run,
 
-* ``travel_times(network, K sources, all nodes)`` — the library code path (csgraph Dijkstra);
+* ``travel_times(network, K sources, all nodes, engine="numba")`` — the compiled bucket-queue
+  kernel, sources in parallel on numba's threads (``--threads`` to change their number);
+* the same call with ``engine="scipy"`` (``scipy.sparse.csgraph.dijkstra``);
 * ``networkx.single_source_dijkstra_path_length`` on a DiGraph with the same arc weights, on
   a sample of the sources (all of them with ``--nx-sources K``), scaled per source to K.
 
-It checks that both give the same times on the sampled sources and prints the speed-up
-(each side timed ``--repeat`` times, fastest run kept, to damp the noise of a shared machine).
+The first numba call (compiling the kernel, or loading it from numba's on-disk cache) is
+timed and printed on its own, then every side is warmed up once and timed ``--repeat``
+times in turn (numba, scipy, networkx, numba, ...), keeping each side's fastest run to damp
+the noise of a shared machine; the load average is printed before and after.  It checks that
+numba and scipy give the same matrix and that both match networkx on the sampled sources.
 
     python benchmarks/travel_times.py [--nodes 90000] [--sources 200] [--nx-sources 20] [--seed 7]
+                                      [--repeat 3] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from geo_patrol.network import RoadNetwork, network_from_graph  # noqa: E402
-from geo_patrol.traveltime import travel_times  # noqa: E402
+from geo_patrol.traveltime import _numba_kernel, numba_available, travel_times  # noqa: E402
 
 
 def grid_network(n_nodes: int, seed: int) -> RoadNetwork:
@@ -80,6 +87,16 @@ def grid_network(n_nodes: int, seed: int) -> RoadNetwork:
     return network_from_graph(g, name=f"grid {side}x{side}", source=f"benchmark grid seed={seed}")
 
 
+def _max_rel_diff(a: np.ndarray, b: np.ndarray, what: str) -> float:
+    """Largest relative difference of two time arrays; exits when their reachability differs."""
+    if not np.array_equal(np.isinf(a), np.isinf(b)):
+        raise SystemExit(f"MISMATCH: reachability differs ({what})")
+    fin = np.isfinite(a)
+    if not fin.any():
+        return 0.0
+    return float(np.max(np.abs(a[fin] - b[fin]) / np.maximum(np.abs(b[fin]), 1.0)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=90_000, help="minimum number of nodes (default 90000)")
@@ -90,7 +107,18 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.4, help="congestion factor (default 1.4)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="time each side this many times and keep the fastest (default 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="numba threads (default: numba's default, the number of CPU cores)")
     args = parser.parse_args()
+
+    if not numba_available():
+        raise SystemExit("numba is not importable here: pip install numba")
+    import numba
+
+    if args.threads is not None:
+        numba.set_num_threads(args.threads)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} CPUs; numba {numba.__version__}, {numba.get_num_threads()} threads)")
 
     t0 = time.perf_counter()
     net = grid_network(args.nodes, args.seed)
@@ -103,14 +131,14 @@ def main() -> None:
     src_rows = np.sort(rng.choice(n, size=min(args.sources, n), replace=False))
     origins = {f"s{r}": int(r) for r in src_rows}
     destinations = {int(r): int(r) for r in range(n)}
+    first = dict(list(origins.items())[:2])
 
-    lib_s = math.inf
-    for _ in range(max(1, args.repeat)):
-        t0 = time.perf_counter()
-        tt = travel_times(net, origins, destinations, period_factor=args.factor)
-        lib_s = min(lib_s, time.perf_counter() - t0)
-    print(f"travel_times (scipy csgraph dijkstra): {len(origins)} sources × {n:,} destinations "
-          f"in {lib_s:.3f} s ({lib_s / len(origins) * 1000:.2f} ms per source)")
+    t0 = time.perf_counter()
+    travel_times(net, first, destinations, period_factor=args.factor, engine="numba")
+    first_s = time.perf_counter() - t0
+    stats = _numba_kernel().stats
+    how = "loaded from numba's cache" if stats.cache_hits else "compiled and cached"
+    print(f"numba kernel first call (2 sources): {first_s:.2f} s — {how}; not in the timings below")
 
     weights = net.edge_travel_time_s(args.factor)
     d = net.drive
@@ -119,34 +147,64 @@ def main() -> None:
     for u, v, w in zip(d.edge_u.tolist(), d.edge_v.tolist(), weights.tolist()):
         if not g.has_edge(u, v) or g[u][v]["w"] > w:
             g.add_edge(u, v, w=w)
-
     k = min(args.nx_sources, len(src_rows))
     sample = src_rows[np.linspace(0, len(src_rows) - 1, k).astype(int)]
-    nx_s = math.inf
-    for _ in range(max(1, args.repeat)):
-        t0 = time.perf_counter()
-        nx_results = {int(s): nx.single_source_dijkstra_path_length(g, int(s), weight="w") for s in sample}
-        nx_s = min(nx_s, time.perf_counter() - t0)
-    per_source = nx_s / k
-    nx_all_s = per_source * len(origins)
-    scaled = "" if k == len(origins) else f" (timed on {k} sources, scaled ×{len(origins) / k:g})"
-    print(f"networkx single_source_dijkstra_path_length: {per_source * 1000:.1f} ms per source, "
-          f"{nx_all_s:.1f} s for {len(origins)} sources{scaled}")
 
-    worst = 0.0
-    for s, dist in nx_results.items():
+    def run_numba():
+        return travel_times(net, origins, destinations, period_factor=args.factor, engine="numba")
+
+    def run_scipy():
+        return travel_times(net, origins, destinations, period_factor=args.factor, engine="scipy")
+
+    def run_nx():
+        return {int(s): nx.single_source_dijkstra_path_length(g, int(s), weight="w") for s in sample}
+
+    sides = {"numba": run_numba, "scipy": run_scipy, "networkx": run_nx}
+    best = {name: math.inf for name in sides}
+    runs: dict[str, list[float]] = {name: [] for name in sides}
+    results = {name: fn() for name, fn in sides.items()}  # warm-up, kept for the checks
+    for _ in range(max(1, args.repeat)):
+        for name, fn in sides.items():
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            runs[name].append(dt)
+            best[name] = min(best[name], dt)
+
+    n_src = len(origins)
+    per = {"numba": best["numba"] / n_src, "scipy": best["scipy"] / n_src, "networkx": best["networkx"] / k}
+    all_runs = {name: ", ".join(f"{x:.3f}" for x in r) for name, r in runs.items()}
+    print(f"sources: {n_src} × {n:,} destinations (networkx timed on {k} of them, scaled ×{n_src / k:g})")
+    for name, label in (("numba", "travel_times engine=numba"), ("scipy", "travel_times engine=scipy"),
+                        ("networkx", "networkx single_source_dijkstra_path_length")):
+        total = per[name] * n_src
+        print(f"  {label:<45} {per[name] * 1000:8.2f} ms per source, {total:7.2f} s for {n_src} "
+              f"(runs: {all_runs[name]} s)")
+
+    tt_numba, tt_scipy = results["numba"], results["scipy"]
+    worst_engines = _max_rel_diff(tt_numba.seconds, tt_scipy.seconds, "numba vs scipy")
+    if worst_engines > 1e-9:
+        raise SystemExit(f"MISMATCH: numba vs scipy relative difference {worst_engines:.2e}")
+    worst_nx = 0.0
+    for s, dist in results["networkx"].items():
         ref = np.full(n, np.inf)
         ref[list(dist.keys())] = list(dist.values())
-        mine = tt.seconds[tt.origin_ids.index(f"s{s}")]
-        if not np.array_equal(np.isinf(ref), np.isinf(mine)):
-            raise SystemExit(f"MISMATCH: reachability differs from source row {s}")
-        fin = np.isfinite(ref)
-        worst = max(worst, float(np.max(np.abs(mine[fin] - ref[fin]) / np.maximum(ref[fin], 1.0))))
-    if worst > 1e-9:
-        raise SystemExit(f"MISMATCH: relative difference {worst:.2e}")
-    print(f"check: identical times on the {k} sampled sources (max relative difference {worst:.1e})")
-    print(f"speed-up travel_times vs networkx: {nx_all_s / lib_s:.1f}x "
-          f"(fastest of {max(1, args.repeat)} runs each)")
+        row = tt_numba.origin_ids.index(f"s{s}")
+        for tt in (tt_numba, tt_scipy):
+            worst_nx = max(worst_nx, _max_rel_diff(tt.seconds[row], ref, f"source row {s}"))
+    if worst_nx > 1e-9:
+        raise SystemExit(f"MISMATCH: relative difference to networkx {worst_nx:.2e}")
+    exact = np.array_equal(tt_numba.seconds, tt_scipy.seconds)
+    print(f"check: numba and scipy matrices {'bit-identical' if exact else 'equal'} on all {n_src} sources "
+          f"(max relative difference {worst_engines:.1e}); both equal networkx on the {k} sampled "
+          f"sources (max relative difference {worst_nx:.1e})")
+    print(f"speed-up numba vs networkx: {per['networkx'] / per['numba']:.1f}x; "
+          f"numba vs scipy: {per['scipy'] / per['numba']:.1f}x; scipy vs networkx: "
+          f"{per['networkx'] / per['scipy']:.1f}x (fastest of {max(1, args.repeat)} runs each)")
+    single = {name: r[0] / (k if name == "networkx" else n_src) for name, r in runs.items()}
+    print(f"first timed run only: numba vs networkx {single['networkx'] / single['numba']:.1f}x; "
+          f"numba vs scipy {single['scipy'] / single['numba']:.1f}x")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from geo_patrol.posts.instances import (
     read_orlib_pmedian,
     read_orlib_pmedian_optima,
 )
-from geo_patrol.posts.matrix import keep_monotone
+from geo_patrol.posts.sweep import keep_monotone
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
 INF = np.inf

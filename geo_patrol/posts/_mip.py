@@ -77,8 +77,6 @@ def solve_mip(
     if solver is None:
         raise SolverError(f"the OR-Tools build on this machine has no {backend} backend")
     solver.SetNumThreads(1)
-    if logger.isEnabledFor(5):
-        solver.EnableOutput()
     inf = solver.infinity()
 
     def _bound(value: float) -> float:

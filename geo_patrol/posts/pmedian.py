@@ -89,7 +89,8 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
         best_y = None
     # objective values are integers when weights and distances are: then a bound above
     # best - 1 proves ``best`` optimal
-    integral = bool(np.all(wr == np.round(wr)) and np.all(d[np.isfinite(d)] == np.round(d[np.isfinite(d)])))
+    finite_d = d[np.isfinite(d)]
+    integral = bool(np.all(wr == np.round(wr)) and np.all(finite_d == np.round(finite_d)))
     slack = (1.0 - 1e-6) if integral else 1e-9 * max(1.0, abs(best_cost))
     lagrangian = _Lagrangian(d, wr, p, ex)
     lower = lagrangian.optimise(best_cost, slack, 0.2 * time_limit_s)
@@ -137,7 +138,8 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
                                 gap=gap, backend=backend, scip_params=_SCIP_PARAMS)
             solver = outcome.solver
             if outcome.status == "infeasible":
-                status, best_y = "infeasible", None
+                # fixing left no solution better than the best known one: that one is optimal
+                status = "optimal" if best_y is not None else "infeasible"
                 break
             if outcome.values is None:
                 break
@@ -146,7 +148,8 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
             cost = float(wr @ served) if np.isfinite(served).all() else math.inf
             if best_y is None or cost < best_cost - 1e-9:
                 best_y, best_cost = y, cost
-            bound = max(bound, outcome.bound) if np.isfinite(outcome.bound) else bound
+            if np.isfinite(outcome.bound):
+                bound = min(best_cost, max(bound, outcome.bound))
             needed = levels.level_of(_nearest(sub, np.flatnonzero(np.isin(candidates, y))))
             grow = needed > radius_level
             logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond "
