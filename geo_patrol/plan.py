@@ -239,7 +239,6 @@ def make_plan(
                        time_limit_s=time_limit_s)
     timing["posts_s"] = time.perf_counter() - t0
     car_share = share_cars(prepared, cars)
-    duties = list(posts.duties)
     patrols = {}
     for period in scenario.periods:
         school_ids = [s.id for s in scenario.schools if period in s.windows]
@@ -248,7 +247,14 @@ def make_plan(
         patrols[period] = route_period(prepared, period, school_ids, car_share, engine=engine,
                                        time_limit_s=time_limit_s, seed=seed, split=split, workers=workers)
         timing[f"routing_{period}_s"] = time.perf_counter() - t0
-        duties = _park_spare_cars(prepared, period, duties, patrols[period], car_share)
+    duties = _with_parking(prepared, posts, patrols, car_share)
+    if mode == "max_coverage":
+        t0 = time.perf_counter()
+        posts, duties, moved = _move_posts(prepared, posts, duties, patrols, car_share, max_posts=max_posts,
+                                           police=police, auxiliary=auxiliary, time_limit_s=time_limit_s)
+        timing["improve_s"] = time.perf_counter() - t0
+        if moved:
+            say(f"moved posts where the patrols cannot serve: {moved} more school-window(s) gained")
 
     say("checking the three sightings and the 135 response school by school")
     t0 = time.perf_counter()
@@ -264,6 +270,56 @@ def make_plan(
     timing["total_s"] = time.perf_counter() - started
     return _assemble(prepared, posts, tuple(duties), stops, lines, coverage, patrols, car_share,
                      seed=seed, engine=engine, timing=timing, previous=previous)
+
+
+#: In the improvement step, a school that no patrol stop serves weighs this many times more.
+UNSERVED_BOOST = 10.0
+
+
+def _with_parking(prepared, posts, patrols, car_share):
+    duties = list(posts.duties)
+    for period, patrol in patrols.items():
+        duties = _park_spare_cars(prepared, period, duties, patrol, car_share)
+    return duties
+
+
+def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, police, auxiliary, time_limit_s):
+    """Improve a post budget: put the posts where the patrols cannot serve (issue step 3).
+
+    A patrol stop already shows officer, car and lights; a post at a school the cars serve adds
+    nothing to the basic target. The posts are chosen again with the schools that no stop
+    serves in some period weighing :data:`UNSERVED_BOOST` times more, and the new choice is kept
+    when it meets the target in more school-windows, or as many but shows an officer in more.
+    Returns ``(posts, duties, school-windows gained)``.
+    """
+    from geo_patrol.posts.planner import plan_posts, school_weight
+    from geo_patrol.sightings import stop_counts
+
+    scenario = prepared.scenario
+    stops = [s for p in patrols.values() for s in p.stops]
+    served = {(s.school_id, s.period) for s in stops
+              if stop_counts(s, *_window(scenario, s.school_id, s.period))}
+    unserved = {sch.id for sch in scenario.schools for p in sch.windows if (sch.id, p) not in served}
+    if not unserved:
+        return posts, duties, 0
+    scale = {sid: UNSERVED_BOOST for sid in unserved}
+    again = plan_posts(prepared, mode="max_coverage", max_posts=max_posts, police=police, auxiliary=auxiliary,
+                       time_limit_s=time_limit_s, warm_start=posts.chosen, weight_scale=scale)
+    new_duties = _with_parking(prepared, again, patrols, car_share)
+
+    def score(d):
+        rows = evaluate(scenario, d, stops)
+        return sum(c.three_sightings for c in rows), sum(c.officer_seen for c in rows)
+
+    before, after = score(duties), score(new_duties)
+    if after > before:
+        return again, new_duties, (after[0] - before[0]) or (after[1] - before[1])
+    return posts, duties, 0
+
+
+def _window(scenario, school_id, period):
+    window = scenario.school(school_id).windows[period]
+    return window.start_s, window.end_s
 
 
 def _with_drop_reasons(coverage, patrols, uncovered=()):

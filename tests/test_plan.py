@@ -186,3 +186,24 @@ def test_cars_sweep_end_to_end(tiny, tmp_path):
     # without cars no school sees a car; with two every school does
     assert float(rows[0]["attained_morning"]) == 0.0 and float(rows[1]["attained_morning"]) == 1.0
     assert (tmp_path / "w" / "whatif_cars.png").is_file()
+
+
+def test_posts_move_to_schools_the_patrols_cannot_serve(tiny_dir):
+    from conftest import SCHOOLS_CSV
+
+    # six-minute windows: the one car serves one school per window, the heaviest, S3; the one post
+    # would go to S3 too (its weight is the largest), where the car already shows an officer
+    text = SCHOOLS_CSV
+    for old in ("07:30-08:10", "08:00-08:40", "07:00-07:40"):
+        text = text.replace(old, "07:30-07:36")
+    for old in ("16:00-16:40", "16:30-17:10", "17:20-18:00"):
+        text = text.replace(old, "16:00-16:06")
+    text = text.replace(",1200,5,", ",5000,5,").replace(",是,否", ",否,否")
+    (tiny_dir / "schools.csv").write_text(text, encoding="utf-8")
+    scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
+    plan = make_plan(scenario, max_posts=1, cars=1, time_limit_s=2)
+    assert {(v.school_id, v.period) for v in plan.visits} == {("S3", "morning"), ("S3", "afternoon")}
+    # the post moved to the schools the car cannot serve: every school now sees an officer
+    assert {sid for d in plan.posts for sid in d.school_ids} == {"S1", "S2"}
+    assert all(c.officer_seen for c in plan.coverage)
+    assert "improve_s" in plan.meta["timing_s"]

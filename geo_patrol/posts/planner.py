@@ -285,12 +285,14 @@ def plan_posts(
     warm_start: Sequence[int] | None = None,
     sites: Sequence[CandidateSite] | None = None,
     distance: SiteCoverage | None = None,
+    weight_scale: Mapping[str, float] | None = None,
 ) -> PostPlan:
     """Choose the posts of a scenario and staff them (see the module docstring for the model).
 
     ``max_posts`` is K for ``max_coverage``, ``backup`` and ``p_median`` (required there);
     ``police``/``auxiliary`` override the county totals for what-if runs. ``sites`` and
-    ``distance`` may be passed in to reuse them across a sweep.
+    ``distance`` may be passed in to reuse them across a sweep. ``weight_scale`` multiplies the
+    weight of the schools it names (the plan's improvement step uses it).
     """
     from geo_patrol import posts as models
 
@@ -306,7 +308,9 @@ def plan_posts(
         distance = coverage_distance(prepared, sites)
     schools = scenario.schools
     demand = [i for i, s in enumerate(schools) if not s.forbid_post]
-    weights = np.array([school_weight(schools[i]) for i in demand])
+    scale = weight_scale or {}
+    base = np.array([school_weight(schools[i]) for i in demand])
+    weights = base * np.array([scale.get(schools[i].id, 1.0) for i in demand])
     required = np.array([schools[i].requires_post for i in demand], dtype=bool)
     existing = np.array([s.existing for s in sites], dtype=bool)
     # a required school out of reach is reported, not made infeasible
@@ -358,11 +362,11 @@ def plan_posts(
             assignment.setdefault(school_id, duty.post_id)
     uncovered = _explain(prepared, demand, distance, weights, covered_rows, chosen, assign, short_schools,
                          mode, max_posts, blocked)
-    covered_weight = float(sum(weights[r] for r in covered_rows))
+    covered_weight = float(sum(base[r] for r in covered_rows))
     return PostPlan(
         mode=mode, sites=sites, chosen=tuple(sorted(chosen)), duties=duties, assignment=assignment,
         roster=roster, station_use=use, uncovered=uncovered, covered_weight=covered_weight,
-        total_weight=float(weights.sum()), solver=result, runtime_s=time.perf_counter() - started,
+        total_weight=float(base.sum()), solver=result, runtime_s=time.perf_counter() - started,
         police_limit=limit_police, auxiliary_limit=limit_aux,
     )
 
