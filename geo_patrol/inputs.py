@@ -51,6 +51,7 @@ SCHOOL_FIELDS = (
     FieldSpec("forbid_post", ("forbid_post", "禁设岗"), False),
     FieldSpec("profile", ("profile", "目标"), False),
     FieldSpec("station_id", ("station_id", "所属派出所"), False),
+    FieldSpec("car_visits", ("car_visits", "visits", "巡逻次数", "见警车次数"), False),
 )
 
 STATION_FIELDS = (
@@ -435,10 +436,13 @@ def read_schools(path: str | Path, *, datum: str = "wgs84") -> tuple[School, ...
         profile = row.text("profile") or None
         if profile is not None and profile not in ("basic", "strict"):
             raise row.error("profile", f"'{profile}' is not a target profile", "use basic or strict, or leave empty")
+        car_visits = row.count("car_visits", default=0) or None
+        if row.text("car_visits") and car_visits is None:
+            raise row.error("car_visits", "0 car visits", "use a whole number ≥ 1, or leave it empty")
         parsed.append((row.number, dict(
             id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, priority=priority,
             requires_post=requires_post, forbid_post=forbid_post, profile=profile,
-            station_id=row.text("station_id") or None, row=row.number,
+            station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
         ), gates))
     converted = _convert([g for _, _, gates in parsed for g in gates], datum)
     schools, cursor = [], 0

@@ -3,7 +3,8 @@
 This is the scenario layer over :mod:`geo_patrol.patrols` (which works on any list of visits and
 a matrix). Per period:
 
-- every school with a window in the period needs ``visits_per_window`` car stops at its main
+- every school with a window in the period needs ``visits_per_window`` car stops (or its own
+  ``car_visits``) at its main
   gate (the first gate listed), each starting inside the window and at least
   :data:`~geo_patrol.sightings.MIN_SIGHTING_S` before it closes, unless a post with a parked car (``car_at_post``) already shows
   car and lights there;
@@ -118,7 +119,8 @@ def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school
             # the stop starts at least MIN_SIGHTING_S before the window closes, so it is seen
             id=sid, loc=len(station_ids) + k, window_start_s=window.start_s,
             window_end_s=window.end_s - MIN_SIGHTING_S,
-            visits=params.visits_per_window, min_gap_s=params.min_gap_s, dwell_s=params.dwell_s,
+            visits=school.car_visits or params.visits_per_window, min_gap_s=params.min_gap_s,
+            dwell_s=params.dwell_s,
             weight=max(1, int(round(100 * school_weight(school)))),
         ))
     return build_problem(travel, stations, windows)

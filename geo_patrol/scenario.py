@@ -65,6 +65,8 @@ class School:
 
     ``windows`` maps a period name (see :data:`PERIODS`) to the school-run :class:`Window`
     of that period (morning arrival, noon, afternoon dismissal); seconds after midnight.
+    ``car_visits`` asks for more (or fewer) car sightings per window than the scenario's
+    ``visits_per_window`` — a big school on a busy road may want two.
     """
 
     id: str
@@ -78,6 +80,7 @@ class School:
     forbid_post: bool = False
     profile: str | None = None
     station_id: str | None = None
+    car_visits: int | None = None
     row: int | None = None
 
     @property

@@ -17,7 +17,8 @@ Rules (also in the README):
 - ``officer_presence_pct`` is the share of the window during which some officer is at the gate
   (union of the post duty intervals and stops, clipped to the window).
 - Profile ``basic`` is met when officer, car and lights are each seen at least once (and the
-  car at least ``visits_per_window`` times, a parked car counting as always seen);
+  car at least ``visits_per_window`` times — or the school's own ``car_visits`` — a parked
+  car counting as always seen);
   ``strict`` additionally needs ``officer_presence_pct`` ≥ the parameter.
 - Response ("135"): for every minute of the window, the drive time to the nearest of the school's
   gates from the nearest on-duty unit: a staffed post (from the post's road node), and every car
@@ -211,7 +212,7 @@ def evaluate(
             car = car_always or car_count > 0
             presence = 100.0 * _union_length(officer_intervals) / window.duration_s
             profile = school.profile or params.target_profile
-            needed_cars = params.visits_per_window
+            needed_cars = school.car_visits or params.visits_per_window
             reasons = []
             if not officer:
                 reasons.append("no officer")

@@ -207,3 +207,23 @@ def test_posts_move_to_schools_the_patrols_cannot_serve(tiny_dir):
     assert {sid for d in plan.posts for sid in d.school_ids} == {"S1", "S2"}
     assert all(c.officer_seen for c in plan.coverage)
     assert "improve_s" in plan.meta["timing_s"]
+
+
+def test_a_school_can_ask_for_two_car_sightings(tiny_dir):
+    text = (tiny_dir / "schools.csv").read_text(encoding="utf-8").splitlines()
+    text[0] += ",巡逻次数"
+    text[1:] = [line + ("," if not line.startswith("S3") else ",2") for line in text[1:]]
+    (tiny_dir / "schools.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
+    assert scenario.school("S3").car_visits == 2 and scenario.school("S1").car_visits is None
+    plan = make_plan(scenario, time_limit_s=2)
+    for period in ("morning", "afternoon"):
+        starts = sorted(v.arrive_s for v in plan.visits if v.school_id == "S3" and v.period == period)
+        assert len(starts) == 2 and starts[1] - starts[0] >= scenario.parameters.min_gap_s
+    assert all(c.three_sightings for c in plan.coverage)
+    # the same plan without the second stop misses S3's count target, and says so
+    last = {max((v for v in plan.visits if v.school_id == "S3" and v.period == p), key=lambda v: v.arrive_s)
+            for p in ("morning", "afternoon")}
+    one_stop = [v for v in plan.visits if v not in last]
+    rows = [c for c in evaluate(scenario, plan.posts, one_stop) if c.school_id == "S3"]
+    assert all(not c.three_sightings and c.reason == "1 of 2 car sightings" for c in rows)
