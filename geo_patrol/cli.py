@@ -155,8 +155,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(Plan.from_dir(out).summary())
     changes = plan.meta.get("changes_from_previous")
     if changes:
-        print(f"  from the previous plan: {changes['kept']} posts kept, "
-              f"{len(changes['added'])} added {changes['added']}, {len(changes['removed'])} removed {changes['removed']}")
+        print(f"  from the previous plan: {changes['kept']} posts kept where they were, "
+              f"{len(changes['added'])} added, {len(changes['removed'])} removed")
+        for row in changes["added"]:
+            print(f"    + {row['post_id']}: {row['reason']}")
+        for row in changes["removed"]:
+            print(f"    - {row['post_id']} of the previous plan: {row['reason']}")
     print(f"Plan written to {out}/ (plan.json, schools.csv, posts.csv, rosters.csv, visits.csv, coverage.csv, map.html)")
     return 0
 

@@ -235,6 +235,13 @@ def make_plan(
     say(f"choosing duty posts for {len(scenario.schools)} schools")
     t0 = time.perf_counter()
     mode = "max_coverage" if max_posts is not None else "min_posts"
+    n_kept = sum(1 for site in scenario.sites if site.existing)
+    if max_posts is not None and max_posts < n_kept:
+        raise InputError(
+            f"--posts {max_posts} is below the {n_kept} posts that must stay (existing kiosks"
+            + (" and last semester's posts" if previous is not None else "") + ")",
+            field="posts", hint=f"use --posts {n_kept} or more" + (", or plan without --previous" if previous else ""),
+        )
     posts = plan_posts(prepared, mode=mode, max_posts=max_posts, police=police, auxiliary=auxiliary,
                        time_limit_s=time_limit_s)
     timing["posts_s"] = time.perf_counter() - t0
@@ -441,12 +448,26 @@ def _line_km(line) -> float:
 
 
 def _changes(previous: Plan, duties) -> dict[str, Any]:
-    old = {(p.lon, p.lat): p.post_id for p in previous.posts}
-    new = {(d.lon, d.lat): d.post_id for d in duties}
+    """What moved since the previous plan, and why (posts are matched by position)."""
+    old: dict[tuple, set] = {}
+    old_id = {}
+    for p in previous.posts:
+        old.setdefault((p.lon, p.lat), set()).update(p.school_ids)
+        old_id[(p.lon, p.lat)] = p.post_id
+    new: dict[tuple, set] = {}
+    new_id = {}
+    for d in duties:
+        new.setdefault((d.lon, d.lat), set()).update(d.school_ids)
+        new_id[(d.lon, d.lat)] = d.post_id
+    served_before = set().union(*old.values()) if old else set()
     return {
         "kept": len(set(old) & set(new)),
-        "removed": sorted(old[k] for k in set(old) - set(new)),
-        "added": sorted(new[k] for k in set(new) - set(old)),
+        "removed": [{"post_id": old_id[k], "reason": "serves no school of this scenario any more"}
+                    for k in sorted(set(old) - set(new))],
+        "added": [{"post_id": new_id[k], "schools": sorted(new[k]),
+                   "reason": "schools without a post before: " + ", ".join(sorted(new[k] - served_before))
+                   if new[k] - served_before else "replaces a post of the previous plan"}
+                  for k in sorted(set(new) - set(old))],
     }
 
 

@@ -227,3 +227,17 @@ def test_a_school_can_ask_for_two_car_sightings(tiny_dir):
     one_stop = [v for v in plan.visits if v not in last]
     rows = [c for c in evaluate(scenario, plan.posts, one_stop) if c.school_id == "S3"]
     assert all(not c.three_sightings and c.reason == "1 of 2 car sightings" for c in rows)
+
+
+def test_previous_plan_reports_what_moved_and_why(tiny_dir, tiny_plan):
+    # S3 closes and a new school opens beside the old one: its post goes, a new one comes
+    text = (tiny_dir / "schools.csv").read_text(encoding="utf-8").replace(
+        "S3,第二中学,初中,114.3060,30.5060", "S4,新建小学,小学,114.3080,30.5040")
+    (tiny_dir / "schools.csv").write_text(text, encoding="utf-8")
+    plan = make_plan(Scenario.from_toml(tiny_dir / "scenario.toml"), time_limit_s=2, previous=tiny_plan)
+    changes = plan.meta["changes_from_previous"]
+    old_s3 = next(d.post_id for d in tiny_plan.posts if d.school_ids == ("S3",))
+    assert changes["kept"] == 1
+    assert changes["removed"] == [{"post_id": old_s3, "reason": "serves no school of this scenario any more"}]
+    (added,) = changes["added"]
+    assert added["schools"] == ["S4"] and added["reason"] == "schools without a post before: S4"

@@ -4,7 +4,8 @@ Built on the matrix models of :mod:`geo_patrol.posts` (the same solver calls any
 with their own matrices). The steps:
 
 1. **Candidate sites**: every school gate, every drive-network node within ``post_radius_m``
-   (straight line) of a gate, and the scenario's own sites (``existing`` ones always open).
+   (straight line) of a gate, and the scenario's own sites (``existing`` ones always open while
+   they serve a school).
 2. **Coverage**: a site covers a school when the walking distance to one of its gates is within
    ``post_radius_m`` (a site within :data:`SIGHT_M` metres in a straight line sees the gate
    directly). Schools with ``forbid_post`` are not demand rows (never covered by a post).
@@ -312,7 +313,10 @@ def plan_posts(
     base = np.array([school_weight(schools[i]) for i in demand])
     weights = base * np.array([scale.get(schools[i].id, 1.0) for i in demand])
     required = np.array([schools[i].requires_post for i in demand], dtype=bool)
-    existing = np.array([s.existing for s in sites], dtype=bool)
+    # an existing site that serves no school is not staffed (e.g. last semester's post at a
+    # school that closed); the scenario's own kiosks that serve a school stay open
+    serves = np.asarray(distance.cover(rows=demand).sum(axis=0)).ravel() > 0
+    existing = np.array([s.existing for s in sites], dtype=bool) & serves
     # a required school out of reach is reported, not made infeasible
     required &= np.asarray(distance.cover(rows=demand).sum(axis=1)).ravel() > 0
 
