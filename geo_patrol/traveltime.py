@@ -22,8 +22,10 @@ again, so every time is the minimum over paths of the left-to-right sum of its a
 the same floating-point values a Dijkstra search gives.  Δ is the 10 % quantile of the
 positive arc times (at least the longest arc / 65,536, so the bucket ring stays small);
 with Δ at most the shortest arc no node is scanned twice (Dinitz's algorithm).  Sources run
-in parallel on ``numba.get_num_threads()`` threads, each writing only its own rows; when
-only some destinations are wanted the search stops once they are all final.  The kernel is
+in parallel on ``numba.get_num_threads()`` threads (one thread for requests below
+``_PARALLEL_MIN_WORK`` searches × arcs), each writing only its own rows, so the result does
+not depend on the thread count; when only some destinations are wanted the search stops
+once they are all final.  The kernel is
 compiled on its first use and cached on disk by numba (``cache=True``).
 
 ``"auto"`` uses numba when it can be imported and the work (searches × arcs) is at least
