@@ -325,7 +325,8 @@ def car_tracks(
 class TimeToSchools:
     """School id → drive seconds from every drive node to the school's nearest gate, in a period.
 
-    Searched backwards from the gates on the reversed graph, bounded at ``reach_limit_s``, for
+    Searched backwards from the gates (:func:`~geo_patrol.traveltime.travel_times`, compiled
+    when numba is there), bounded at ``reach_limit_s``, for
     :data:`CHUNK` schools at a time in the scenario's order, keeping one chunk in memory — what
     the sightings check needs as it walks the schools in order, at a few tens of MB whatever
     the city's size.
@@ -335,8 +336,10 @@ class TimeToSchools:
 
     def __init__(self, prepared: Prepared, period: str) -> None:
         params = prepared.scenario.parameters
+        self.network = prepared.network
         self.limit_s = params.reach_limit_s
-        self.reverse = prepared.network.drive_csr(params.congestion_for(period)).T.tocsr()
+        self.factor = params.congestion_for(period)
+        self.every_node = [(row, row) for row in range(prepared.network.n_nodes)]
         self.order = [s.id for s in prepared.scenario.schools]
         self.position = {sid: i for i, sid in enumerate(self.order)}
         self.gates: dict[str, list[int]] = {}
@@ -350,7 +353,9 @@ class TimeToSchools:
             ids = self.order[start : start + self.CHUNK]
             nodes = sorted({n for sid in ids for n in self.gates[sid]})
             index = {n: k for k, n in enumerate(nodes)}
-            dist = csgraph.dijkstra(self.reverse, directed=True, indices=nodes, limit=self.limit_s)
+            matrix = travel_times(self.network, self.every_node, [(n, n) for n in nodes],
+                                  period_factor=self.factor, cutoff_s=self.limit_s)
+            dist = matrix.seconds.T  # gate nodes × every node
             self.cache = {sid: dist[[index[n] for n in self.gates[sid]]].min(axis=0) for sid in ids}
         return self.cache[school_id]
 
