@@ -148,10 +148,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     say(f"writing {out}")
     plan.to_dir(out, force=args.force)
     if not args.no_map:
-        try:
-            _write_map(out, also_to_maps=_is_demo(args), say=say)
-        except ImportError:  # pragma: no cover - the map module is part of the package
-            log.warning("map module unavailable; map.html not written")
+        _write_map(out, also_to_maps=_is_demo(args), say=say)
+    from geo_patrol.report import write_duty_sheets, write_report
+
+    say("writing report.xlsx and the duty sheets")
+    write_report(out)
+    write_duty_sheets(out)
     print(Plan.from_dir(out).summary())
     changes = plan.meta.get("changes_from_previous")
     if changes:
@@ -161,7 +163,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print(f"    + {row['post_id']}: {row['reason']}")
         for row in changes["removed"]:
             print(f"    - {row['post_id']} of the previous plan: {row['reason']}")
-    print(f"Plan written to {out}/ (plan.json, schools.csv, posts.csv, rosters.csv, visits.csv, coverage.csv, map.html)")
+    print(f"Plan written to {out}/ (plan.json, schools.csv, posts.csv, rosters.csv, visits.csv, coverage.csv, "
+          f"{'' if args.no_map else 'map.html, '}report.xlsx, duty_sheets.html)")
     return 0
 
 

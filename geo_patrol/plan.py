@@ -97,6 +97,7 @@ class Plan:
     routes: tuple[RouteLine, ...]
     coverage: tuple[Coverage, ...]
     roads: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    reach: Mapping[str, Any] = field(default_factory=dict, compare=False)
     directory: str | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ figures
@@ -434,8 +435,9 @@ def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_shar
     if previous is not None:
         meta["changes_from_previous"] = _changes(previous, duties)
     roads = roads_geojson(net)
+    reach = reach_geojson(prepared, duties, stops)
     return Plan(meta=meta, schools=schools, stations=tuple(stations), posts=duties, roster=posts.roster,
-                visits=stops, routes=tuple(routes), coverage=coverage, roads=roads)
+                visits=stops, routes=tuple(routes), coverage=coverage, roads=roads, reach=reach)
 
 
 def _line_km(line) -> float:
@@ -544,3 +546,56 @@ def roads_geojson(network) -> dict[str, Any]:
             ]},
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+#: Half-width in metres of the band drawn along the roads that lie within the response target.
+REACH_BAND_M = 60.0
+
+
+def reach_geojson(prepared, duties, stops) -> dict[str, Any]:
+    """Per period, the area within ``response_target_s`` of drive from a post or a patrol stop.
+
+    The union over the period of where the on-duty units stand (posts all duty long, cars at
+    their stops): roads whose both ends are reached in time, widened by :data:`REACH_BAND_M`
+    and merged into polygons. What a unit can reach at one given minute is in coverage.csv.
+    """
+    from scipy.sparse import csgraph
+    from shapely import affinity
+    from shapely.geometry import LineString, mapping
+    from shapely.ops import unary_union
+
+    params = prepared.scenario.parameters
+    net = prepared.network
+    arr = net.drive
+    lon0, lat0 = float(np.mean(arr.lon)), float(np.mean(arr.lat))
+    kx, ky = 111_320.0 * np.cos(np.radians(lat0)), 110_540.0
+    features = []
+    for period in prepared.scenario.periods:
+        sources = sorted({d.node for d in duties if d.period == period and d.node >= 0}
+                         | {s.node for s in stops if s.period == period and s.node >= 0})
+        if not sources:
+            continue
+        dist = csgraph.dijkstra(net.drive_csr(params.congestion_for(period)), directed=True, indices=sources,
+                                min_only=True, limit=params.response_target_s)
+        ok = np.isfinite(dist)
+        edges = np.flatnonzero(ok[arr.edge_u] & ok[arr.edge_v])
+        lines = [LineString([((arr.lon[arr.edge_u[e]] - lon0) * kx, (arr.lat[arr.edge_u[e]] - lat0) * ky),
+                             ((arr.lon[arr.edge_v[e]] - lon0) * kx, (arr.lat[arr.edge_v[e]] - lat0) * ky)])
+                 for e in edges]
+        lines += [LineString([((arr.lon[n] - lon0) * kx, (arr.lat[n] - lat0) * ky)] * 2) for n in sources]
+        area = unary_union([line.buffer(REACH_BAND_M, quad_segs=4) for line in lines]).simplify(10.0)
+        area = affinity.affine_transform(area, [1 / kx, 0, 0, 1 / ky, lon0, lat0])
+        geometry = mapping(area)
+        features.append({"type": "Feature", "properties": {"period": period,
+                                                          "response_target_s": params.response_target_s},
+                         "geometry": _round_coords(geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _round_coords(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    def walk(value):
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (int, float)):
+            return [round(float(v), 6) for v in value]
+        return [walk(v) for v in value]
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}

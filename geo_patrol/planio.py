@@ -21,7 +21,7 @@ from geo_patrol.sightings import Coverage, PostDuty, RosterEntry, Stop
 
 PLAN_FILES = (
     "plan.json", "schools.csv", "stations.csv", "posts.csv", "posts.geojson", "rosters.csv", "visits.csv",
-    "routes.geojson", "coverage.csv", "roads.geojson",
+    "routes.geojson", "coverage.csv", "roads.geojson", "reach.geojson",
 )
 
 
@@ -85,6 +85,7 @@ def write_files(plan, folder: Path) -> None:
     ]})
     write_coverage(folder / "coverage.csv", plan.coverage)
     _write_json(folder / "roads.geojson", plan.roads)
+    _write_json(folder / "reach.geojson", plan.reach or {"type": "FeatureCollection", "features": []})
 
 
 COVERAGE_HEADER = [
@@ -247,8 +248,10 @@ def read_plan(folder: Path):
     coverage = read_coverage(folder / "coverage.csv")
     roads_path = folder / "roads.geojson"
     roads = json.loads(roads_path.read_text(encoding="utf-8")) if roads_path.is_file() else {}
+    reach_path = folder / "reach.geojson"
+    reach = json.loads(reach_path.read_text(encoding="utf-8")) if reach_path.is_file() else {}
     return Plan(directory=str(folder), meta=meta, schools=schools, stations=stations, posts=read_posts(folder), roster=roster,
-                visits=read_visits(folder), routes=routes, coverage=coverage, roads=roads)
+                visits=read_visits(folder), routes=routes, coverage=coverage, roads=roads, reach=reach)
 
 
 def read_coverage(path: Path) -> tuple[Coverage, ...]:

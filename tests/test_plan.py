@@ -241,3 +241,15 @@ def test_previous_plan_reports_what_moved_and_why(tiny_dir, tiny_plan):
     assert changes["removed"] == [{"post_id": old_s3, "reason": "serves no school of this scenario any more"}]
     (added,) = changes["added"]
     assert added["schools"] == ["S4"] and added["reason"] == "schools without a post before: S4"
+
+
+def test_reach_area_contains_every_post_and_stop(tiny_plan):
+    from shapely.geometry import Point, shape
+
+    areas = {f["properties"]["period"]: shape(f["geometry"]) for f in tiny_plan.reach["features"]}
+    assert sorted(areas) == ["afternoon", "morning"]
+    for unit in [*tiny_plan.posts, *tiny_plan.visits]:
+        assert areas[unit.period].contains(Point(unit.lon, unit.lat))
+    # the tiny town is ~0.8 km across; 3 minutes at residential peak speed reach only part of it
+    assert areas["morning"].area < shape({"type": "Polygon", "coordinates": [[
+        [114.299, 30.499], [114.309, 30.499], [114.309, 30.509], [114.299, 30.509], [114.299, 30.499]]]}).area
