@@ -95,3 +95,18 @@ def test_console_script_runs_as_a_process(tiny_dir):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == "geo-patrol: error: nope.toml: scenario file not found — check the path"
+
+
+def test_every_bad_school_table_is_one_line_exit_2_from_the_cli(tiny_dir, capsys):
+    import re
+
+    from test_inputs import BAD_SCHOOLS
+
+    for case, text, pattern in BAD_SCHOOLS:
+        (tiny_dir / "schools.csv").write_text(text, encoding="utf-8")
+        code, _, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
+        line = _one_error_line(err)
+        assert code == 2 and re.search(pattern, line), (case, line)
+    (tiny_dir / "schools.csv").write_bytes(b"\xff\xfe\xfa\x00binary")
+    code, _, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
+    assert code == 2 and "schools.csv" in _one_error_line(err)
