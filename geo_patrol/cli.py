@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -144,6 +145,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(
         scenario, max_posts=args.posts, cars=args.cars, police=args.police, auxiliary=args.auxiliary,
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
+        workers=max(1, args.workers),
     )
     say(f"writing {out}")
     plan.to_dir(out, force=args.force)
@@ -249,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--engine", choices=("ortools", "pyvrp"), default=None, help="routing engine")
     p.add_argument("--previous", default=None, help="last semester's plan directory: keep its posts")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes for routing large districts by jurisdiction (default: up to 2)")
     p.add_argument("--force", action="store_true", help="replace an existing plan directory")
     p.add_argument("--no-map", action="store_true", help="do not draw map.html")
     p.set_defaults(func=cmd_plan)
