@@ -22,8 +22,8 @@ class InputError(GeoPatrolError, ValueError):
     problem:
         What is wrong, in one sentence without a trailing full stop.
     file, row, field:
-        Where it is. ``row`` counts data rows from 1 (the header is not counted) unless
-        the file has no header.
+        Where it is. ``row`` is the spreadsheet row number a planner sees in Excel: the header
+        is row 1 and the first data row is row 2 (GeoJSON and GeoPackage features count from 1).
     hint:
         What the user should do about it.
     """
@@ -60,6 +60,10 @@ class InputError(GeoPatrolError, ValueError):
 
 class NetworkError(InputError):
     """A road network that cannot be read or used (corrupt file, no drivable road...)."""
+
+
+class OfflineError(InputError):
+    """A page still refers to something outside the file, or a referenced file is not available."""
 
 
 class SolverError(GeoPatrolError, RuntimeError):

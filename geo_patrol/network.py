@@ -1,30 +1,18 @@
-"""Road networks: read OpenStreetMap or GraphML, build the drive and walk graphs, snap points.
+"""Road networks: build the drive and walk graphs from OpenStreetMap or GraphML, snap points.
 
 Model
 -----
-*Drive network* — directed.  An OSM way is drivable when its ``highway`` tag is one of
-:data:`DRIVE_CLASSES` (motorway, trunk, primary, secondary, tertiary and their ``_link``
-roads, unclassified, residential, living_street, road).  ``highway=service`` is **excluded**
-(car parks, driveways and campus lanes are not patrol roads).  Ways with ``area=yes`` are
-excluded, and so are ways with ``access=private|no`` unless ``motor_vehicle``, ``motorcar``
-or ``vehicle`` is ``yes|permissive|designated|destination``; ``motor_vehicle=private|no`` or
-``motorcar=private|no`` also excludes a way.
+Which OSM ways are drive or walk roads, and which way a one-way road runs, is decided by the
+tag rules of :mod:`geo_patrol.osm` (:data:`DRIVE_CLASSES`, :data:`WALK_CLASSES`), which also
+reads clipped extracts.  This module numbers the nodes and builds the graphs.
 
-One-way rules: ``oneway=yes|1|true`` is one-way along the way, ``oneway=-1|reverse`` one-way
-against it, ``oneway=no|0|false`` two-way.  ``oneway=reversible|alternating`` is treated as
-**two-way** (the direction depends on the time of day, which the tag does not say).
-``highway=motorway`` and ``junction=roundabout|circular`` are one-way unless tagged otherwise.
-Any other value is two-way.
+*Drive network* — directed.  The graph is unsimplified: one edge per pair of consecutive way
+nodes.  Only the largest strongly connected component is kept, so that every node can reach
+every other node.
 
-The graph is unsimplified: one edge per pair of consecutive way nodes.  Only the largest
-strongly connected component is kept, so that every node can reach every other node.
-
-*Walk network* — undirected, used for gate-to-post visibility distances.  A way is walkable
-when its ``highway`` is one of :data:`WALK_CLASSES` (the drive classes without motorway and
-trunk, plus service, footway, path, pedestrian, steps, cycleway, track, bridleway, corridor);
-``area=yes``, ``foot=no|private`` and ``access=private|no`` (unless ``foot=yes|permissive|
-designated``) exclude a way.  Parallel ways between the same two nodes are merged (the shortest
-is kept).  Only the largest connected component is kept.
+*Walk network* — undirected, used for gate-to-post visibility distances.  Parallel ways
+between the same two nodes are merged (the shortest is kept).  Only the largest connected
+component is kept.
 
 Edge attributes: ``length_m`` (haversine metres between the two nodes, earth radius
 6,371,009 m), ``highway`` (class), and on drive edges ``speed_kph`` (free flow: the ``maxspeed``
@@ -36,11 +24,7 @@ Congestion: the travel time in a period is the free-flow time times a factor, ei
 float for every road or a mapping road class → factor with a ``"default"`` key (see
 :meth:`RoadNetwork.edge_travel_time_s`).  Which factor belongs to which period is the
 scenario's business, not this module's.
-
-Clipped extracts (ways that reference nodes absent from the file) are read: a way is split at
-every missing node and the pieces with at least two nodes are kept.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +45,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo_patrol.errors import InputError, NetworkError
+from geo_patrol.osm import DRIVE_CLASSES, WALK_CLASSES, network_file_kind, read_osm_schools, read_osm_ways
 
 logger = logging.getLogger(__name__)
 
@@ -89,42 +74,6 @@ _MAIN_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
 LINK_SPEED_FACTOR = 0.8
 """A ``*_link`` road runs at this fraction of its parent class speed unless set explicitly."""
 
-DRIVE_CLASSES: tuple[str, ...] = (
-    "motorway",
-    "motorway_link",
-    "trunk",
-    "trunk_link",
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "road",
-)
-"""OSM ``highway`` values that make a way part of the drive network."""
-
-WALK_CLASSES: frozenset[str] = frozenset(DRIVE_CLASSES) - {
-    "motorway",
-    "motorway_link",
-    "trunk",
-    "trunk_link",
-} | {
-    "service",
-    "footway",
-    "path",
-    "pedestrian",
-    "steps",
-    "cycleway",
-    "track",
-    "bridleway",
-    "corridor",
-}
-"""OSM ``highway`` values that make a way part of the walk network."""
-
 _BASE_SPEED_KPH = {
     "motorway": 80.0,
     "trunk": 60.0,
@@ -151,16 +100,6 @@ residential 25, living_street 15, road 25; each ``*_link`` is 0.8 × its parent 
 ``default`` (25) is used for a class this table does not know (GraphML input only).
 """
 
-_YES = {"yes", "1", "true"}
-_NO = {"no", "0", "false"}
-_REVERSE = {"-1", "reverse"}
-_TWO_WAY_TIME_DEPENDENT = {"reversible", "alternating"}
-_BLOCKED_ACCESS = {"private", "no"}
-_MOTOR_ALLOWED = {"yes", "permissive", "designated", "destination"}
-_FOOT_ALLOWED = {"yes", "permissive", "designated"}
-
-_OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
-_GRAPHML_SUFFIXES = (".graphml",)
 _FORMAT_VERSION = "geo_patrol-network-1"
 
 
@@ -435,178 +374,6 @@ def _class_factors(classes: tuple[str, ...], period_factor: float | Mapping[str,
 
 
 # --------------------------------------------------------------------------------------------
-# tag rules
-
-
-def _drive_direction(tags: Mapping[str, str], highway: str) -> int | None:
-    """+1 one-way forward, -1 one-way backward, 0 two-way, None not drivable."""
-    if highway not in DRIVE_CLASSES:
-        return None
-    if tags.get("area", "").lower() == "yes":
-        return None
-    motor = {tags.get(k, "").lower() for k in ("motor_vehicle", "motorcar")}
-    if motor & _BLOCKED_ACCESS:
-        return None
-    if tags.get("access", "").lower() in _BLOCKED_ACCESS:
-        allowed = {tags.get(k, "").lower() for k in ("motor_vehicle", "motorcar", "vehicle")}
-        if not allowed & _MOTOR_ALLOWED:
-            return None
-    oneway = tags.get("oneway", "").lower()
-    if oneway in _YES:
-        return 1
-    if oneway in _REVERSE:
-        return -1
-    if oneway in _NO or oneway in _TWO_WAY_TIME_DEPENDENT:
-        return 0
-    if oneway == "":
-        if highway == "motorway" or tags.get("junction", "").lower() in ("roundabout", "circular"):
-            return 1
-    return 0
-
-
-def _walkable(tags: Mapping[str, str], highway: str) -> bool:
-    if highway not in WALK_CLASSES:
-        return False
-    if tags.get("area", "").lower() == "yes":
-        return False
-    foot = tags.get("foot", "").lower()
-    if foot in ("no", "private"):
-        return False
-    if tags.get("access", "").lower() in _BLOCKED_ACCESS and foot not in _FOOT_ALLOWED:
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# reading OSM files
-
-
-def _check_path(path: Path) -> str:
-    """Return 'osm' or 'graphml' for an existing file, else raise NetworkError."""
-    name = path.name.lower()
-    if name.endswith(_GRAPHML_SUFFIXES):
-        kind = "graphml"
-    elif name.endswith(_OSM_SUFFIXES):
-        kind = "osm"
-    else:
-        raise NetworkError(
-            f"unknown road network format '{''.join(path.suffixes) or path.name}'",
-            file=path,
-            hint="give an OpenStreetMap file (.osm, .osm.gz, .osm.bz2, .osm.pbf, .xml) "
-            "or an osmnx GraphML file (.graphml)",
-        )
-    if not path.exists():
-        raise NetworkError(
-            "road network file not found",
-            file=path,
-            hint=f"check the path '{path}' or download an OpenStreetMap extract of the area",
-        )
-    if not path.is_file():
-        raise NetworkError("road network path is not a file", file=path, hint="give the path of the file itself")
-    return kind
-
-
-def _osm_file(path: Path):
-    import osmium
-
-    name = path.name.lower()
-    if name.endswith(".xml"):
-        return osmium.io.File(str(path), "osm")
-    if name.endswith(".xml.gz"):
-        return osmium.io.File(str(path), "osm.gz")
-    if name.endswith(".xml.bz2"):
-        return osmium.io.File(str(path), "osm.bz2")
-    return osmium.io.File(str(path))
-
-
-def _corrupt(path: Path, exc: BaseException) -> NetworkError:
-    return NetworkError(
-        f"cannot read the OpenStreetMap data ({exc})",
-        file=path,
-        hint="the file is truncated, compressed differently from its name, or not OSM data; "
-        "export or download it again",
-    )
-
-
-@dataclass
-class _RawWays:
-    """Edges read from a file, as OSM node ids (before numbering and components)."""
-
-    drive_u: list[int] = field(default_factory=list)
-    drive_v: list[int] = field(default_factory=list)
-    drive_way: list[int] = field(default_factory=list)
-    drive_class: list[str] = field(default_factory=list)
-    drive_maxspeed: list[str] = field(default_factory=list)
-    walk_u: list[int] = field(default_factory=list)
-    walk_v: list[int] = field(default_factory=list)
-    walk_way: list[int] = field(default_factory=list)
-    walk_class: list[str] = field(default_factory=list)
-    coords: dict[int, tuple[float, float]] = field(default_factory=dict)
-    missing_refs: int = 0
-
-
-def _read_osm_ways(path: Path) -> _RawWays:
-    import osmium
-    from osmium.filter import EntityFilter, KeyFilter
-
-    raw = _RawWays()
-    try:
-        fp = (
-            osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(EntityFilter(osmium.osm.WAY))
-            .with_filter(KeyFilter("highway"))
-        )
-        for way in fp:
-            tags = {t.k: t.v for t in way.tags}
-            highway = tags.get("highway", "")
-            direction = _drive_direction(tags, highway)
-            walkable = _walkable(tags, highway)
-            if direction is None and not walkable:
-                continue
-            # runs of consecutive nodes whose location is known (split at missing nodes)
-            runs: list[list[int]] = [[]]
-            for n in way.nodes:
-                if n.location.valid():
-                    ref = int(n.ref)
-                    raw.coords[ref] = (float(n.location.lon), float(n.location.lat))
-                    runs[-1].append(ref)
-                else:
-                    raw.missing_refs += 1
-                    if runs[-1]:
-                        runs.append([])
-            maxspeed = tags.get("maxspeed", "")
-            for run in runs:
-                for a, b in zip(run[:-1], run[1:]):
-                    if a == b:
-                        continue
-                    if direction is not None:
-                        if direction >= 0:
-                            raw.drive_u.append(a)
-                            raw.drive_v.append(b)
-                            raw.drive_way.append(int(way.id))
-                            raw.drive_class.append(highway)
-                            raw.drive_maxspeed.append(maxspeed)
-                        if direction <= 0:
-                            raw.drive_u.append(b)
-                            raw.drive_v.append(a)
-                            raw.drive_way.append(int(way.id))
-                            raw.drive_class.append(highway)
-                            raw.drive_maxspeed.append(maxspeed)
-                    if walkable:
-                        raw.walk_u.append(a)
-                        raw.walk_v.append(b)
-                        raw.walk_way.append(int(way.id))
-                        raw.walk_class.append(highway)
-    except (RuntimeError, ValueError, OSError, KeyError) as exc:
-        raise _corrupt(path, exc) from exc
-    if raw.missing_refs:
-        logger.info("%s: %d way node references missing from the file (clipped extract); ways split there",
-                    path.name, raw.missing_refs)
-    return raw
-
-
-# --------------------------------------------------------------------------------------------
 # assembling graphs
 
 
@@ -865,7 +632,7 @@ def load_network(
         Missing file, unknown extension, unreadable data, or no drivable road.
     """
     path = Path(source)
-    kind = _check_path(path)
+    kind = network_file_kind(path)
     speeds = resolve_speeds(speed_kph)
     label = name if name is not None else path.name
     fingerprint = _fingerprint(_file_chunks(path), speeds, use_maxspeed)
@@ -874,7 +641,7 @@ def load_network(
         return _network_from_nx(graph, None, speeds=speeds, use_maxspeed=use_maxspeed, name=label,
                                 source=str(path), fingerprint=fingerprint, path_for_errors=path)
 
-    raw = _read_osm_ways(path)
+    raw = read_osm_ways(path)
     if not raw.drive_u:
         raise _no_drive_error(path)
     node_ids, lon, lat, u, v = _arrays_from_raw(raw.drive_u, raw.drive_v, raw.coords)
@@ -1178,107 +945,3 @@ def route_path(
             coords.extend((float(x), float(y)) for x, y in geom[1:-1])
         coords.append((float(arr.lon[b]), float(arr.lat[b])))
     return coords
-
-
-# --------------------------------------------------------------------------------------------
-# schools from OSM
-
-
-def read_osm_schools(
-    path: str | Path,
-    *,
-    amenities: Iterable[str] = ("school",),
-    buildings: Iterable[str] = ("school",),
-) -> list[dict[str, Any]]:
-    """Schools mapped in an OSM file: nodes, ways and multipolygon relations.
-
-    A feature is a school when ``amenity`` is in ``amenities`` or ``building`` is in
-    ``buildings`` (add ``"kindergarten"`` to both to include kindergartens).  Returns dicts
-    ``id`` (``"node/…"``, ``"way/…"``, ``"relation/…"``), ``name`` (``name``, else ``name:zh``,
-    else ``""``), ``lon``, ``lat`` (WGS-84; the area centroid of a closed way or relation, the
-    mean of the node locations otherwise) and ``tags`` (all tags), in file order: nodes, ways,
-    relations.  Nodes missing from a clipped extract are skipped; a feature with no located
-    node at all is left out.
-    """
-    import osmium
-    from osmium.filter import EntityFilter, IdFilter, KeyFilter
-
-    path = Path(path)
-    if _check_path(path) != "osm":
-        raise NetworkError("schools can only be read from an OpenStreetMap file", file=path,
-                           hint="give an .osm, .osm.gz, .osm.bz2 or .osm.pbf file")
-    amen = set(amenities)
-    builds = set(buildings)
-
-    def is_school(tags: Mapping[str, str]) -> bool:
-        return tags.get("amenity") in amen or tags.get("building") in builds
-
-    nodes: list[dict[str, Any]] = []
-    ways: list[dict[str, Any]] = []
-    relations: list[tuple[int, dict[str, str], list[int]]] = []
-    try:
-        fp_rel = osmium.FileProcessor(_osm_file(path), osmium.osm.RELATION).with_filter(
-            KeyFilter("amenity", "building"))
-        for rel in fp_rel:
-            tags = {t.k: t.v for t in rel.tags}
-            if is_school(tags):
-                members = [int(m.ref) for m in rel.members if m.type == "w" and m.role in ("outer", "")]
-                relations.append((int(rel.id), tags, members))
-        fp = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
-              .with_locations().with_filter(KeyFilter("amenity", "building")))
-        for obj in fp:
-            tags = {t.k: t.v for t in obj.tags}
-            if not is_school(tags):
-                continue
-            if obj.is_node():
-                if obj.location.valid():
-                    nodes.append(_school(f"node/{obj.id}", tags, obj.location.lon, obj.location.lat))
-            else:
-                pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
-                closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
-                centre = _centroid([pts], closed)
-                if centre is not None:
-                    ways.append(_school(f"way/{obj.id}", tags, *centre))
-        member_ids = {w for _, _, ms in relations for w in ms}
-        member_pts: dict[int, list[tuple[float, float]]] = {}
-        if member_ids:
-            fp_mem = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
-                      .with_locations().with_filter(EntityFilter(osmium.osm.WAY))
-                      .with_filter(IdFilter(member_ids)))
-            for w in fp_mem:
-                member_pts[int(w.id)] = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise _corrupt(path, exc) from exc
-    rels = []
-    for rid, tags, members in relations:
-        centre = _centroid([member_pts[m] for m in members if member_pts.get(m)], True)
-        if centre is not None:
-            rels.append(_school(f"relation/{rid}", tags, *centre))
-    out = nodes + ways + rels
-    logger.info("%s: %d school features (%d nodes, %d ways, %d relations)", path.name, len(out), len(nodes),
-                len(ways), len(rels))
-    return out
-
-
-def _school(osm_id: str, tags: dict[str, str], lon: float, lat: float) -> dict[str, Any]:
-    return {"id": osm_id, "name": tags.get("name") or tags.get("name:zh") or "", "lon": float(lon),
-            "lat": float(lat), "tags": tags}
-
-
-def _centroid(parts: list[list[tuple[float, float]]], closed: bool) -> tuple[float, float] | None:
-    import shapely
-    from shapely.geometry import LineString, MultiLineString
-
-    pts = [p for part in parts for p in part]
-    if not pts:
-        return None
-    if closed:
-        lines = [LineString(part) for part in parts if len(part) >= 2]
-        if lines:
-            polys = shapely.get_parts(shapely.polygonize(shapely.get_parts(MultiLineString(lines))))
-            area = sum(p.area for p in polys)
-            if len(polys) and area > 0:
-                c = shapely.union_all(polys).centroid
-                return float(c.x), float(c.y)
-    arr = np.asarray(pts, dtype=np.float64)
-    return float(arr[:, 0].mean()), float(arr[:, 1].mean())

@@ -25,15 +25,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from geo_patrol.errors import InputError
+from geo_patrol.errors import OfflineError
 
 __all__ = ["OfflineError", "inline_assets", "check_offline", "local_asset", "external_references"]
 
 log = logging.getLogger(__name__)
-
-
-class OfflineError(InputError):
-    """A page still refers to something outside the file, or a referenced file is not available."""
 
 
 def _leaflet_dir() -> Path:

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = "geo_patrol.plan/1"
 
+#: Site ids given to last semester's posts when planning with ``previous``.
+PREVIOUS_PREFIX = "previous-"
+
 
 @dataclass(frozen=True)
 class SchoolRow:
@@ -225,7 +228,8 @@ def make_plan(
 
         kept = sorted({(round(p.lon, 6), round(p.lat, 6)) for p in previous.posts})
         sites = tuple(scenario.sites) + tuple(
-            Site(f"prev-{i + 1}", lon, lat, existing=True, name="last semester") for i, (lon, lat) in enumerate(kept)
+            Site(f"{PREVIOUS_PREFIX}{i + 1}", lon, lat, existing=True, name="last semester")
+            for i, (lon, lat) in enumerate(kept)
         )
         scenario = dataclasses.replace(scenario, sites=sites)
     if prepared is None:
@@ -243,8 +247,9 @@ def make_plan(
             + (" and last semester's posts" if previous is not None else "") + ")",
             field="posts", hint=f"use --posts {n_kept} or more" + (", or plan without --previous" if previous else ""),
         )
+    release = frozenset(f"S:{site.id}" for site in scenario.sites if site.id.startswith(PREVIOUS_PREFIX))
     posts = plan_posts(prepared, mode=mode, max_posts=max_posts, police=police, auxiliary=auxiliary,
-                       time_limit_s=time_limit_s)
+                       time_limit_s=time_limit_s, release=release)
     timing["posts_s"] = time.perf_counter() - t0
     car_share = share_cars(prepared, cars)
     patrols = {}

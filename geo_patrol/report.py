@@ -3,9 +3,10 @@
 The plan directory is the contract between the planner and every output (format
 ``geo_patrol.plan/1``): ``plan.json`` plus UTF-8 CSV files with a BOM (``schools.csv``,
 ``posts.csv``, ``rosters.csv``, ``visits.csv``, ``coverage.csv``, ``stations.csv``) and GeoJSON
-files (``routes.geojson``, ``roads.geojson``, optional ``reach.geojson``). :func:`read_plan_dir`
-reads and checks it once; the map (:mod:`geo_patrol.maps`) and the functions here work from the
-resulting :class:`PlanFiles`.
+files (``routes.geojson``, ``roads.geojson``, optional ``reach.geojson``); its file names,
+columns and checks are those of :mod:`geo_patrol.planfiles`. :func:`read_plan_dir` reads and
+checks it once; the map (:mod:`geo_patrol.maps`) and the functions here work from the resulting
+:class:`PlanFiles`.
 
 - :func:`write_report` — ``report.xlsx``: summary, posts, one roster sheet per station, car
   schedule, routes, coverage; Chinese titles with English in brackets.
@@ -33,8 +34,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from geo_patrol.clock import parse_time, parse_window
+from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
+from geo_patrol.planfiles import PERIODS, TABLES, read_geojson, read_meta, read_table
 
 __all__ = [
     "PlanFiles", "read_plan_dir", "write_report", "write_duty_sheets", "plot_whatif",
@@ -43,8 +45,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PLAN_FORMAT = "geo_patrol.plan/"
-PERIOD_ORDER = ("morning", "noon", "afternoon")
 PERIOD_NAMES: Mapping[str, Mapping[str, str]] = {
     "zh": {"morning": "上午", "noon": "中午", "afternoon": "下午"},
     "en": {"morning": "morning", "noon": "noon", "afternoon": "afternoon"},
@@ -55,34 +55,10 @@ KIND_NAMES: Mapping[str, Mapping[str, str]] = {
     "en": {"kindergarten": "kindergarten", "primary": "primary", "middle": "middle school",
            "nine_year": "nine-year school", "high": "high school", "special": "special education"},
 }
-_RERUN = "the plan directory is incomplete or from another version; write it again with the planner"
 
 # ---------------------------------------------------------------------------------------------
 # Reading the plan directory
 # ---------------------------------------------------------------------------------------------
-
-#: file → (column → kind); kinds: str, float (lon/lat checked), int, bool, time, window, opt_window
-_TABLES: Mapping[str, Mapping[str, str]] = {
-    "schools.csv": {"school_id": "str", "name": "str", "kind": "str", "lon": "lon", "lat": "lat",
-                    "enrolment": "int", "priority": "int", "morning": "opt_window", "noon": "opt_window",
-                    "afternoon": "opt_window"},
-    "posts.csv": {"post_id": "str", "period": "period", "lon": "lon", "lat": "lat", "station_id": "str",
-                  "school_ids": "str", "duty_start": "time", "duty_end": "time", "police": "int",
-                  "auxiliary": "int", "car_at_post": "bool"},
-    "rosters.csv": {"officer": "str", "station_id": "str", "period": "period", "post_id": "str",
-                    "start": "time", "end": "time"},
-    "visits.csv": {"vehicle_id": "str", "station_id": "str", "period": "period", "seq": "int",
-                   "school_id": "str", "lon": "lon", "lat": "lat", "arrive": "time", "depart": "time"},
-    "coverage.csv": {"school_id": "str", "period": "period", "window_start": "time", "window_end": "time",
-                     "officer_seen": "bool", "car_seen": "bool", "lights_seen": "bool",
-                     "three_sightings": "bool", "officer_presence_pct": "float", "worst_response_s": "int",
-                     "within_target_pct": "float", "second_unit_300s": "bool", "sources": "opt_str",
-                     "reason": "opt_str"},
-    "stations.csv": {"station_id": "str", "name": "str", "lon": "lon", "lat": "lat", "police": "int",
-                     "auxiliary": "int", "cars": "int"},
-}
-_TRUE = {"true", "1", "yes", "是", "y", "t"}
-_FALSE = {"false", "0", "no", "否", "n", "f"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +95,7 @@ class PlanFiles:
     def periods(self) -> list[str]:
         """The plan's periods in clock order (from the summary, else from coverage)."""
         listed = self.summary.get("periods") or sorted(set(self.coverage["period"]))
-        return [p for p in PERIOD_ORDER if p in listed]
+        return [p for p in PERIODS if p in listed]
 
     @property
     def school_names(self) -> dict[str, str]:
@@ -133,23 +109,11 @@ class PlanFiles:
 def read_plan_dir(plan_dir: str | Path) -> PlanFiles:
     """Read and check a plan directory; :class:`InputError` names the file, row and field at fault."""
     plan_dir = Path(plan_dir)
-    if not plan_dir.is_dir():
-        raise InputError("plan directory not found", file=plan_dir,
-                         hint="give the folder the planner wrote (it holds plan.json)")
-    plan_path = plan_dir / "plan.json"
-    plan = _read_json(plan_path, required=True)
-    fmt = str(plan.get("format", ""))
-    if not fmt.startswith(PLAN_FORMAT):
-        raise InputError(f"format '{fmt}' is not a geo_patrol plan", file=plan_path, field="format",
-                         hint=f"expected '{PLAN_FORMAT}1'; " + _RERUN)
-    tables = {name: _read_table(plan_dir / name, columns) for name, columns in _TABLES.items()}
-    routes = _read_json(plan_dir / "routes.geojson", required=True)
-    roads = _read_json(plan_dir / "roads.geojson", required=False)
-    reach = _read_json(plan_dir / "reach.geojson", required=False)
-    for name, collection in (("routes.geojson", routes), ("roads.geojson", roads), ("reach.geojson", reach)):
-        if collection is not None and not isinstance(collection.get("features"), list):
-            raise InputError("not a GeoJSON FeatureCollection", file=plan_dir / name, field="features",
-                             hint=_RERUN)
+    plan = read_meta(plan_dir)
+    tables = {name: _frame(read_table(plan_dir / name)) for name in TABLES}
+    routes = read_geojson(plan_dir / "routes.geojson", required=True)
+    roads = read_geojson(plan_dir / "roads.geojson", required=False)
+    reach = read_geojson(plan_dir / "reach.geojson", required=False)
     if roads is None:
         log.warning("%s has no roads.geojson: the map has no basemap unless tiles are given", plan_dir)
     return PlanFiles(plan_dir=plan_dir, plan=plan, schools=tables["schools.csv"], posts=tables["posts.csv"],
@@ -158,96 +122,18 @@ def read_plan_dir(plan_dir: str | Path) -> PlanFiles:
                      routes=routes, roads=roads, reach=reach)
 
 
-def _read_json(path: Path, *, required: bool) -> dict | None:
-    if not path.is_file():
-        if required:
-            raise InputError("file missing from the plan directory", file=path, hint=_RERUN)
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not valid UTF-8 JSON ({exc})", file=path, hint=_RERUN) from exc
-    if not isinstance(data, dict):
-        raise InputError("expected a JSON object", file=path, hint=_RERUN)
-    return data
-
-
-def _read_table(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError("file missing from the plan directory", file=path, hint=_RERUN)
-    try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"cannot read this CSV ({exc})", file=path, hint=_RERUN) from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise InputError("column missing", file=path, field=missing[0], hint=_RERUN)
-    out = {}
-    for column, kind in columns.items():
-        values = [str(v).strip() for v in raw[column]]
-        out[column] = [_convert(v, kind, path, row, column) for row, v in enumerate(values, start=1)]
-    frame = pd.DataFrame({c: pd.Series(v, dtype=_DTYPES.get(columns[c], object)) for c, v in out.items()})
-    for extra in raw.columns:  # e.g. per-period use columns of stations.csv
-        if extra not in frame.columns:
-            numeric = pd.to_numeric(raw[extra], errors="coerce")
-            frame[extra] = numeric if numeric.notna().all() and len(numeric) else raw[extra].astype(object)
-    return frame
-
-
 _DTYPES = {"lon": "float64", "lat": "float64", "float": "float64", "int": "int64", "bool": "bool"}
 
 
-def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
-    def bad(problem: str, hint: str = _RERUN) -> InputError:
-        return InputError(problem, file=path, row=row, field=column, hint=hint)
-
-    if kind in ("opt_str", "opt_window") and value == "":
-        return ""
-    if value == "":
-        raise bad("empty value")
-    if kind in ("str", "opt_str"):
-        return value
-    if kind == "period":
-        if value not in PERIOD_ORDER:
-            raise bad(f"'{value}' is not a period", "use morning, noon or afternoon")
-        return value
-    if kind in ("lon", "lat", "float", "int"):
-        try:
-            number = float(value)
-        except ValueError:
-            raise bad(f"'{value}' is not a number") from None
-        if not math.isfinite(number):
-            raise bad(f"'{value}' is not a finite number")
-        if kind == "lon" and not -180.0 <= number <= 180.0:
-            raise bad(f"longitude {value} is outside -180..180", "lon/lat are WGS-84 degrees, lon first")
-        if kind == "lat" and not -90.0 <= number <= 90.0:
-            raise bad(f"latitude {value} is outside -90..90", "lon/lat are WGS-84 degrees, lon first")
-        if kind == "int":
-            if number != int(number):
-                raise bad(f"'{value}' is not a whole number")
-            return int(number)
-        return number
-    if kind == "bool":
-        low = value.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise bad(f"'{value}' is not true/false")
-    if kind == "time":
-        try:
-            parse_time(value)
-        except ValueError as exc:
-            raise bad(str(exc)) from None
-        return value
-    if kind == "opt_window":
-        try:
-            parse_window(value)
-        except ValueError as exc:
-            raise bad(str(exc)) from None
-        return value
-    raise AssertionError(kind)  # pragma: no cover
+def _frame(table) -> pd.DataFrame:
+    """A checked table as a DataFrame; a column outside the format is numeric when every cell is."""
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in table.records], dtype=_DTYPES.get(kind, object))
+                          for c, kind in table.columns.items()})
+    for name, cells in table.extra.items():  # e.g. per-period use columns of stations.csv
+        raw = pd.Series(cells, dtype=object)
+        numeric = pd.to_numeric(raw, errors="coerce")
+        frame[name] = numeric if numeric.notna().all() and len(numeric) else raw
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +329,7 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
 
 def _period_key(column: pd.Series) -> pd.Series:
     if column.name == "period":
-        return column.map({p: i for i, p in enumerate(PERIOD_ORDER)})
+        return column.map({p: i for i, p in enumerate(PERIODS)})
     return column
 
 
@@ -620,7 +506,7 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
         for sid in served:
             if sid in schools.index:
                 s = schools.loc[sid]
-                windows = "; ".join(f"{periods[p]} {s[p]}" for p in PERIOD_ORDER if str(s[p]))
+                windows = "; ".join(f"{periods[p]} {s[p]}" for p in PERIODS if str(s[p]))
                 school_rows.append(
                     f"<tr><td>{esc(str(s['name']))} ({esc(sid)})</td><td>{esc(kinds.get(s['kind'], s['kind']))}</td>"
                     f"<td>{int(s['enrolment'])}</td><td>{s['lon']:.6f}, {s['lat']:.6f}</td>"

@@ -205,7 +205,7 @@ def test_missing_or_broken_plan_files_name_file_row_and_field(tmp_path):
     schools = plan / "schools.csv"
     good = schools.read_text(encoding="utf-8-sig")
     schools.write_text(good.replace("114.309,30.512", "east,30.512"), encoding="utf-8-sig")
-    with pytest.raises(InputError, match=r"schools.csv, row 2, field 'lon': 'east' is not a number"):
+    with pytest.raises(InputError, match=r"schools.csv, row 3, field 'lon': 'east' is not a number"):
         render_map(plan)
     schools.write_text(good.replace("enrolment", "pupils"), encoding="utf-8-sig")
     with pytest.raises(InputError, match=r"schools.csv, field 'enrolment': column missing"):

@@ -76,7 +76,7 @@ def test_bad_boolean_names_row_and_field(tmp_path):
     plan = write_plan_fixture(tmp_path / "plan")
     path = plan / "posts.csv"
     path.write_text(path.read_text(encoding="utf-8-sig").replace(",1,2,false\n", ",1,2,maybe\n", 1), encoding="utf-8-sig")
-    with pytest.raises(InputError, match=r"posts.csv, row 1, field 'car_at_post': 'maybe' is not true/false"):
+    with pytest.raises(InputError, match=r"posts.csv, row 2, field 'car_at_post': 'maybe' is not true/false"):
         write_report(plan)
 
 

@@ -4,8 +4,7 @@ Built on the matrix models of :mod:`geo_patrol.posts` (the same solver calls any
 with their own matrices). The steps:
 
 1. **Candidate sites**: every school gate, every drive-network node within ``post_radius_m``
-   (straight line) of a gate, and the scenario's own sites (``existing`` ones always open while
-   they serve a school).
+   (straight line) of a gate, and the scenario's own sites (``existing`` ones always open).
 2. **Coverage**: a site covers a school when the walking distance to one of its gates is within
    ``post_radius_m`` (a site within :data:`SIGHT_M` metres in a straight line sees the gate
    directly). Schools with ``forbid_post`` are not demand rows (never covered by a post).
@@ -287,13 +286,16 @@ def plan_posts(
     sites: Sequence[CandidateSite] | None = None,
     distance: SiteCoverage | None = None,
     weight_scale: Mapping[str, float] | None = None,
+    release: frozenset[str] = frozenset(),
 ) -> PostPlan:
     """Choose the posts of a scenario and staff them (see the module docstring for the model).
 
     ``max_posts`` is K for ``max_coverage``, ``backup`` and ``p_median`` (required there);
     ``police``/``auxiliary`` override the county totals for what-if runs. ``sites`` and
     ``distance`` may be passed in to reuse them across a sweep. ``weight_scale`` multiplies the
-    weight of the schools it names (the plan's improvement step uses it).
+    weight of the schools it names (the plan's improvement step uses it). ``release`` names
+    existing sites that stay open only while they serve a school (last semester's posts);
+    the scenario's own existing sites always stay open.
     """
     from geo_patrol import posts as models
 
@@ -313,10 +315,11 @@ def plan_posts(
     base = np.array([school_weight(schools[i]) for i in demand])
     weights = base * np.array([scale.get(schools[i].id, 1.0) for i in demand])
     required = np.array([schools[i].requires_post for i in demand], dtype=bool)
-    # an existing site that serves no school is not staffed (e.g. last semester's post at a
-    # school that closed); the scenario's own kiosks that serve a school stay open
-    serves = np.asarray(distance.cover(rows=demand).sum(axis=0)).ravel() > 0
-    existing = np.array([s.existing for s in sites], dtype=bool) & serves
+    existing = np.array([s.existing for s in sites], dtype=bool)
+    if release:
+        # a site named in ``release`` (last semester's posts) stays only while it serves a school
+        serves = np.asarray(distance.cover(rows=demand).sum(axis=0)).ravel() > 0
+        existing &= serves | ~np.array([s.id in release for s in sites], dtype=bool)
     # a required school out of reach is reported, not made infeasible
     required &= np.asarray(distance.cover(rows=demand).sum(axis=1)).ravel() > 0
 
