@@ -55,18 +55,8 @@ def write_files(plan, folder: Path) -> None:
     _write_csv(folder / "stations.csv", list(TABLES["stations.csv"]) + list(use_columns(periods)),
                ([s.station_id, s.name, f"{s.lon:.6f}", f"{s.lat:.6f}", s.police, s.auxiliary, s.cars]
                 + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations))
-    post_header = list(TABLES["posts.csv"])
-    post_rows = [[d.post_id, d.period, f"{d.lon:.6f}", f"{d.lat:.6f}", d.station_id, ";".join(d.school_ids),
-                  format_time(d.duty_start_s), format_time(d.duty_end_s), d.police, d.auxiliary,
-                  _bool(d.car_at_post)] for d in plan.posts]
-    _write_csv(folder / "posts.csv", post_header, post_rows)
-    _write_json(folder / "posts.geojson", {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
-         "properties": dict(zip(post_header, row))} for d, row in zip(plan.posts, post_rows)
-    ]})
-    _write_csv(folder / "rosters.csv", list(TABLES["rosters.csv"]),
-               ([r.officer, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
-                for r in plan.roster))
+    write_posts(folder, plan.posts)
+    write_roster(folder, plan.roster)
     _write_csv(folder / "visits.csv", list(TABLES["visits.csv"]),
                ([v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, f"{v.lon:.6f}", f"{v.lat:.6f}",
                  format_time(v.arrive_s), format_time(v.depart_s)] for v in plan.visits))
@@ -86,6 +76,26 @@ def write_files(plan, folder: Path) -> None:
 COVERAGE_HEADER = list(TABLES["coverage.csv"])
 
 
+def write_posts(folder: Path, posts: Sequence[PostDuty]) -> None:
+    """``posts.csv`` and ``posts.geojson``: one row (Point feature) per post and period."""
+    header = list(TABLES["posts.csv"])
+    rows = [[d.post_id, d.period, f"{d.lon:.6f}", f"{d.lat:.6f}", d.station_id, ";".join(d.school_ids),
+             format_time(d.duty_start_s), format_time(d.duty_end_s), d.police, d.auxiliary,
+             _bool(d.car_at_post)] for d in posts]
+    _write_csv(folder / "posts.csv", header, rows)
+    _write_json(folder / "posts.geojson", {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
+         "properties": dict(zip(header, row))} for d, row in zip(posts, rows)
+    ]})
+
+
+def write_roster(folder: Path, roster: Sequence[RosterEntry]) -> None:
+    """``rosters.csv``: officer, station, period, post and duty times."""
+    _write_csv(folder / "rosters.csv", list(TABLES["rosters.csv"]),
+               ([r.officer, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
+                for r in roster))
+
+
 def write_coverage(path: Path, coverage: Sequence[Coverage]) -> None:
     _write_csv(path, COVERAGE_HEADER, (
         [c.school_id, c.period, format_time(c.window_start_s), format_time(c.window_end_s), _bool(c.officer_seen),
@@ -97,6 +107,13 @@ def write_coverage(path: Path, coverage: Sequence[Coverage]) -> None:
 
 def write_plan(plan, target: Path, *, force: bool = False) -> Path:
     """Write ``plan`` to ``target`` atomically; refuse to overwrite without ``force``."""
+    return write_directory(target, lambda folder: write_files(plan, folder), force=force)
+
+
+def write_directory(target: Path, fill, *, force: bool = False) -> Path:
+    """Make the folder ``target`` with ``fill(folder)``: in a temporary folder beside it, renamed
+    into place at the end, so a failure leaves nothing half-written; an existing folder is
+    replaced only with ``force``."""
     target = Path(target)
     if target.exists() and not force:
         raise InputError("already exists", file=target, hint="choose another --out or add --force to replace it")
@@ -106,7 +123,7 @@ def write_plan(plan, target: Path, *, force: bool = False) -> Path:
     os.umask(umask)
     os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a plan is a normal folder
     try:
-        write_files(plan, staging)
+        fill(staging)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             os.replace(target, old / "plan")

@@ -86,6 +86,8 @@ def posts_sweep(
     if out_dir is not None:
         from geo_patrol.report import plot_whatif
 
+        # the largest budget's posts, roster and reasons, for the planner to take further
+        previous.to_dir(Path(out_dir) / f"posts_{max(budgets)}", force=True)
         _write_rows(Path(out_dir) / "posts_sweep.csv", rows)
         plot_whatif(rows, x="posts", y="covered_schools", out=Path(out_dir) / "posts_sweep.png")
     return _table(rows, ["posts", "posts_used", "covered_schools", "covered_enrolment", "marginal_gain_per_post",

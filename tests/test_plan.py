@@ -175,6 +175,16 @@ def test_posts_sweep_never_loses_coverage_and_writes_csv_and_png(tiny, tmp_path)
     assert rows[0]["added_schools"] == "S1;S2" and rows[1]["added_schools"] == "S3"
     assert (tmp_path / "sweep" / "posts_sweep.png").stat().st_size > 1000
     assert "covered_schools" in text
+    # the largest budget's posts exported as CSV and GeoJSON, with roster and officer use
+    export = tmp_path / "sweep" / "posts_3"
+    posts = _rows(export / "posts.csv")
+    assert {r["school_ids"] for r in posts} == {"S1;S2", "S3"}
+    features = json.loads((export / "posts.geojson").read_text(encoding="utf-8"))["features"]
+    assert len(features) == len(posts) == 4  # 2 posts × 2 periods
+    use = _rows(export / "station_use.csv")
+    assert {(r["period"], r["police_used"], r["police_available"]) for r in use} == {
+        ("morning", "2", "10"), ("afternoon", "2", "10")}
+    assert _rows(export / "uncovered.csv") == []
 
 
 def test_cars_sweep_end_to_end(tiny, tmp_path):

@@ -111,6 +111,24 @@ class PostPlan:
     def covered_school_ids(self) -> set[str]:
         return set(self.assignment)
 
+    def to_dir(self, path, *, force: bool = False):
+        """Export: ``posts.csv``/``posts.geojson`` (one row per post and period), ``rosters.csv``,
+        ``station_use.csv`` (officers used against available per station and period) and
+        ``uncovered.csv`` (every school without a post, with its reason); written atomically."""
+        from geo_patrol.planio import _write_csv, write_directory, write_posts, write_roster
+
+        def fill(folder):
+            write_posts(folder, self.duties)
+            write_roster(folder, self.roster)
+            _write_csv(folder / "station_use.csv",
+                       ["station_id", "period", "police_used", "police_available", "auxiliary_used",
+                        "auxiliary_available"],
+                       ([sid, period, *values] for (sid, period), values in sorted(self.station_use.items())))
+            _write_csv(folder / "uncovered.csv", ["school_id", "reason", "detail"],
+                       ([u.school_id, u.reason, u.detail] for u in self.uncovered))
+
+        return write_directory(path, fill, force=force)
+
     def officers_needed(self) -> dict[str, tuple[int, int]]:
         """Station id → (police, auxiliary) needed in the busiest period."""
         out: dict[str, tuple[int, int]] = {}
