@@ -72,15 +72,16 @@ def write_city(folder: Path, *, grid: int, schools: int, stations: int, seed: in
                      f"{start // 60:02d}:{start % 60:02d}-{(start + 40) // 60:02d}:{(start + 40) % 60:02d},"
                      f"{end // 60:02d}:{end % 60:02d}-{(end + 40) // 60:02d}:{(end + 40) % 60:02d}")
     (folder / "schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    side = max(1, math.ceil(stations ** 0.5))
+    rows_n = max(1, round(stations ** 0.5))
+    cols_n = math.ceil(stations / rows_n)
     rows = ["派出所编号,派出所,经度,纬度,民警,辅警,警车"]
     k = 0
-    for a in range(side):
-        for b in range(side):
+    for a in range(cols_n):
+        for b in range(rows_n):
             if k == stations:
                 break
-            i = int((a + 0.5) * grid / side)
-            j = int((b + 0.5) * grid / side)
+            i = int((a + 0.5) * grid / cols_n)
+            j = int((b + 0.5) * grid / rows_n)
             lon, lat = coords[1 + i * grid + j]
             k += 1
             rows.append(f"S{k:02d},第{k}派出所,{lon:.7f},{lat:.7f},90,90,6")

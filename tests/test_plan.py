@@ -263,3 +263,14 @@ def test_reach_area_contains_every_post_and_stop(tiny_plan):
     # the tiny town is ~0.8 km across; 3 minutes at residential peak speed reach only part of it
     assert areas["morning"].area < shape({"type": "Polygon", "coordinates": [[
         [114.299, 30.499], [114.309, 30.499], [114.309, 30.509], [114.299, 30.509], [114.299, 30.499]]]}).area
+
+
+def test_a_station_short_of_officers_drops_its_least_valuable_post(tiny):
+    # one police officer: the two posts overlap in the morning (S3 06:50–07:45, S1+S2 07:20–08:45)
+    plan = make_plan(tiny, police=1, time_limit_s=2)
+    assert plan.meta["summary"]["posts"] == 1 and plan.meta["summary"]["police"] == 1
+    reasons = {u["school_id"]: (u["reason"], u["detail"]) for u in plan.meta["posts_uncovered"]}
+    # S1 is required (必设岗), so S3's post (weight 11.0 < 9.12 + 4.68) is the one dropped
+    assert reasons == {"S3": ("officers", "officers short at station P1")}
+    row = next(c for c in plan.coverage if c.school_id == "S3" and c.period == "morning")
+    assert "no post: officers short at station P1" in row.reason or row.officer_seen

@@ -27,8 +27,9 @@ with their own matrices). The steps:
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
    zero (interval partitioning) and never double-books an officer.
 8. **Officers**: when a station's roster needs more police or auxiliary officers than it has in
-   some period, its posts serving the least weight are dropped until it fits, and their schools
-   are reported as "officers short at station".
+   some period, as many of its posts serving the least weight as it lacks officer teams are
+   dropped and the model is solved again, until every station fits; their schools are reported
+   as "officers short at station".
 """
 
 from __future__ import annotations
@@ -344,7 +345,7 @@ def plan_posts(
     limit_police, limit_aux = station_limits(prepared, police=police, auxiliary=auxiliary)
     blocked: set[int] = set()  # sites removed because their station ran out of officers
     short_schools: dict[str, str] = {}
-    for _ in range(len(sites) + 1):
+    for _ in range(len(sites) + 1):  # each round drops at least one post
         cover = distance.cover(sorted(blocked), rows=demand)
         req = required & (np.asarray(cover.sum(axis=1)).ravel() > 0)
         if mode == "max_coverage":
@@ -364,21 +365,33 @@ def plan_posts(
         assign = _assign(distance, demand, chosen, blocked)
         duties, station_of = _duties(prepared, sites, chosen, assign, demand)
         roster, use = _roster(prepared, duties, limit_police, limit_aux)
-        over = [sid for (sid, _), (p, pl, a, al) in use.items() if p > pl or a > al]
-        if not over:
+        # teams each station lacks in its worst period
+        lacking: dict[str, int] = {}
+        for (sid, _), (p, pl, a, al) in use.items():
+            short = max(_ceil_div(p - pl, params.police_per_post), _ceil_div(a - al, params.auxiliary_per_post))
+            if short > 0:
+                lacking[sid] = max(lacking.get(sid, 0), short)
+        if not lacking:
             break
-        # drop the least valuable post of the first station over its limit, then solve again
-        station_id = sorted(over)[0]
-        own = [j for j in chosen if station_of[j] == station_id and not sites[j].existing]
-        if not own:
-            break
-        value = {j: sum(weights[r] for r, a in enumerate(assign) if a == j) for j in own}
-        worst = min(own, key=lambda j: (value[j], j))
-        blocked.add(worst)
+        # drop, at every station short of officers, as many of its least valuable posts as it
+        # lacks teams, then solve again (a dropped post frees at most one team)
+        value: dict[int, float] = {}
         for r, a in enumerate(assign):
-            if a == worst:
-                short_schools[schools[demand[r]].id] = station_id
-        log.info("station %s short of officers: dropping site %s", station_id, sites[worst].id)
+            if a >= 0:
+                value[a] = value.get(a, 0.0) + float(weights[r])
+        dropped_any = False
+        for station_id, count in sorted(lacking.items()):
+            own = sorted((j for j in chosen if station_of[j] == station_id and not existing[j]),
+                         key=lambda j: (value.get(j, 0.0), j))
+            for worst in own[:count]:
+                blocked.add(worst)
+                dropped_any = True
+                for r, a in enumerate(assign):
+                    if a == worst:
+                        short_schools[schools[demand[r]].id] = station_id
+                log.info("station %s short of officers: dropping site %s", station_id, sites[worst].id)
+        if not dropped_any:
+            break
 
     covered_rows = {r for r, a in enumerate(assign) if a >= 0}
     assignment = {}
@@ -394,6 +407,10 @@ def plan_posts(
         total_weight=float(base.sum()), solver=result, runtime_s=time.perf_counter() - started,
         police_limit=limit_police, auxiliary_limit=limit_aux,
     )
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b) if b > 0 else (1 if a > 0 else 0)
 
 
 def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int], blocked) -> list[int]:
