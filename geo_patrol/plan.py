@@ -564,10 +564,10 @@ def reach_geojson(prepared, duties, stops) -> dict[str, Any]:
     their stops): roads whose both ends are reached in time, widened by :data:`REACH_BAND_M`
     and merged into polygons. What a unit can reach at one given minute is in coverage.csv.
     """
+    import shapely
     from scipy.sparse import csgraph
     from shapely import affinity
-    from shapely.geometry import LineString, mapping
-    from shapely.ops import unary_union
+    from shapely.geometry import mapping
 
     params = prepared.scenario.parameters
     net = prepared.network
@@ -584,11 +584,15 @@ def reach_geojson(prepared, duties, stops) -> dict[str, Any]:
                                 min_only=True, limit=params.response_target_s)
         ok = np.isfinite(dist)
         edges = np.flatnonzero(ok[arr.edge_u] & ok[arr.edge_v])
-        lines = [LineString([((arr.lon[arr.edge_u[e]] - lon0) * kx, (arr.lat[arr.edge_u[e]] - lat0) * ky),
-                             ((arr.lon[arr.edge_v[e]] - lon0) * kx, (arr.lat[arr.edge_v[e]] - lat0) * ky)])
-                 for e in edges]
-        lines += [LineString([((arr.lon[n] - lon0) * kx, (arr.lat[n] - lat0) * ky)] * 2) for n in sources]
-        area = unary_union([line.buffer(REACH_BAND_M, quad_segs=4) for line in lines]).simplify(10.0)
+        u, v = arr.edge_u[edges], arr.edge_v[edges]
+        x, y = (arr.lon - lon0) * kx, (arr.lat - lat0) * ky
+        segments = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
+        points = np.column_stack([x[sources], y[sources]])
+        # one buffer of all segments and unit positions at once: GEOS merges as it goes
+        shapes = shapely.multilinestrings(segments) if len(segments) else shapely.Point()
+        area = shapely.union(shapely.buffer(shapes, REACH_BAND_M, quad_segs=4),
+                             shapely.buffer(shapely.multipoints(points), REACH_BAND_M, quad_segs=4))
+        area = shapely.simplify(area, 10.0)
         area = affinity.affine_transform(area, [1 / kx, 0, 0, 1 / ky, lon0, lat0])
         geometry = mapping(area)
         features.append({"type": "Feature", "properties": {"period": period,

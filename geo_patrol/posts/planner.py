@@ -27,9 +27,10 @@ with their own matrices). The steps:
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
    zero (interval partitioning) and never double-books an officer.
 8. **Officers**: when a station's roster needs more police or auxiliary officers than it has in
-   some period, as many of its posts serving the least weight as it lacks officer teams are
-   dropped and the model is solved again, until every station fits; their schools are reported
-   as "officers short at station".
+   some period, the schools of as many of its least valuable posts as it lacks officer teams are
+   given up (posts at existing sites or serving a required school excepted) and the model is
+   solved again, until every station fits; those schools are reported as "officers short at
+   station" unless another post still covers them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from geo_patrol.clock import format_time
 from geo_patrol.prepare import Prepared
@@ -343,26 +345,29 @@ def plan_posts(
     required &= np.asarray(distance.cover(rows=demand).sum(axis=1)).ravel() > 0
 
     limit_police, limit_aux = station_limits(prepared, police=police, auxiliary=auxiliary)
-    blocked: set[int] = set()  # sites removed because their station ran out of officers
+    # schools given up because the station that would staff their post ran out of officers
+    excluded = np.zeros(len(demand), dtype=bool)
     short_schools: dict[str, str] = {}
-    for _ in range(len(sites) + 1):  # each round drops at least one post
-        cover = distance.cover(sorted(blocked), rows=demand)
-        req = required & (np.asarray(cover.sum(axis=1)).ravel() > 0)
+    full_cover = distance.cover(rows=demand)
+    for _ in range(len(demand) + 1):  # each round gives up at least one school
+        keep = sp.diags((~excluded).astype(np.int8), dtype=np.int8)
+        cover = (keep @ full_cover).astype(bool)
+        live = np.where(excluded, 0.0, weights)
+        req = required & ~excluded & (np.asarray(cover.sum(axis=1)).ravel() > 0)
         if mode == "max_coverage":
-            result = models.max_coverage_sets(cover, weights, max_posts, required=req, existing=existing,
+            result = models.max_coverage_sets(cover, live, max_posts, required=req, existing=existing,
                                               time_limit_s=time_limit_s, warm_start=warm_start)
         elif mode == "min_posts":
             result = models.min_posts_sets(cover, required=req, existing=existing, time_limit_s=time_limit_s)
         elif mode == "backup":
-            result = models.backup_coverage_sets(cover, weights, max_posts, required=req, existing=existing,
+            result = models.backup_coverage_sets(cover, live, max_posts, required=req, existing=existing,
                                                  time_limit_s=time_limit_s)
         else:
             dense = distance.dense(demand)
-            if blocked:
-                dense[:, sorted(blocked)] = np.inf
-            result = models.p_median(dense, weights, max_posts, time_limit_s=time_limit_s)
+            dense[excluded] = np.inf
+            result = models.p_median(dense, live, max_posts, time_limit_s=time_limit_s)
         chosen = list(result.chosen)
-        assign = _assign(distance, demand, chosen, blocked)
+        assign = _assign(distance, demand, chosen)
         duties, station_of = _duties(prepared, sites, chosen, assign, demand)
         roster, use = _roster(prepared, duties, limit_police, limit_aux)
         # teams each station lacks in its worst period
@@ -373,23 +378,27 @@ def plan_posts(
                 lacking[sid] = max(lacking.get(sid, 0), short)
         if not lacking:
             break
-        # drop, at every station short of officers, as many of its least valuable posts as it
-        # lacks teams, then solve again (a dropped post frees at most one team)
+        # at every station short of officers, give up the schools of as many of its least
+        # valuable posts as it lacks teams (a dropped post frees at most one team), then solve
+        # again; posts at existing sites or serving a required school are never dropped
         value: dict[int, float] = {}
+        serves_required: set[int] = set()
         for r, a in enumerate(assign):
             if a >= 0:
                 value[a] = value.get(a, 0.0) + float(weights[r])
+                if required[r]:
+                    serves_required.add(a)
         dropped_any = False
         for station_id, count in sorted(lacking.items()):
-            own = sorted((j for j in chosen if station_of[j] == station_id and not existing[j]),
-                         key=lambda j: (value.get(j, 0.0), j))
+            own = sorted((j for j in chosen if station_of[j] == station_id and not existing[j]
+                          and j not in serves_required), key=lambda j: (value.get(j, 0.0), j))
             for worst in own[:count]:
-                blocked.add(worst)
                 dropped_any = True
                 for r, a in enumerate(assign):
                     if a == worst:
+                        excluded[r] = True
                         short_schools[schools[demand[r]].id] = station_id
-                log.info("station %s short of officers: dropping site %s", station_id, sites[worst].id)
+                log.info("station %s short of officers: giving up the post at site %s", station_id, sites[worst].id)
         if not dropped_any:
             break
 
@@ -399,7 +408,7 @@ def plan_posts(
         for school_id in duty.school_ids:
             assignment.setdefault(school_id, duty.post_id)
     uncovered = _explain(prepared, demand, distance, weights, covered_rows, chosen, assign, short_schools,
-                         mode, max_posts, blocked)
+                         mode, max_posts)
     covered_weight = float(sum(base[r] for r in covered_rows))
     return PostPlan(
         mode=mode, sites=sites, chosen=tuple(sorted(chosen)), duties=duties, assignment=assignment,
@@ -413,10 +422,10 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b) if b > 0 else (1 if a > 0 else 0)
 
 
-def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int], blocked) -> list[int]:
-    """Each demand row → the nearest chosen (not blocked) site within the radius, or −1."""
+def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int]) -> list[int]:
+    """Each demand row → the nearest chosen site within the radius, or −1."""
     position = {row: r for r, row in enumerate(demand)}
-    usable = np.isin(coverage.cols, np.asarray(sorted(set(chosen) - set(blocked)), dtype=np.int64))
+    usable = np.isin(coverage.cols, np.asarray(sorted(set(chosen)), dtype=np.int64))
     best: dict[int, tuple[float, int]] = {}
     for row, col, m in zip(coverage.rows[usable], coverage.cols[usable], coverage.metres[usable]):
         r = position.get(int(row))
@@ -510,7 +519,7 @@ def _roster(prepared, duties, limit_police, limit_aux):
     return tuple(roster), use
 
 
-def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, short_schools, mode, max_posts, blocked):
+def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, short_schools, mode, max_posts):
     """A reason for every school without a post (module docstring)."""
     scenario = prepared.scenario
     radius = scenario.parameters.post_radius_m
