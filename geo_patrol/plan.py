@@ -588,10 +588,13 @@ def reach_geojson(prepared, duties, stops) -> dict[str, Any]:
         x, y = (arr.lon - lon0) * kx, (arr.lat - lat0) * ky
         segments = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
         points = np.column_stack([x[sources], y[sources]])
-        # one buffer of all segments and unit positions at once: GEOS merges as it goes
-        shapes = shapely.multilinestrings(segments) if len(segments) else shapely.Point()
-        area = shapely.union(shapely.buffer(shapes, REACH_BAND_M, quad_segs=4),
-                             shapely.buffer(shapely.multipoints(points), REACH_BAND_M, quad_segs=4))
+        # each segment and unit position widened on its own, then merged (buffering one huge
+        # multi-line at once costs GEOS tens of GB on a city)
+        pieces = np.concatenate([
+            shapely.buffer(shapely.linestrings(segments), REACH_BAND_M, quad_segs=4) if len(segments) else [],
+            shapely.buffer(shapely.points(points), REACH_BAND_M, quad_segs=4),
+        ])
+        area = shapely.union_all(pieces)
         area = shapely.simplify(area, 10.0)
         area = affinity.affine_transform(area, [1 / kx, 0, 0, 1 / ky, lon0, lat0])
         geometry = mapping(area)
