@@ -263,6 +263,7 @@ class RoadNetwork:
     and ``highway``.  ``drive`` and ``walk`` hold the same graphs as :class:`GraphArrays`;
     rows in those arrays are what :func:`snap` returns and what travel-time functions take.
     ``fingerprint`` is a sha256 of the input bytes and the speed settings (a cache key).
+    ``way_names`` maps an OSM way id of the drive network to its name (OSM files only).
     """
 
     drive_graph: nx.MultiDiGraph
@@ -273,6 +274,7 @@ class RoadNetwork:
     fingerprint: str
     speed_kph: Mapping[str, float]
     name: str = ""
+    way_names: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:
@@ -577,7 +579,7 @@ def _no_drive_error(path: Path | str) -> NetworkError:
 
 def _finish(
     drive: GraphArrays, walk: GraphArrays, *, source: str, fingerprint: str, speeds: Mapping[str, float],
-    name: str, path_for_errors: Path | str,
+    name: str, path_for_errors: Path | str, way_names: Mapping[int, str] | None = None,
 ) -> RoadNetwork:
     if drive.n_arcs == 0:
         raise _no_drive_error(path_for_errors)
@@ -590,6 +592,7 @@ def _finish(
         fingerprint=fingerprint,
         speed_kph=dict(speeds),
         name=name,
+        way_names=dict(way_names or {}),
     )
     logger.info("road network %s: %s", name or source, net.summary())
     return net
@@ -651,7 +654,7 @@ def load_network(
     walk = _build_arrays(w_ids, w_lon, w_lat, wu, wv, np.asarray(raw.walk_way, dtype=np.int64), raw.walk_class,
                          directed=False)
     return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=label,
-                   path_for_errors=path)
+                   path_for_errors=path, way_names=raw.way_names)
 
 
 def _read_graphml(path: Path) -> nx.Graph:

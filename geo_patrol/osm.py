@@ -206,7 +206,8 @@ class RawWays:
     directions), ``walk_*`` one entry per undirected walk edge; ``*_way`` is the OSM way id,
     ``*_class`` the ``highway`` value, ``drive_maxspeed`` the raw ``maxspeed`` tag (``""`` when
     untagged).  ``coords`` maps every node id used to (lon, lat) in WGS-84 degrees;
-    ``missing_refs`` counts way node references absent from a clipped extract.
+    ``way_names`` maps a drive way's id to its ``name`` (else ``name:zh``, ``ref``) when it
+    has one; ``missing_refs`` counts way node references absent from a clipped extract.
     """
 
     drive_u: list[int] = field(default_factory=list)
@@ -219,6 +220,7 @@ class RawWays:
     walk_way: list[int] = field(default_factory=list)
     walk_class: list[str] = field(default_factory=list)
     coords: dict[int, tuple[float, float]] = field(default_factory=dict)
+    way_names: dict[int, str] = field(default_factory=dict)
     missing_refs: int = 0
 
 
@@ -258,6 +260,9 @@ def read_osm_ways(path: Path) -> RawWays:
                     if runs[-1]:
                         runs.append([])
             maxspeed = tags.get("maxspeed", "")
+            label = tags.get("name") or tags.get("name:zh") or tags.get("ref") or ""
+            if label and direction is not None:
+                raw.way_names[int(way.id)] = label
             for run in runs:
                 for a, b in zip(run[:-1], run[1:]):
                     if a == b:

@@ -533,23 +533,36 @@ def _jsonable(value):
 
 
 def roads_geojson(network) -> dict[str, Any]:
-    """The drive network as GeoJSON lines (one feature per edge, two-way streets once)."""
+    """The drive network as GeoJSON: one feature per OSM way (its edges merged into lines),
+    with its road class and name — the map's offline basemap and the duty sheets' road names."""
+    import shapely
+
     arr = network.drive
     u, v = arr.edge_u, arr.edge_v
     a, b = np.minimum(u, v), np.maximum(u, v)
-    order = np.lexsort((b, a))
+    order = np.lexsort((b, a, arr.way_id))
     keep = np.ones(order.size, dtype=bool)
-    keep[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])
+    keep[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (
+        arr.way_id[order][1:] != arr.way_id[order][:-1])
+    edges = order[keep]
     features = []
-    for e in order[keep]:
-        features.append({
-            "type": "Feature",
-            "properties": {"highway": arr.classes[arr.class_code[e]]},
-            "geometry": {"type": "LineString", "coordinates": [
-                [round(float(arr.lon[u[e]]), 6), round(float(arr.lat[u[e]]), 6)],
-                [round(float(arr.lon[v[e]]), 6), round(float(arr.lat[v[e]]), 6)],
-            ]},
-        })
+    way_ids = arr.way_id[edges]
+    starts = np.flatnonzero(np.r_[True, way_ids[1:] != way_ids[:-1]])
+    for lo, hi in zip(starts, np.r_[starts[1:], edges.size]):
+        group = edges[lo:hi]
+        segments = np.stack([np.column_stack([arr.lon[u[group]], arr.lat[u[group]]]),
+                             np.column_stack([arr.lon[v[group]], arr.lat[v[group]]])], axis=1)
+        merged = shapely.line_merge(shapely.multilinestrings(segments))
+        parts = list(merged.geoms) if hasattr(merged, "geoms") else [merged]
+        way = int(way_ids[lo])
+        properties = {"highway": arr.classes[arr.class_code[group[0]]]}
+        name = network.way_names.get(way, "") if way >= 0 else ""
+        if name:
+            properties["name"] = name
+        lines = [[[round(x, 6), round(y, 6)] for x, y in part.coords] for part in parts]
+        geometry = ({"type": "LineString", "coordinates": lines[0]} if len(lines) == 1
+                    else {"type": "MultiLineString", "coordinates": lines})
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -67,3 +67,20 @@ def test_split_by_jurisdiction_in_parallel_gives_the_same_plan():
     # each car stays in its own station's jurisdiction
     for stop in one.visits:
         assert stop.school_id in parts[stop.station_id] or stop.period != "morning"
+
+
+def test_roads_are_one_feature_per_way_with_its_name():
+    from geo_patrol.plan import roads_geojson
+
+    network = prepare(nanjing_scenario()).network
+    roads = roads_geojson(network)
+    ways = {int(w) for w in network.drive.way_id}
+    assert len(roads["features"]) == len(ways)
+    names = {f["properties"].get("name") for f in roads["features"]} - {None}
+    assert "中山路" in names or len(names) > 20, sorted(names)[:10]
+    # every drive edge is drawn: the merged lines hold every edge's end points
+    drawn = {(x, y) for f in roads["features"] for line in (
+        [f["geometry"]["coordinates"]] if f["geometry"]["type"] == "LineString" else f["geometry"]["coordinates"])
+        for x, y in line}
+    ends = {(round(float(x), 6), round(float(y), 6)) for x, y in zip(network.drive.lon, network.drive.lat)}
+    assert ends <= drawn
