@@ -21,7 +21,6 @@ computed from the stops alone, so a plan edited by hand is tracked the same way.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -32,6 +31,7 @@ from geo_patrol.patrols import DEFAULT_ENGINE, default_iterations, solve
 from geo_patrol.patrols.model import GateWindow, RoutingResult, Station as RoutingStation, build_problem
 from geo_patrol.posts.planner import school_weight
 from geo_patrol.prepare import Prepared
+from geo_patrol.scenario import share_out
 from geo_patrol.sightings import MIN_SIGHTING_S, Stop, Track
 from geo_patrol.traveltime import travel_times
 
@@ -55,16 +55,7 @@ class PeriodPatrol:
 def share_cars(prepared: Prepared, total: int | None) -> dict[str, int]:
     """Cars per station; a county total is shared in proportion to the stations' own cars."""
     stations = prepared.scenario.stations
-    own = [s.cars for s in stations]
-    if total is None:
-        return {s.id: c for s, c in zip(stations, own)}
-    base = sum(own) or len(own)
-    weights = own if sum(own) else [1] * len(own)
-    raw = [total * w / base for w in weights]
-    out = [int(math.floor(r)) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
-        out[i] += 1
-    return {s.id: c for s, c in zip(stations, out)}
+    return dict(zip((s.id for s in stations), share_out(total, [s.cars for s in stations])))
 
 
 def shift(prepared: Prepared, period: str) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,6 +371,26 @@ class Scenario:
     def demo(cls) -> "Scenario":
         """The embedded demo county (see ``data/demo/README.md``)."""
         return cls.from_toml(demo_scenario_path())
+
+
+def share_out(total: int | None, own: list[int]) -> list[int]:
+    """Share a county total over the stations in proportion to their own numbers.
+
+    ``None`` keeps the stations' own numbers. Largest remainder first (ties to the earlier
+    station), so the shares add up to ``total``; stations that all have none share it evenly.
+    What-if runs use it for ``--police``, ``--auxiliary`` and ``--cars``.
+    """
+    if total is None:
+        return list(own)
+    weights = own if sum(own) else [1] * len(own)
+    base = sum(weights)
+    if base == 0:
+        return []
+    raw = [total * w / base for w in weights]
+    out = [int(math.floor(r)) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
+        out[i] += 1
+    return out
 
 
 def demo_scenario_path() -> Path:

@@ -191,3 +191,12 @@ def test_unknown_parameter_in_scenario(tiny_dir):
     toml.write_text(toml.read_text() + "\n[parameters]\npost_radius = 100\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"unknown parameter 'post_radius' — known parameters: "):
         Scenario.from_toml(toml)
+
+
+def test_county_totals_are_shared_in_proportion():
+    from geo_patrol.scenario import share_out
+
+    assert share_out(None, [3, 1]) == [3, 1]
+    assert share_out(10, [30, 10, 0]) == [8, 2, 0]  # 7.5 and 2.5: ties go to the earlier station
+    assert share_out(5, [0, 0]) == [3, 2]
+    assert sum(share_out(17, [13, 29, 7, 1])) == 17

@@ -47,7 +47,7 @@ import scipy.sparse as sp
 from geo_patrol.clock import format_time
 from geo_patrol.prepare import Prepared
 from geo_patrol.posts.result import LocationResult
-from geo_patrol.scenario import School
+from geo_patrol.scenario import School, share_out
 from geo_patrol.sightings import PostDuty, RosterEntry
 
 log = logging.getLogger(__name__)
@@ -277,21 +277,8 @@ def station_limits(prepared: Prepared, *, police: int | None = None, auxiliary: 
     proportion to their own numbers, largest remainder first; likewise ``auxiliary``.
     """
     stations = prepared.scenario.stations
-
-    def share(total: int | None, own: list[int]) -> list[int]:
-        if total is None:
-            return own
-        base = sum(own)
-        if base == 0:
-            return [0] * len(own)
-        raw = [total * v / base for v in own]
-        out = [int(math.floor(r)) for r in raw]
-        for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
-            out[i] += 1
-        return out
-
-    police_list = share(police, [s.police for s in stations])
-    aux_list = share(auxiliary, [s.auxiliary for s in stations])
+    police_list = share_out(police, [s.police for s in stations])
+    aux_list = share_out(auxiliary, [s.auxiliary for s in stations])
     return ({s.id: p for s, p in zip(stations, police_list)}, {s.id: a for s, a in zip(stations, aux_list)})
 
 
