@@ -111,8 +111,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from geo_patrol.plan import make_plan
-    from geo_patrol.prepare import prepare
     from geo_patrol.scenario import Scenario
+    from geo_patrol.snapping import prepare
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

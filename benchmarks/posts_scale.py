@@ -28,8 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _instances import coverage_matrix, grid_sites, random_planar, wuhan_schools_xy  # noqa: E402
 
-from geo_patrol.posts import max_coverage, max_coverage_sets  # noqa: E402
-from geo_patrol.posts import reductions  # noqa: E402
+from geo_patrol.posts import (  # noqa: E402
+    max_coverage,
+    max_coverage_sets,
+    reductions,  # noqa: E402
+)
 
 SPOPT_MEMORY_BYTES = 6 * 1024**3
 

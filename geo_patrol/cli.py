@@ -9,17 +9,26 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
+import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from geo_patrol import __version__
 from geo_patrol.clock import format_time
 from geo_patrol.errors import GeoPatrolError
+from geo_patrol.outputs.duty_sheets import write_duty_sheets
+from geo_patrol.outputs.map import render_map
+from geo_patrol.outputs.workbook import write_report
+from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
+from geo_patrol.snapping import prepare
+from geo_patrol.verify import evaluate_plan_dir
+from geo_patrol.version import __version__
+from geo_patrol.whatif import POSTS_COLUMNS, plan_sweep, posts_sweep, write_plan_sweep, write_posts_sweep
 
 log = logging.getLogger("geo_patrol")
 
@@ -45,8 +54,6 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from geo_patrol.prepare import prepare
-
     scenario = _load(args.scenario)
     out = [f"Scenario: {scenario.name}  ({scenario.source})", ""]
     kinds = Counter(s.kind for s in scenario.schools)
@@ -104,8 +111,6 @@ class Progress:
     """Stage messages with elapsed time on stderr (the display while solving)."""
 
     def __init__(self) -> None:
-        import time
-
         self._time = time.perf_counter
         self.started = self._time()
 
@@ -118,13 +123,9 @@ def _is_demo(args: argparse.Namespace) -> bool:
 
 
 def _write_map(plan_dir: Path, *, also_to_maps: bool, say) -> None:
-    from geo_patrol.maps import render_map
-
     say("drawing the coverage map")
     path = render_map(plan_dir)
     if also_to_maps:
-        import shutil
-
         maps = Path(__file__).resolve().parents[1] / "maps"
         if maps.is_dir():
             target = maps / "demo_map.html"
@@ -134,8 +135,6 @@ def _write_map(plan_dir: Path, *, also_to_maps: bool, say) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from geo_patrol.plan import Plan, make_plan
-
     out = Path(args.out)
     if out.exists() and not args.force:
         raise GeoPatrolError(f"{out}: already exists — choose another --out or add --force to replace it")
@@ -151,8 +150,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan.to_dir(out, force=args.force)
     if not args.no_map:
         _write_map(out, also_to_maps=_is_demo(args), say=say)
-    from geo_patrol.report import write_duty_sheets, write_report
-
     say("writing report.xlsx and the duty sheets")
     write_report(out)
     write_duty_sheets(out)
@@ -171,8 +168,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from geo_patrol.evaluate import evaluate_plan_dir
-
     scenario = _load(args.scenario)
     result = evaluate_plan_dir(scenario, Path(args.plan))
     for line in result.warnings:
@@ -194,33 +189,29 @@ def _range(text: str, name: str) -> list[int]:
 
 
 def cmd_posts(args: argparse.Namespace) -> int:
-    from geo_patrol.whatif import posts_sweep
-
     scenario = _load(args.scenario)
     budgets = _range(args.posts, "posts")
-    result = posts_sweep(scenario, budgets, police=args.police, auxiliary=args.auxiliary,
-                         time_limit_s=args.time_limit, out_dir=Path(args.out), progress=Progress())
-    print(result)
+    sweep = posts_sweep(scenario, budgets, police=args.police, auxiliary=args.auxiliary,
+                        time_limit_s=args.time_limit, progress=Progress())
+    write_posts_sweep(sweep, Path(args.out))
+    print(_table(POSTS_COLUMNS, [[r[c] for c in POSTS_COLUMNS] for r in sweep.rows]))
     return 0
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from geo_patrol.whatif import plan_sweep
-
     chosen = [(n, v) for n, v in (("posts", args.posts), ("police", args.police), ("cars", args.cars)) if v]
     if len(chosen) != 1:
         raise GeoPatrolError("whatif: give exactly one of --posts, --police or --cars as START:STOP:STEP")
     name, text = chosen[0]
     scenario = _load(args.scenario)
-    result = plan_sweep(scenario, name, _range(text, name), time_limit_s=args.time_limit, seed=args.seed,
-                        out_dir=Path(args.out), progress=Progress())
-    print(result)
+    rows = plan_sweep(scenario, name, _range(text, name), time_limit_s=args.time_limit, seed=args.seed,
+                      progress=Progress())
+    write_plan_sweep(rows, name, Path(args.out))
+    print(_table(list(rows[0]), [list(r.values()) for r in rows]))
     return 0
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from geo_patrol.maps import render_map
-
     path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles)
     print(f"Map written to {path}")
     return 0

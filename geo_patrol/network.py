@@ -3,7 +3,7 @@
 Model
 -----
 Which OSM ways are drive or walk roads, and which way a one-way road runs, is decided by the
-tag rules of :mod:`geo_patrol.osm` (:data:`DRIVE_CLASSES`, :data:`WALK_CLASSES`), which also
+tag rules of :mod:`geo_patrol.io.osm` (:data:`DRIVE_CLASSES`, :data:`WALK_CLASSES`), which also
 reads clipped extracts.  This module numbers the nodes and builds the graphs.
 
 *Drive network* — directed.  The graph is unsimplified: one edge per pair of consecutive way
@@ -41,34 +41,30 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo_patrol.errors import InputError, NetworkError
-from geo_patrol.osm import DRIVE_CLASSES, WALK_CLASSES, network_file_kind, read_osm_schools, read_osm_ways
+from geo_patrol.geo import haversine_m, unit_vectors
+from geo_patrol.io.osm import DRIVE_CLASSES, WALK_CLASSES, network_file_kind, read_osm_schools, read_osm_ways
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_SPEED_KPH",
     "DRIVE_CLASSES",
-    "EARTH_RADIUS_M",
     "GraphArrays",
     "RoadNetwork",
     "WALK_CLASSES",
     "download_network",
-    "haversine_m",
     "load_network",
     "network_from_graph",
     "parse_maxspeed_kph",
     "read_osm_schools",
     "resolve_speeds",
-    "route_path",
     "snap",
 ]
-
-EARTH_RADIUS_M = 6_371_009.0
-"""Mean earth radius used for every great-circle distance, metres."""
 
 _MAIN_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
 LINK_SPEED_FACTOR = 0.8
@@ -105,13 +101,6 @@ _FORMAT_VERSION = "geo_patrol-network-1"
 
 # --------------------------------------------------------------------------------------------
 # small helpers
-
-
-def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
-    """Great-circle distance in metres between points given in WGS-84 degrees (vectorised)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 _SPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
@@ -180,12 +169,6 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon_r = np.radians(np.asarray(lon, dtype=np.float64))
-    lat_r = np.radians(np.asarray(lat, dtype=np.float64))
-    return np.column_stack([np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)])
-
-
 # --------------------------------------------------------------------------------------------
 # data classes
 
@@ -224,7 +207,7 @@ class GraphArrays:
         object.__setattr__(
             self, "node_index", {int(i): r for r, i in enumerate(self.node_ids.tolist())}
         )
-        tree = cKDTree(_unit_vectors(self.lon, self.lat)) if len(self.node_ids) else None
+        tree = cKDTree(unit_vectors(self.lon, self.lat)) if len(self.node_ids) else None
         object.__setattr__(self, "_tree", tree)
 
     @property
@@ -691,8 +674,6 @@ def _geometry_coords(value: Any) -> np.ndarray | None:
         return None
     if isinstance(value, str):
         try:
-            import shapely
-
             value = shapely.from_wkt(value)
         except Exception:  # unreadable geometry: draw straight segments instead
             return None
@@ -845,7 +826,7 @@ def download_network(
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
             raise NetworkError(f"bbox {bbox!r} is not (west, south, east, north) in degrees", field="bbox",
                                hint="west < east and south < north, WGS-84 degrees")
-    import osmnx as ox
+    import osmnx as ox  # noqa: PLC0415 - only the download path needs osmnx, and importing it costs ~0.8 s
 
     label = name or (place if place is not None else f"bbox {bbox}")
     try:
@@ -903,48 +884,7 @@ def snap(
                            hint="use an extract with walkable ways")
     if lon_a.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    _, rows = arr._tree.query(_unit_vectors(lon_a, lat_a), k=1)
+    _, rows = arr._tree.query(unit_vectors(lon_a, lat_a), k=1)
     rows = np.asarray(rows, dtype=np.int64)
     snap_m = haversine_m(lon_a, lat_a, arr.lon[rows], arr.lat[rows])
     return rows, np.asarray(snap_m, dtype=np.float64)
-
-
-def route_path(
-    network: RoadNetwork,
-    origin_row: int,
-    destination_row: int,
-    *,
-    period_factor: float | Mapping[str, float] = 1.0,
-) -> list[tuple[float, float]]:
-    """Coordinates (lon, lat) of the fastest drive path between two drive rows in a period.
-
-    Uses the travel times of :meth:`RoadNetwork.edge_travel_time_s`; edge geometry is
-    followed when the network has it (simplified GraphML input), else node to node.
-    """
-    n = network.n_nodes
-    for label, r in (("origin_row", origin_row), ("destination_row", destination_row)):
-        if not isinstance(r, (int, np.integer)) or not 0 <= int(r) < n:
-            raise InputError(f"{label} must be a drive row in 0..{n - 1}, got {r!r}", field=label)
-    o, d = int(origin_row), int(destination_row)
-    arr = network.drive
-    if o == d:
-        return [(float(arr.lon[o]), float(arr.lat[o]))]
-    weights = network.edge_travel_time_s(period_factor)
-    dist, pred = csgraph.dijkstra(arr.csr(weights), directed=True, indices=o, return_predecessors=True)
-    if not np.isfinite(dist[d]):
-        raise NetworkError(f"no drive path from row {o} to row {d} in {network.source}",
-                           hint="both rows must come from snap() on this network")
-    rows = [d]
-    while rows[-1] != o:
-        rows.append(int(pred[rows[-1]]))
-    rows.reverse()
-    coords: list[tuple[float, float]] = [(float(arr.lon[o]), float(arr.lat[o]))]
-    for a, b in zip(rows[:-1], rows[1:]):
-        lo, hi = int(arr.indptr[a]), int(arr.indptr[a + 1])
-        cand = lo + np.flatnonzero(arr.edge_v[lo:hi] == b)
-        e = int(cand[np.argmin(weights[cand])])
-        geom = arr.geometry.get(e)
-        if geom is not None and len(geom) >= 2:
-            coords.extend((float(x), float(y)) for x, y in geom[1:-1])
-        coords.append((float(arr.lon[b]), float(arr.lat[b])))
-    return coords

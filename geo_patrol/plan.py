@@ -6,7 +6,7 @@
 2. choose and staff the posts (:mod:`geo_patrol.posts.planner`) — by default the fewest posts
    that cover every coverable school ("护学岗设置 100%"), or the most weight with ``max_posts``;
 3. per period, route the cars to every school's main gate inside its window
-   (:mod:`geo_patrol.patrol_plan`);
+   (:mod:`geo_patrol.patrols.planner`);
 4. improve: a car that no route uses in a period is parked with lights on at the post whose
    schools lose the most weight for want of a car (``car_at_post``), while that raises the
    attained share;
@@ -21,70 +21,46 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
-import os
-import shutil
-import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from geo_patrol import __version__
-from geo_patrol.clock import format_time, parse_time
-from geo_patrol.errors import GeoPatrolError, InputError
+from geo_patrol.errors import InputError
+from geo_patrol.geo import haversine_m
+from geo_patrol.io.atomic import write_directory
+from geo_patrol.io.plandir import FORMAT, plan_frames, read_plan_rows, write_files
+from geo_patrol.layers import reach_geojson, roads_geojson
+from geo_patrol.model import (
+    Coverage,
+    PostDuty,
+    RosterEntry,
+    RouteLine,
+    SchoolRow,
+    Site,
+    StationRow,
+    Stop,
+    school_weight,
+)
+from geo_patrol.outputs.map import build_map
+from geo_patrol.patrols import DEFAULT_ENGINE
+from geo_patrol.patrols.planner import car_tracks, route_period, share_cars, time_to_schools
+from geo_patrol.posts.planner import plan_posts
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import Coverage, PostDuty, RosterEntry, Stop, evaluate
+from geo_patrol.sightings import evaluate, stop_counts
+from geo_patrol.snapping import prepare
+from geo_patrol.version import __version__
 
 log = logging.getLogger(__name__)
 
-FORMAT = "geo_patrol.plan/1"
-
 #: Site ids given to last semester's posts when planning with ``previous``.
 PREVIOUS_PREFIX = "previous-"
-
-
-@dataclass(frozen=True)
-class SchoolRow:
-    school_id: str
-    name: str
-    kind: str
-    lon: float
-    lat: float
-    enrolment: int
-    priority: int
-    morning: str
-    noon: str
-    afternoon: str
-
-
-@dataclass(frozen=True)
-class StationRow:
-    station_id: str
-    name: str
-    lon: float
-    lat: float
-    police: int
-    auxiliary: int
-    cars: int
-    use: Mapping[str, tuple[int, int, int]]  # period → (police, auxiliary, cars) used
-
-
-@dataclass(frozen=True)
-class RouteLine:
-    vehicle_id: str
-    station_id: str
-    period: str
-    start_s: int
-    end_s: int
-    drive_km: float
-    stops: int
-    coords: tuple[tuple[float, float], ...]
-    times: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -137,24 +113,17 @@ class Plan:
     # ------------------------------------------------------------------ files
     def to_dir(self, path: str | Path, *, force: bool = False) -> Path:
         """Write the plan directory atomically (temporary folder, then rename)."""
-        from geo_patrol import planio
-
-        return planio.write_plan(self, Path(path), force=force)
+        return write_directory(Path(path), lambda folder: write_files(self, folder), force=force)
 
     @classmethod
-    def from_dir(cls, path: str | Path) -> "Plan":
-        from geo_patrol import planio
-
-        return planio.read_plan(Path(path))
+    def from_dir(cls, path: str | Path) -> Plan:
+        """The plan a directory holds, every file checked (:func:`geo_patrol.io.plandir.read_plan_rows`)."""
+        return cls(**read_plan_rows(Path(path)))
 
     def explore(self, **kwargs: Any):
-        """A folium map of the plan (needs the plan written to a directory first)."""
-        from geo_patrol.maps import build_map
-
-        folder = self.directory
-        if folder is None:
-            raise GeoPatrolError("write the plan with to_dir() before explore()")
-        return build_map(folder, **kwargs)
+        """The plan's coverage map as a folium map, from the plan in memory (``kwargs`` as for
+        :func:`geo_patrol.outputs.map.build_map`: ``lang``, ``tiles``...)."""
+        return build_map(plan_frames(self), **kwargs)
 
 
 def attained_share(coverage: Sequence[Coverage]) -> dict[str, float]:
@@ -173,8 +142,6 @@ def sha256_file(path: Path) -> str:
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {"geo_patrol": __version__}
     for name in ("ortools", "pyvrp", "numpy", "scipy", "networkx", "osmium", "folium"):
         try:
@@ -209,14 +176,9 @@ def make_plan(
     stops earlier when its fixed iteration budget is spent, which keeps plans reproducible.
     ``previous`` keeps last semester's posts open (as existing sites) where they still serve.
     ``split`` and ``workers``: route each station's jurisdiction separately, in parallel
-    processes (see :func:`geo_patrol.patrol_plan.route_period`; by default only for large
+    processes (see :func:`geo_patrol.patrols.planner.route_period`; by default only for large
     districts).
     """
-    from geo_patrol.patrol_plan import car_tracks, route_period, share_cars, time_to_schools
-    from geo_patrol.patrols import DEFAULT_ENGINE
-    from geo_patrol.posts.planner import CandidateSite, plan_posts
-    from geo_patrol.prepare import prepare
-
     say = progress or (lambda message: None)
     seed = scenario.seed if seed is None else seed
     engine = engine or DEFAULT_ENGINE
@@ -224,8 +186,6 @@ def make_plan(
     timing: dict[str, float] = {}
     if previous is not None:
         # last semester's posts become existing sites: they stay where they were
-        from geo_patrol.scenario import Site
-
         kept = sorted({(round(p.lon, 6), round(p.lat, 6)) for p in previous.posts})
         sites = tuple(scenario.sites) + tuple(
             Site(f"{PREVIOUS_PREFIX}{i + 1}", lon, lat, existing=True, name="last semester")
@@ -305,9 +265,6 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     when it meets the target in more school-windows, or as many but shows an officer in more.
     Returns ``(posts, duties, school-windows gained)``.
     """
-    from geo_patrol.posts.planner import plan_posts, school_weight
-    from geo_patrol.sightings import stop_counts
-
     scenario = prepared.scenario
     stops = [s for p in patrols.values() for s in p.stops]
     served = {(s.school_id, s.period) for s in stops
@@ -359,8 +316,6 @@ def _with_drop_reasons(coverage, patrols, uncovered=()):
 
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
     """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
-    from geo_patrol.sightings import stop_counts
-
     scenario = prepared.scenario
     served = {
         s.school_id for s in patrol.stops
@@ -371,8 +326,6 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
     for station_id, n in car_share.items():
         ids = [f"{station_id}/{k + 1}" for k in range(n)]
         spare[station_id] = [c for c in ids if c not in used]
-    from geo_patrol.posts.planner import school_weight
-
     weight = {s.id: school_weight(s) for s in prepared.scenario.schools}
     out = list(duties)
     candidates = []
@@ -392,7 +345,6 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
 
 def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_share, *, seed, engine, timing, previous):
     scenario = prepared.scenario
-    params = scenario.parameters
     net = prepared.network
     gates0 = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
     schools = tuple(
@@ -446,8 +398,6 @@ def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_shar
 
 
 def _line_km(line) -> float:
-    from geo_patrol.network import haversine_m
-
     if len(line) < 2:
         return 0.0
     arr = np.array([(x, y) for x, y, _ in line])
@@ -530,97 +480,3 @@ def _jsonable(value):
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
-
-
-def roads_geojson(network) -> dict[str, Any]:
-    """The drive network as GeoJSON: one feature per OSM way (its edges merged into lines),
-    with its road class and name — the map's offline basemap and the duty sheets' road names."""
-    import shapely
-
-    arr = network.drive
-    u, v = arr.edge_u, arr.edge_v
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    order = np.lexsort((b, a, arr.way_id))
-    keep = np.ones(order.size, dtype=bool)
-    keep[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (
-        arr.way_id[order][1:] != arr.way_id[order][:-1])
-    edges = order[keep]
-    features = []
-    way_ids = arr.way_id[edges]
-    starts = np.flatnonzero(np.r_[True, way_ids[1:] != way_ids[:-1]])
-    for lo, hi in zip(starts, np.r_[starts[1:], edges.size]):
-        group = edges[lo:hi]
-        segments = np.stack([np.column_stack([arr.lon[u[group]], arr.lat[u[group]]]),
-                             np.column_stack([arr.lon[v[group]], arr.lat[v[group]]])], axis=1)
-        merged = shapely.line_merge(shapely.multilinestrings(segments))
-        parts = list(merged.geoms) if hasattr(merged, "geoms") else [merged]
-        way = int(way_ids[lo])
-        properties = {"highway": arr.classes[arr.class_code[group[0]]]}
-        name = network.way_names.get(way, "") if way >= 0 else ""
-        if name:
-            properties["name"] = name
-        lines = [[[round(x, 6), round(y, 6)] for x, y in part.coords] for part in parts]
-        geometry = ({"type": "LineString", "coordinates": lines[0]} if len(lines) == 1
-                    else {"type": "MultiLineString", "coordinates": lines})
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    return {"type": "FeatureCollection", "features": features}
-
-
-#: Half-width in metres of the band drawn along the roads that lie within the response target.
-REACH_BAND_M = 60.0
-
-
-def reach_geojson(prepared, duties, stops) -> dict[str, Any]:
-    """Per period, the area within ``response_target_s`` of drive from a post or a patrol stop.
-
-    The union over the period of where the on-duty units stand (posts all duty long, cars at
-    their stops): roads whose both ends are reached in time, widened by :data:`REACH_BAND_M`
-    and merged into polygons. What a unit can reach at one given minute is in coverage.csv.
-    """
-    import shapely
-    from scipy.sparse import csgraph
-    from shapely import affinity
-    from shapely.geometry import mapping
-
-    params = prepared.scenario.parameters
-    net = prepared.network
-    arr = net.drive
-    lon0, lat0 = float(np.mean(arr.lon)), float(np.mean(arr.lat))
-    kx, ky = 111_320.0 * np.cos(np.radians(lat0)), 110_540.0
-    features = []
-    for period in prepared.scenario.periods:
-        sources = sorted({d.node for d in duties if d.period == period and d.node >= 0}
-                         | {s.node for s in stops if s.period == period and s.node >= 0})
-        if not sources:
-            continue
-        dist = csgraph.dijkstra(net.drive_csr(params.congestion_for(period)), directed=True, indices=sources,
-                                min_only=True, limit=params.response_target_s)
-        ok = np.isfinite(dist)
-        edges = np.flatnonzero(ok[arr.edge_u] & ok[arr.edge_v])
-        u, v = arr.edge_u[edges], arr.edge_v[edges]
-        x, y = (arr.lon - lon0) * kx, (arr.lat - lat0) * ky
-        segments = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
-        points = np.column_stack([x[sources], y[sources]])
-        # each segment and unit position widened on its own, then merged (buffering one huge
-        # multi-line at once costs GEOS tens of GB on a city)
-        pieces = np.concatenate([
-            shapely.buffer(shapely.linestrings(segments), REACH_BAND_M, quad_segs=4) if len(segments) else [],
-            shapely.buffer(shapely.points(points), REACH_BAND_M, quad_segs=4),
-        ])
-        area = shapely.union_all(pieces)
-        area = shapely.simplify(area, 10.0)
-        area = affinity.affine_transform(area, [1 / kx, 0, 0, 1 / ky, lon0, lat0])
-        geometry = mapping(area)
-        features.append({"type": "Feature", "properties": {"period": period,
-                                                          "response_target_s": params.response_target_s},
-                         "geometry": _round_coords(geometry)})
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _round_coords(geometry: Mapping[str, Any]) -> dict[str, Any]:
-    def walk(value):
-        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (int, float)):
-            return [round(float(v), 6) for v in value]
-        return [walk(v) for v in value]
-
-    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}

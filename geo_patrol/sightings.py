@@ -30,84 +30,15 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from geo_patrol.clock import format_time
+from geo_patrol.model import Coverage, PostDuty, Stop, Track
 from geo_patrol.scenario import Scenario
 
-
-@dataclass(frozen=True)
-class PostDuty:
-    """One post in one period (a row of ``posts.csv``)."""
-
-    post_id: str
-    period: str
-    lon: float
-    lat: float
-    station_id: str
-    school_ids: tuple[str, ...]
-    duty_start_s: int
-    duty_end_s: int
-    police: int
-    auxiliary: int
-    car_at_post: bool = False
-    node: int = field(default=-1, compare=False)
-
-
-@dataclass(frozen=True)
-class Stop:
-    """One patrol stop (a row of ``visits.csv``)."""
-
-    vehicle_id: str
-    station_id: str
-    period: str
-    seq: int
-    school_id: str
-    lon: float
-    lat: float
-    arrive_s: int
-    depart_s: int
-    node: int = field(default=-1, compare=False)
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """One officer on one post for one period (a row of ``rosters.csv``)."""
-
-    officer: str
-    station_id: str
-    period: str
-    post_id: str
-    start_s: int
-    end_s: int
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """What people at a school's gate see in one window (a row of ``coverage.csv``)."""
-
-    school_id: str
-    period: str
-    window_start_s: int
-    window_end_s: int
-    officer_seen: bool
-    car_seen: bool
-    lights_seen: bool
-    three_sightings: bool
-    officer_presence_pct: float
-    worst_response_s: int
-    within_target_pct: float
-    second_unit_300s: bool
-    sources: str
-    reason: str
-
-
-#: A unit's position over a period: (times_s ascending, node rows) — the unit is at node[k]
-#: from times_s[k] until times_s[k+1]; outside [times_s[0], times_s[-1]] it is off duty.
-Track = tuple[np.ndarray, np.ndarray]
+__all__ = ["MIN_SIGHTING_S", "evaluate", "positions_at", "stop_counts"]
 
 
 #: Least overlap, in seconds, of a post's duty or a stop with a window for a sighting to count.

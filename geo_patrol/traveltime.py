@@ -54,13 +54,13 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from geo_patrol.errors import InputError
+from geo_patrol.errors import InputError, NetworkError
 from geo_patrol.network import RoadNetwork, snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "TravelTimes", "numba_available", "travel_times",
-           "walk_distances"]
+__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "TravelTimes", "fastest_paths", "numba_available", "path_rows",
+           "reached_within", "route_path", "travel_times", "walk_distances", "walk_metres_from"]
 
 _CACHE_VERSION = "geo_patrol-traveltimes-1"
 _MAX_BLOCK_CELLS = 16_000_000  # rows × nodes of one dijkstra call (128 MB of float64)
@@ -185,7 +185,7 @@ def _numba_kernel():
     Built on first use so that importing this module does not import numba (≈ 0.4 s).
     """
     try:
-        import numba
+        import numba  # noqa: PLC0415 - optional, and loading it costs ~0.4 s: only on first use
     except ImportError as exc:
         logger.debug("numba not importable (%s): travel times use scipy", exc)
         return None
@@ -315,7 +315,7 @@ def _bucket_width(weights: np.ndarray) -> float:
 
 
 def _multi_source_numba(csr, sources: np.ndarray, targets: np.ndarray, limit: float) -> np.ndarray:
-    import numba
+    import numba  # noqa: PLC0415 - optional (see _numba_kernel)
 
     n = csr.shape[0]
     all_targets = targets.size == n and bool(np.all(targets == np.arange(n)))
@@ -518,3 +518,97 @@ def walk_distances(
     total[total > max_m] = np.inf
     out[active] = total
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Searches that keep more than the matrix: reach sets, walk rows, paths
+
+
+def reached_within(
+    network: RoadNetwork,
+    sources: Sequence[int],
+    *,
+    period_factor: float | Mapping[str, float] = 1.0,
+    limit_s: float,
+) -> np.ndarray:
+    """Boolean per drive row: reached from at least one of ``sources`` within ``limit_s`` seconds."""
+    dist = dijkstra(network.drive_csr(period_factor), directed=True, indices=list(sources), min_only=True,
+                    limit=limit_s)
+    return np.isfinite(dist)
+
+
+def walk_metres_from(network: RoadNetwork, rows: Sequence[int] | np.ndarray, *, limit_m: float) -> np.ndarray:
+    """Walking metres from each walk row in ``rows`` to every walk row (``inf`` beyond ``limit_m``),
+    shape ``(len(rows), walk nodes)``; the walk graph is undirected."""
+    return dijkstra(network.walk_csr(), directed=False, indices=rows, limit=limit_m)
+
+
+def fastest_paths(
+    network: RoadNetwork,
+    sources: Sequence[int],
+    *,
+    period_factor: float | Mapping[str, float] = 1.0,
+    limit_s: float = np.inf,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drive seconds and predecessor rows from each of ``sources`` to every drive row in a period.
+
+    Returns ``(seconds, predecessors)``, both ``(len(sources), drive nodes)``; a row not reached
+    within ``limit_s`` has ``inf`` seconds and predecessor −9999. :func:`path_rows` walks the
+    predecessors back into a path.
+    """
+    return dijkstra(network.drive_csr(period_factor), directed=True, indices=list(sources),
+                    return_predecessors=True, limit=limit_s)
+
+
+def path_rows(predecessors: np.ndarray, origin: int, target: int) -> list[int]:
+    """Drive rows of the fastest path from ``origin`` to ``target`` along one predecessor row of
+    :func:`fastest_paths` (``[origin, target]`` when the target was not reached)."""
+    rows = [target]
+    while rows[-1] != origin:
+        rows.append(int(predecessors[rows[-1]]))
+        if rows[-1] < 0:
+            return [origin, target]
+    rows.reverse()
+    return rows
+
+
+def route_path(
+    network: RoadNetwork,
+    origin_row: int,
+    destination_row: int,
+    *,
+    period_factor: float | Mapping[str, float] = 1.0,
+) -> list[tuple[float, float]]:
+    """Coordinates (lon, lat) of the fastest drive path between two drive rows in a period.
+
+    Uses the travel times of :meth:`RoadNetwork.edge_travel_time_s`; edge geometry is
+    followed when the network has it (simplified GraphML input), else node to node.
+    """
+    n = network.n_nodes
+    for label, r in (("origin_row", origin_row), ("destination_row", destination_row)):
+        if not isinstance(r, (int, np.integer)) or not 0 <= int(r) < n:
+            raise InputError(f"{label} must be a drive row in 0..{n - 1}, got {r!r}", field=label)
+    o, d = int(origin_row), int(destination_row)
+    arr = network.drive
+    if o == d:
+        return [(float(arr.lon[o]), float(arr.lat[o]))]
+    weights = network.edge_travel_time_s(period_factor)
+    dist, pred = fastest_paths(network, [o], period_factor=period_factor)
+    dist, pred = dist[0], pred[0]
+    if not np.isfinite(dist[d]):
+        raise NetworkError(f"no drive path from row {o} to row {d} in {network.source}",
+                           hint="both rows must come from snap() on this network")
+    rows = [d]
+    while rows[-1] != o:
+        rows.append(int(pred[rows[-1]]))
+    rows.reverse()
+    coords: list[tuple[float, float]] = [(float(arr.lon[o]), float(arr.lat[o]))]
+    for a, b in zip(rows[:-1], rows[1:]):
+        lo, hi = int(arr.indptr[a]), int(arr.indptr[a + 1])
+        cand = lo + np.flatnonzero(arr.edge_v[lo:hi] == b)
+        e = int(cand[np.argmin(weights[cand])])
+        geom = arr.geometry.get(e)
+        if geom is not None and len(geom) >= 2:
+            coords.extend((float(x), float(y)) for x, y in geom[1:-1])
+        coords.append((float(arr.lon[b]), float(arr.lat[b])))
+    return coords

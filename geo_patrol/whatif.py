@@ -9,35 +9,43 @@ previous step's posts are kept.
 :func:`plan_sweep` varies posts, police or cars through the whole plan (posts, patrols and the
 sightings proof) and reports the attained share per period.
 
-Both write a CSV and a PNG curve into ``out_dir`` (temporary file, then rename).
+Both return their rows (one dict per value swept); :func:`write_posts_sweep` and
+:func:`write_plan_sweep` write them as a CSV and a PNG curve (temporary file, then rename).
 """
 
 from __future__ import annotations
 
-import csv
-import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
+from geo_patrol.io.atomic import write_atomic
+from geo_patrol.io.plandir import csv_text
+from geo_patrol.outputs.charts import plot_whatif
+from geo_patrol.plan import make_plan
 from geo_patrol.posts.planner import PostPlan, candidate_sites, coverage_distance, plan_posts
-from geo_patrol.prepare import prepare
 from geo_patrol.scenario import Scenario
+from geo_patrol.snapping import prepare
+
+__all__ = ["POSTS_COLUMNS", "PostsSweep", "plan_sweep", "posts_sweep", "write_plan_sweep", "write_posts_sweep"]
+
+#: The columns of a posts sweep a person reads first (the CSV has them all).
+POSTS_COLUMNS = ("posts", "posts_used", "covered_schools", "covered_enrolment", "marginal_gain_per_post",
+                 "police_needed", "auxiliary_needed")
 
 
-def _write_rows(path: Path, rows: list[dict]) -> None:
+@dataclass(frozen=True)
+class PostsSweep:
+    """A post-budget sweep: one row per budget, and the largest budget's posts to take further."""
+
+    rows: tuple[dict, ...]
+    largest: PostPlan
+
+
+def _write_rows(path: Path, rows: Sequence[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
-
-
-def _table(rows: list[dict], columns: Sequence[str]) -> str:
-    from geo_patrol.cli import _table as text_table
-
-    return text_table(columns, [[r[c] for c in columns] for r in rows])
+    columns = list(rows[0])
+    return write_atomic(path, csv_text(columns, ([r[c] for c in columns] for r in rows)))
 
 
 def posts_sweep(
@@ -47,10 +55,9 @@ def posts_sweep(
     police: int | None = None,
     auxiliary: int | None = None,
     time_limit_s: float = 20.0,
-    out_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
-) -> str:
-    """Sweep the post budget; return the table as text (and write CSV + PNG to ``out_dir``)."""
+) -> PostsSweep:
+    """Sweep the post budget (see the module docstring)."""
     say = progress or (lambda m: None)
     say("loading the road network and snapping gates")
     prepared = prepare(scenario)
@@ -83,15 +90,19 @@ def posts_sweep(
             "added_schools": ";".join(sorted(covered - before)),
         })
         previous = plan
-    if out_dir is not None:
-        from geo_patrol.report import plot_whatif
+    return PostsSweep(tuple(rows), previous)
 
-        # the largest budget's posts, roster and reasons, for the planner to take further
-        previous.to_dir(Path(out_dir) / f"posts_{max(budgets)}", force=True)
-        _write_rows(Path(out_dir) / "posts_sweep.csv", rows)
-        plot_whatif(rows, x="posts", y="covered_schools", out=Path(out_dir) / "posts_sweep.png")
-    return _table(rows, ["posts", "posts_used", "covered_schools", "covered_enrolment", "marginal_gain_per_post",
-                         "police_needed", "auxiliary_needed"])
+
+def write_posts_sweep(sweep: PostsSweep, out_dir: str | Path) -> list[Path]:
+    """``posts_sweep.csv``, ``posts_sweep.png`` and the largest budget's post plan
+    (``posts_<K>/``: posts, roster and reasons, for the planner to take further); returns the paths."""
+    out_dir = Path(out_dir)
+    largest = out_dir / f"posts_{sweep.rows[-1]['posts']}"
+    return [
+        _write_rows(out_dir / "posts_sweep.csv", sweep.rows),
+        plot_whatif(sweep.rows, x="posts", y="covered_schools", out=out_dir / "posts_sweep.png"),
+        sweep.largest.to_dir(largest, force=True),
+    ]
 
 
 def plan_sweep(
@@ -101,12 +112,9 @@ def plan_sweep(
     *,
     time_limit_s: float = 10.0,
     seed: int | None = None,
-    out_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
-) -> str:
-    """Plan end to end for each value of ``resource`` (posts, police or cars)."""
-    from geo_patrol.plan import make_plan
-
+) -> list[dict]:
+    """Plan end to end for each value of ``resource`` (posts, police or cars); one row per value."""
     say = progress or (lambda m: None)
     if resource not in ("posts", "police", "cars"):
         raise ValueError(resource)
@@ -124,10 +132,14 @@ def plan_sweep(
         row.update(posts=s["posts"], police=s["police"], auxiliary=s["auxiliary"],
                    cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1))
         rows.append(row)
-    if out_dir is not None:
-        from geo_patrol.report import plot_whatif
+    return rows
 
-        _write_rows(Path(out_dir) / f"whatif_{resource}.csv", rows)
+
+def write_plan_sweep(rows: Sequence[dict], resource: str, out_dir: str | Path) -> list[Path]:
+    """``whatif_<resource>.csv`` and ``whatif_<resource>.png``; returns the paths."""
+    out_dir = Path(out_dir)
+    return [
+        _write_rows(out_dir / f"whatif_{resource}.csv", rows),
         plot_whatif(rows, x=resource, y=[k for k in rows[0] if k.startswith("attained_")],
-                    out=Path(out_dir) / f"whatif_{resource}.png")
-    return _table(rows, list(rows[0]))
+                    out=out_dir / f"whatif_{resource}.png"),
+    ]

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_grid_osm
 
 from geo_patrol.cli import main
-
-from conftest import write_grid_osm
 
 
 def run(args, capsys):

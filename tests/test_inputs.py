@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import SCHOOLS_CSV, STATIONS_CSV
 
 from geo_patrol.clock import parse_window
 from geo_patrol.datum import from_wgs84
 from geo_patrol.errors import InputError
-from geo_patrol.inputs import read_schools, read_sites, read_stations
+from geo_patrol.io.tables import read_schools, read_sites, read_stations
 from geo_patrol.scenario import Scenario
-
-from conftest import SCHOOLS_CSV, STATIONS_CSV
 
 ENGLISH = """id,name,kind,lon,lat,enrolment,morning,afternoon,noon,gates
 A,North Primary,primary,114.30,30.50,800,07:30-08:10,16:00-16:40,,114.301 30.501; 114.302 30.502
@@ -194,7 +191,7 @@ def test_unknown_parameter_in_scenario(tiny_dir):
 
 
 def test_county_totals_are_shared_in_proportion():
-    from geo_patrol.scenario import share_out
+    from geo_patrol.model import share_out
 
     assert share_out(None, [3, 1]) == [3, 1]
     assert share_out(10, [30, 10, 0]) == [8, 2, 0]  # 7.5 and 2.5: ties go to the earlier station

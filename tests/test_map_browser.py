@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from geo_patrol.maps import BACKGROUND, ROAD_STYLES, STATUS_COLOURS, VEHICLE_COLOURS, render_map
-
 from plan_fixture import write_plan_fixture
+
+from geo_patrol.outputs.map import BACKGROUND, ROAD_STYLES, STATUS_COLOURS, VEHICLE_COLOURS, render_map
 
 WIDTH, HEIGHT = 1200, 900
 

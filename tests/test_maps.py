@@ -9,13 +9,12 @@ from pathlib import Path
 
 import folium
 import pytest
-
-from geo_patrol import maps, offline
-from geo_patrol.errors import InputError
-from geo_patrol.maps import _arrows, build_map, render_map
-from geo_patrol.offline import OfflineError, check_offline, external_references, inline_assets, local_asset
-
 from plan_fixture import SCHOOLS, write_plan_fixture
+
+from geo_patrol.errors import InputError
+from geo_patrol.outputs import map as maps
+from geo_patrol.outputs.map import _arrows, build_map, render_map
+from geo_patrol.outputs.offline import OfflineError, check_offline, external_references, inline_assets, local_asset
 
 #: absolute URLs that are text inside the inlined Leaflet code, never fetched: the SVG namespace
 #: and the link of Leaflet's attribution prefix (which the map replaces by plain text)
@@ -191,7 +190,7 @@ def test_failed_render_leaves_no_file_and_keeps_the_old_map(tmp_path, monkeypatc
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("geo_patrol.report.os.replace", broken_replace)
+    monkeypatch.setattr("geo_patrol.io.atomic.os.replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         render_map(plan)
     assert (plan / "map.html").read_text(encoding="utf-8") == "old map"

@@ -24,10 +24,9 @@ from geo_patrol.network import (
     parse_maxspeed_kph,
     read_osm_schools,
     resolve_speeds,
-    route_path,
     snap,
 )
-from geo_patrol.traveltime import travel_times
+from geo_patrol.traveltime import route_path, travel_times
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NANJING = DATA / "osm" / "china" / "nanjing_gulou_osm_bbox.osm"

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from geo_patrol.errors import InputError
-from geo_patrol.evaluate import evaluate_plan_dir
+from geo_patrol.io.plandir import PLAN_FILES
+from geo_patrol.model import Stop
 from geo_patrol.plan import Plan, make_plan
-from geo_patrol.planio import PLAN_FILES
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import MIN_SIGHTING_S, Stop, evaluate
+from geo_patrol.sightings import MIN_SIGHTING_S, evaluate
+from geo_patrol.verify import evaluate_plan_dir
 
 
 @pytest.fixture
@@ -164,9 +165,10 @@ def test_previous_plan_keeps_its_posts(tiny, tiny_plan):
 
 
 def test_posts_sweep_never_loses_coverage_and_writes_csv_and_png(tiny, tmp_path):
-    from geo_patrol.whatif import posts_sweep
+    from geo_patrol.whatif import posts_sweep, write_posts_sweep
 
-    text = posts_sweep(tiny, [1, 2, 3], time_limit_s=5, out_dir=tmp_path / "sweep")
+    sweep = posts_sweep(tiny, [1, 2, 3], time_limit_s=5)
+    write_posts_sweep(sweep, tmp_path / "sweep")
     rows = _rows(tmp_path / "sweep" / "posts_sweep.csv")
     covered = [int(r["covered_schools"]) for r in rows]
     assert covered == sorted(covered) and covered[-1] == 3
@@ -174,7 +176,7 @@ def test_posts_sweep_never_loses_coverage_and_writes_csv_and_png(tiny, tmp_path)
     # one post covers S1 and S2 (14 m apart); the second post adds S3
     assert rows[0]["added_schools"] == "S1;S2" and rows[1]["added_schools"] == "S3"
     assert (tmp_path / "sweep" / "posts_sweep.png").stat().st_size > 1000
-    assert "covered_schools" in text
+    assert [r["covered_schools"] for r in sweep.rows] == covered
     # the largest budget's posts exported as CSV and GeoJSON, with roster and officer use
     export = tmp_path / "sweep" / "posts_3"
     posts = _rows(export / "posts.csv")
@@ -188,9 +190,9 @@ def test_posts_sweep_never_loses_coverage_and_writes_csv_and_png(tiny, tmp_path)
 
 
 def test_cars_sweep_end_to_end(tiny, tmp_path):
-    from geo_patrol.whatif import plan_sweep
+    from geo_patrol.whatif import plan_sweep, write_plan_sweep
 
-    plan_sweep(tiny, "cars", [0, 2], time_limit_s=2, out_dir=tmp_path / "w")
+    write_plan_sweep(plan_sweep(tiny, "cars", [0, 2], time_limit_s=2), "cars", tmp_path / "w")
     rows = _rows(tmp_path / "w" / "whatif_cars.csv")
     assert [int(r["cars"]) for r in rows] == [0, 2]
     # without cars no school sees a car; with two every school does

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from conftest import require_shared_data
 
 from geo_patrol.clock import Window
-from geo_patrol.network import load_network, read_osm_schools
+from geo_patrol.model import Gate, NetworkSource, School, Station
+from geo_patrol.network import read_osm_schools
 from geo_patrol.plan import make_plan
-from geo_patrol.prepare import prepare
-from geo_patrol.scenario import Gate, NetworkSource, Scenario, School, Station
-
-from conftest import require_shared_data
+from geo_patrol.scenario import Scenario
+from geo_patrol.snapping import prepare
 
 
 def nanjing_scenario() -> Scenario:
@@ -55,7 +52,7 @@ def test_nanjing_gulou_plans_end_to_end():
 
 
 def test_split_by_jurisdiction_in_parallel_gives_the_same_plan():
-    from geo_patrol.patrol_plan import jurisdictions
+    from geo_patrol.patrols.planner import jurisdictions
 
     scenario = nanjing_scenario()
     prepared = prepare(scenario)
@@ -70,7 +67,7 @@ def test_split_by_jurisdiction_in_parallel_gives_the_same_plan():
 
 
 def test_roads_are_one_feature_per_way_with_its_name():
-    from geo_patrol.plan import roads_geojson
+    from geo_patrol.layers import roads_geojson
 
     network = prepare(nanjing_scenario()).network
     roads = roads_geojson(network)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from plan_fixture import M_PER_DEG_LAT, M_PER_DEG_LON, write_plan_fixture
 
 from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
-from geo_patrol.report import (nearest_road, plot_whatif, read_plan_dir, school_status, write_atomic,
-                               write_duty_sheets, write_report)
-
-from plan_fixture import M_PER_DEG_LAT, M_PER_DEG_LON, write_plan_fixture
+from geo_patrol.io.atomic import write_atomic
+from geo_patrol.io.plandir import read_plan_dir
+from geo_patrol.outputs.charts import plot_whatif
+from geo_patrol.outputs.common import nearest_road, school_status
+from geo_patrol.outputs.duty_sheets import write_duty_sheets
+from geo_patrol.outputs.workbook import write_report
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +180,7 @@ def test_write_atomic_replaces_whole_files_only(tmp_path, monkeypatch):
     def fail(*_args):
         raise OSError("no space left")
 
-    monkeypatch.setattr("geo_patrol.report.os.replace", fail)
+    monkeypatch.setattr("geo_patrol.io.atomic.os.replace", fail)
     with pytest.raises(OSError, match="no space left"):
         write_atomic(target, "third")
     assert target.read_text() == "second"

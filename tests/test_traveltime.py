@@ -9,12 +9,12 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_network import NODES, hav, osm_xml
 
 import geo_patrol.traveltime as traveltime
 from geo_patrol.errors import InputError
 from geo_patrol.network import load_network, snap
 from geo_patrol.traveltime import TravelTimes, travel_times, walk_distances
-from test_network import NODES, hav, osm_xml
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NANJING = DATA / "osm" / "china" / "nanjing_gulou_osm_bbox.osm"

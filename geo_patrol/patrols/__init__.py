@@ -41,6 +41,8 @@ from geo_patrol.patrols.model import (
     check_feasible,
     clock,
 )
+from geo_patrol.patrols.ortools_engine import solve_ortools
+from geo_patrol.patrols.pyvrp_engine import solve_pyvrp
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +108,7 @@ def solve(
         iterations = default_iterations(problem, engine, time_limit_s)
     elif iterations < 1:
         raise InputError(f"iterations must be >= 1, got {iterations}", field="iterations")
-    if engine == "pyvrp":
-        from geo_patrol.patrols.pyvrp_engine import solve_pyvrp as run
-    else:
-        from geo_patrol.patrols.ortools_engine import solve_ortools as run
+    run = solve_pyvrp if engine == "pyvrp" else solve_ortools
     result = run(problem, time_limit_s=time_limit_s, iterations=iterations, seed=seed)
     log.info("%s: %s", engine, result.summary().replace("\n", "; "))
     if explain and result.dropped:

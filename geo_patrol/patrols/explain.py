@@ -95,7 +95,6 @@ def _group_starts(problem, result, vis: Visit, exclude: str | None = None) -> li
 
 def _fits_after_removal(problem, result, vis: Visit, victim: str) -> bool:
     """Can ``vis`` replace ``victim`` in its route, all other stops keeping their times?"""
-    by_id = {s.id: s for s in problem.visits}
     veh_by_id = {v.id: v for v in problem.vehicles}
     for route in result.routes:
         ids = [st.visit_id for st in route.stops]

@@ -22,8 +22,8 @@ Model (all times are integer seconds after midnight, all durations integer secon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -6,10 +6,10 @@ p-median, each returning a frozen :class:`LocationResult`. Solved exactly with a
 """
 
 from geo_patrol.posts.backup import backup_coverage, backup_coverage_sets
-from geo_patrol.posts.matrix import max_coverage, max_coverage_sets, min_posts, min_posts_sets
-from geo_patrol.posts.sweep import coverage_sweep, coverage_sweep_sets
+from geo_patrol.posts.covering import max_coverage, max_coverage_sets, min_posts, min_posts_sets
 from geo_patrol.posts.pmedian import p_median
 from geo_patrol.posts.result import LocationResult
+from geo_patrol.posts.sweep import coverage_sweep, coverage_sweep_sets
 
 __all__ = [
     "LocationResult",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.linear_solver import pywraplp
 
 from geo_patrol.errors import SolverError
 
@@ -68,8 +69,6 @@ def solve_mip(
     ``time_limit_s`` is wall-clock seconds; ``gap`` the relative optimality gap at which the
     solver may stop. Infinite bounds are written as ``±np.inf``.
     """
-    from ortools.linear_solver import pywraplp
-
     if backend not in BACKENDS:
         raise SolverError(f"unknown MIP backend {backend!r}; choose one of {BACKENDS}")
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Backup (double) coverage of school gates by duty posts, on a demand × site matrix.
 
 Site ``j`` covers demand row ``i`` when ``distance[i, j] <= radius``; see
-:mod:`geo_patrol.posts.matrix` for the notation and the shared conventions.
+:mod:`geo_patrol.posts.covering` for the notation and the shared conventions.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from geo_patrol.posts import reductions as red
 from geo_patrol.posts._mip import solve_mip
-from geo_patrol.posts.matrix import (
+from geo_patrol.posts.covering import (
     _infeasible,
     _mask,
     _weights,

@@ -3,25 +3,26 @@
 Built on the matrix models of :mod:`geo_patrol.posts` (the same solver calls any user can make
 with their own matrices). The steps:
 
-1. **Candidate sites**: every school gate, every drive-network node within ``post_radius_m``
-   (straight line) of a gate, and the scenario's own sites (``existing`` ones always open).
-2. **Coverage**: a site covers a school when the walking distance to one of its gates is within
-   ``post_radius_m`` (a site within :data:`SIGHT_M` metres in a straight line sees the gate
-   directly). Schools with ``forbid_post`` are not demand rows (never covered by a post).
+1. **Candidate sites** (:mod:`geo_patrol.posts.sites`): every school gate, every drive-network
+   node within ``post_radius_m`` (straight line) of a gate, and the scenario's own sites
+   (``existing`` ones always open).
+2. **Coverage** (:mod:`geo_patrol.posts.sites`): a site covers a school when the walking distance
+   to one of its gates is within ``post_radius_m`` (a site within ``SIGHT_M`` metres in a
+   straight line sees the gate directly). Schools with ``forbid_post`` are not demand rows.
    A post is staffed in every period in which one of the schools it covers has a window, so
    coverage is the same in every period.
-3. **Weights** (:func:`school_weight`): ``priority × kind factor × (1 + enrolment / 1000)``,
+3. **Weights** (:func:`geo_patrol.model.school_weight`): ``priority × kind factor × (1 + enrolment / 1000)``,
    kind factors kindergarten 1.3, primary 1.2, special 1.3, nine-year 1.1, middle 1.0, high 0.9 —
    younger children and larger schools weigh more; priority is the planner's own 1–5.
 4. **Model** (one of :data:`MODES`): ``max_coverage`` (most weight with at most K posts),
    ``min_posts`` (fewest posts covering every coverable school — the "护学岗设置 100%" target),
    ``backup`` (most weight, then most weight covered twice), ``p_median`` (least weighted walking
    distance to the assigned post, K posts). ``requires_post`` schools must be covered.
-5. **Jurisdiction**: a post belongs to the station of the first school it serves that names one
+5-7. **Jurisdiction, duty time, roster** (:mod:`geo_patrol.posts.roster`): a post belongs to the station of the first school it serves that names one
    (``station_id``), otherwise to the station nearest by drive time (morning congestion).
-6. **Duty time**: per period the union of the windows of the schools it serves, from
+   **Duty time**: per period the union of the windows of the schools it serves, from
    ``duty_lead_s`` before the earliest start to ``duty_lag_s`` after the latest end.
-7. **Roster**: per station and period, posts are taken in order of duty start and given to the
+   **Roster**: per station and period, posts are taken in order of duty start and given to the
    first officer team already formed who is free by then, counting the drive between the two
    posts; otherwise to a new team. A team is ``police_per_post`` police and
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
@@ -36,44 +37,27 @@ with their own matrices). The steps:
 from __future__ import annotations
 
 import logging
-import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from geo_patrol.clock import format_time
-from geo_patrol.prepare import Prepared
+from geo_patrol.io.atomic import write_directory
+from geo_patrol.io.plandir import write_posts, write_roster, write_table
+from geo_patrol.model import PostDuty, RosterEntry, school_weight
+from geo_patrol.posts.backup import backup_coverage_sets
+from geo_patrol.posts.covering import max_coverage_sets, min_posts_sets
+from geo_patrol.posts.pmedian import p_median
 from geo_patrol.posts.result import LocationResult
-from geo_patrol.scenario import School, share_out
-from geo_patrol.sightings import PostDuty, RosterEntry
+from geo_patrol.posts.roster import post_duties, roster_teams, station_limits
+from geo_patrol.posts.sites import EXPLAIN_FACTOR, CandidateSite, SiteCoverage, candidate_sites, coverage_distance
+from geo_patrol.snapping import Prepared
 
 log = logging.getLogger(__name__)
 
 MODES = ("max_coverage", "min_posts", "backup", "p_median")
-
-KIND_FACTOR: Mapping[str, float] = {
-    "kindergarten": 1.3, "primary": 1.2, "special": 1.3, "nine_year": 1.1, "middle": 1.0, "high": 0.9,
-}
-
-
-def school_weight(school: School) -> float:
-    """Weight of covering a school: ``priority × kind factor × (1 + enrolment / 1000)``."""
-    return school.priority * KIND_FACTOR.get(school.kind, 1.0) * (1.0 + school.enrolment / 1000.0)
-
-
-@dataclass(frozen=True)
-class CandidateSite:
-    """A place a post could stand: a gate, a road node near a gate, or an input site."""
-
-    id: str
-    lon: float
-    lat: float
-    origin: str  # "gate", "road" or "input"
-    existing: bool = False
-
 
 @dataclass(frozen=True)
 class Uncovered:
@@ -118,16 +102,14 @@ class PostPlan:
         """Export: ``posts.csv``/``posts.geojson`` (one row per post and period), ``rosters.csv``,
         ``station_use.csv`` (officers used against available per station and period) and
         ``uncovered.csv`` (every school without a post, with its reason); written atomically."""
-        from geo_patrol.planio import _write_csv, write_directory, write_posts, write_roster
-
         def fill(folder):
             write_posts(folder, self.duties)
             write_roster(folder, self.roster)
-            _write_csv(folder / "station_use.csv",
+            write_table(folder / "station_use.csv",
                        ["station_id", "period", "police_used", "police_available", "auxiliary_used",
                         "auxiliary_available"],
                        ([sid, period, *values] for (sid, period), values in sorted(self.station_use.items())))
-            _write_csv(folder / "uncovered.csv", ["school_id", "reason", "detail"],
+            write_table(folder / "uncovered.csv", ["school_id", "reason", "detail"],
                        ([u.school_id, u.reason, u.detail] for u in self.uncovered))
 
         return write_directory(path, fill, force=force)
@@ -141,145 +123,7 @@ class PostPlan:
         return out
 
 
-# --------------------------------------------------------------------------- candidate sites
-
-
-def candidate_sites(prepared: Prepared) -> tuple[CandidateSite, ...]:
-    """Gates, drive nodes within ``post_radius_m`` of a gate, and the scenario's sites."""
-    radius = prepared.scenario.parameters.post_radius_m
-    net = prepared.network
-    sites: list[CandidateSite] = [
-        CandidateSite(f"S:{s.id}", s.lon, s.lat, "input", s.existing) for s in prepared.scenario.sites
-    ]
-    sites += [CandidateSite(f"G:{g.id}", g.lon, g.lat, "gate") for g in prepared.gates]
-    node_lon, node_lat = net.drive.lon, net.drive.lat
-    kx = 111_320.0 * math.cos(math.radians(float(np.mean(node_lat))))
-    ky = 110_540.0
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(np.column_stack([node_lon * kx, node_lat * ky]))
-    gate_xy = np.array([[g.lon * kx, g.lat * ky] for g in prepared.gates])
-    near = sorted({int(i) for hits in tree.query_ball_point(gate_xy, r=radius) for i in hits})
-    sites += [
-        CandidateSite(f"R:{int(net.drive.node_ids[i])}", float(node_lon[i]), float(node_lat[i]), "road") for i in near
-    ]
-    return tuple(sites)
-
-
-#: Straight-line metres within which a post sees a gate directly (a post at the gate itself).
-SIGHT_M = 50.0
-
-#: Walking distances are searched up to this many times the post radius, so that a school out
-#: of reach can say how far the nearest site is.
-EXPLAIN_FACTOR = 3.0
-
-
-@dataclass(frozen=True)
-class SiteCoverage:
-    """Walking metres between schools and candidate sites, kept sparse.
-
-    ``rows``, ``cols``, ``metres``: one entry per (school, site) pair within ``post_radius_m``
-    (the nearest of the school's gates); ``nearest_m``: per school, the nearest site found within
-    ``EXPLAIN_FACTOR × post_radius_m`` (``inf`` when none).
-    """
-
-    n_schools: int
-    n_sites: int
-    rows: np.ndarray
-    cols: np.ndarray
-    metres: np.ndarray
-    nearest_m: np.ndarray
-
-    def cover(self, blocked: Sequence[int] = (), rows: Sequence[int] | None = None):
-        """Boolean CSR coverage (schools × sites) without the ``blocked`` sites."""
-        import scipy.sparse as sp
-
-        keep = ~np.isin(self.cols, np.asarray(list(blocked), dtype=np.int64))
-        mat = sp.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (self.rows[keep], self.cols[keep])),
-                            shape=(self.n_schools, self.n_sites))
-        return mat if rows is None else mat[np.asarray(rows)]
-
-    def dense(self, rows: Sequence[int]) -> np.ndarray:
-        """Dense metres for the given schools (``inf`` beyond the radius); small cases only."""
-        out = np.full((self.n_schools, self.n_sites), np.inf)
-        out[self.rows, self.cols] = self.metres
-        return out[np.asarray(rows)]
-
-
-def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> SiteCoverage:
-    """Walking metres from every school (nearest gate) to the candidate sites within reach.
-
-    Pairs are found first by straight-line distance (a walk is never shorter), then measured on
-    the walk network by a search bounded at the radius, in chunks of gates so memory stays small.
-    A site within :data:`SIGHT_M` in a straight line of a gate sees it directly.
-    """
-    from scipy.sparse import csgraph
-    from scipy.spatial import cKDTree
-
-    from geo_patrol.network import haversine_m, snap
-
-    radius = prepared.scenario.parameters.post_radius_m
-    search_m = EXPLAIN_FACTOR * radius
-    net = prepared.network
-    school_index = {s.id: i for i, s in enumerate(prepared.scenario.schools)}
-    site_lon = np.array([s.lon for s in sites], dtype=float)
-    site_lat = np.array([s.lat for s in sites], dtype=float)
-    gate_lon = np.array([g.lon for g in prepared.gates], dtype=float)
-    gate_lat = np.array([g.lat for g in prepared.gates], dtype=float)
-    kx = 111_320.0 * math.cos(math.radians(float(np.mean(gate_lat))))
-    ky = 110_540.0
-    tree = cKDTree(np.column_stack([site_lon * kx, site_lat * ky]))
-    near = tree.query_ball_point(np.column_stack([gate_lon * kx, gate_lat * ky]), r=search_m * 1.01)
-    site_rows, site_snap = snap(net, site_lon, site_lat, graph="walk")
-    gate_rows, gate_snap = snap(net, gate_lon, gate_lat, graph="walk")
-    walk = net.walk_csr()
-    g_idx, s_idx, metres = [], [], []
-    chunk = 64
-    for lo in range(0, len(prepared.gates), chunk):
-        gates = np.arange(lo, min(lo + chunk, len(prepared.gates)))
-        unique, inverse = np.unique(gate_rows[gates], return_inverse=True)
-        dist = csgraph.dijkstra(walk, directed=False, indices=unique, limit=search_m)
-        for k, g in enumerate(gates):
-            cand = np.asarray(near[g], dtype=np.int64)
-            if cand.size == 0:
-                continue
-            d = gate_snap[g] + dist[inverse[k], site_rows[cand]] + site_snap[cand]
-            straight = haversine_m(gate_lon[g], gate_lat[g], site_lon[cand], site_lat[cand])
-            d = np.where(straight <= SIGHT_M, np.minimum(d, straight), d)
-            ok = d <= search_m
-            g_idx.append(np.full(int(ok.sum()), g))
-            s_idx.append(cand[ok])
-            metres.append(d[ok])
-    g_all = np.concatenate(g_idx) if g_idx else np.zeros(0, np.int64)
-    s_all = np.concatenate(s_idx) if s_idx else np.zeros(0, np.int64)
-    m_all = np.concatenate(metres) if metres else np.zeros(0)
-    school_of_gate = np.array([school_index[g.school_id] for g in prepared.gates], dtype=np.int64)
-    r_all = school_of_gate[g_all] if g_all.size else g_all
-    nearest = np.full(len(school_index), np.inf)
-    np.minimum.at(nearest, r_all, m_all)
-    # keep, per (school, site), the nearest gate's distance within the radius
-    within = m_all <= radius
-    r_in, s_in, m_in = r_all[within], s_all[within], m_all[within]
-    order = np.lexsort((m_in, s_in, r_in))
-    r_in, s_in, m_in = r_in[order], s_in[order], m_in[order]
-    first = np.ones(r_in.size, dtype=bool)
-    first[1:] = (r_in[1:] != r_in[:-1]) | (s_in[1:] != s_in[:-1])
-    return SiteCoverage(len(school_index), len(sites), r_in[first], s_in[first], m_in[first], nearest)
-
-
 # --------------------------------------------------------------------------- planning
-
-
-def station_limits(prepared: Prepared, *, police: int | None = None, auxiliary: int | None = None):
-    """Police and auxiliary officers per station; a county total is shared out in proportion.
-
-    ``police=N`` (what-if "we have N police for posts") splits N over the stations in
-    proportion to their own numbers, largest remainder first; likewise ``auxiliary``.
-    """
-    stations = prepared.scenario.stations
-    police_list = share_out(police, [s.police for s in stations])
-    aux_list = share_out(auxiliary, [s.auxiliary for s in stations])
-    return ({s.id: p for s, p in zip(stations, police_list)}, {s.id: a for s, a in zip(stations, aux_list)})
 
 
 def plan_posts(
@@ -305,8 +149,6 @@ def plan_posts(
     existing sites that stay open only while they serve a school (last semester's posts);
     the scenario's own existing sites always stay open.
     """
-    from geo_patrol import posts as models
-
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     if mode != "min_posts" and max_posts is None:
@@ -342,21 +184,21 @@ def plan_posts(
         live = np.where(excluded, 0.0, weights)
         req = required & ~excluded & (np.asarray(cover.sum(axis=1)).ravel() > 0)
         if mode == "max_coverage":
-            result = models.max_coverage_sets(cover, live, max_posts, required=req, existing=existing,
+            result = max_coverage_sets(cover, live, max_posts, required=req, existing=existing,
                                               time_limit_s=time_limit_s, warm_start=warm_start)
         elif mode == "min_posts":
-            result = models.min_posts_sets(cover, required=req, existing=existing, time_limit_s=time_limit_s)
+            result = min_posts_sets(cover, required=req, existing=existing, time_limit_s=time_limit_s)
         elif mode == "backup":
-            result = models.backup_coverage_sets(cover, live, max_posts, required=req, existing=existing,
+            result = backup_coverage_sets(cover, live, max_posts, required=req, existing=existing,
                                                  time_limit_s=time_limit_s)
         else:
             dense = distance.dense(demand)
             dense[excluded] = np.inf
-            result = models.p_median(dense, live, max_posts, time_limit_s=time_limit_s)
+            result = p_median(dense, live, max_posts, time_limit_s=time_limit_s)
         chosen = list(result.chosen)
         assign = _assign(distance, demand, chosen)
-        duties, station_of = _duties(prepared, sites, chosen, assign, demand)
-        roster, use = _roster(prepared, duties, limit_police, limit_aux)
+        duties, station_of = post_duties(prepared, sites, chosen, assign, demand)
+        roster, use = roster_teams(prepared, duties, limit_police, limit_aux)
         # teams each station lacks in its worst period
         lacking: dict[str, int] = {}
         for (sid, _), (p, pl, a, al) in use.items():
@@ -419,91 +261,6 @@ def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int]
         if r is not None and (r not in best or (m, col) < best[r]):
             best[r] = (float(m), int(col))
     return [best[r][1] if r in best else -1 for r in range(len(demand))]
-
-
-def _duties(prepared, sites, chosen, assign, demand):
-    """Post duty rows per period, numbered P001… in order of site id, and each site's station."""
-    scenario = prepared.scenario
-    params = scenario.parameters
-    schools = scenario.schools
-    from geo_patrol.network import snap
-    from geo_patrol.traveltime import travel_times
-
-    chosen = sorted(chosen, key=lambda j: sites[j].id)
-    lon = np.array([sites[j].lon for j in chosen])
-    lat = np.array([sites[j].lat for j in chosen])
-    nodes, _ = snap(prepared.network, lon, lat) if chosen else (np.array([], int), None)
-    station_of: dict[int, str] = {}
-    if chosen:
-        times = travel_times(prepared.network, prepared.station_nodes,
-                             {str(j): int(n) for j, n in zip(chosen, nodes)},
-                             period_factor=params.congestion_for(scenario.periods[0]))
-    duties = []
-    for k, (j, node) in enumerate(zip(chosen, nodes)):
-        served = [schools[demand[r]] for r, a in enumerate(assign) if a == j]
-        named = next((s.station_id for s in served if s.station_id), None)
-        if named is None:
-            col = times.seconds[:, k]
-            named = times.origin_ids[int(np.argmin(col))]
-        station_of[j] = named
-        post_id = f"P{k + 1:03d}"
-        for period in scenario.periods:
-            wins = [s.windows[period] for s in served if period in s.windows]
-            if not wins:
-                continue
-            duties.append(PostDuty(
-                post_id=post_id, period=period, lon=sites[j].lon, lat=sites[j].lat, station_id=named,
-                school_ids=tuple(sorted(s.id for s in served if period in s.windows)),
-                duty_start_s=min(w.start_s for w in wins) - params.duty_lead_s,
-                duty_end_s=max(w.end_s for w in wins) + params.duty_lag_s,
-                police=params.police_per_post, auxiliary=params.auxiliary_per_post,
-                car_at_post=False, node=int(node),
-            ))
-    return tuple(duties), station_of
-
-
-def _roster(prepared, duties, limit_police, limit_aux):
-    """Greedy officer teams per station and period (module docstring, step 7)."""
-    params = prepared.scenario.parameters
-    from geo_patrol.traveltime import travel_times
-
-    roster: list[RosterEntry] = []
-    use: dict[tuple[str, str], tuple[int, int, int, int]] = {}
-    groups: dict[tuple[str, str], list[PostDuty]] = {}
-    for duty in duties:
-        groups.setdefault((duty.station_id, duty.period), []).append(duty)
-    for station in prepared.scenario.stations:
-        for period in prepared.scenario.periods:
-            group = sorted(groups.get((station.id, period), []), key=lambda d: (d.duty_start_s, d.post_id))
-            teams: list[list[PostDuty]] = []
-            if group:
-                nodes = {d.post_id: d.node for d in group}
-                between = travel_times(prepared.network, nodes, nodes,
-                                       period_factor=params.congestion_for(period))
-                index = {pid: i for i, pid in enumerate(between.origin_ids)}
-                for duty in group:
-                    for team in teams:
-                        last = team[-1]
-                        drive = between.seconds[index[last.post_id], index[duty.post_id]]
-                        if last.duty_end_s + drive <= duty.duty_start_s:
-                            team.append(duty)
-                            break
-                    else:
-                        teams.append([duty])
-            for t, team in enumerate(teams, start=1):
-                for duty in team:
-                    for kind, count in (("police", params.police_per_post), ("auxiliary", params.auxiliary_per_post)):
-                        for n in range(count):
-                            number = (t - 1) * count + n + 1
-                            roster.append(RosterEntry(
-                                f"{station.id}-{kind}-{number}", station.id, period, duty.post_id,
-                                duty.duty_start_s, duty.duty_end_s,
-                            ))
-            use[(station.id, period)] = (
-                len(teams) * params.police_per_post, limit_police[station.id],
-                len(teams) * params.auxiliary_per_post, limit_aux[station.id],
-            )
-    return tuple(roster), use
 
 
 def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, short_schools, mode, max_posts):

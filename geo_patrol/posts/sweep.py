@@ -1,6 +1,6 @@
 """Maximal covering over a series of budgets (what-if: "the county funds 10 more posts").
 
-See :mod:`geo_patrol.posts.matrix` for the model and conventions.
+See :mod:`geo_patrol.posts.covering` for the model and conventions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from geo_patrol.errors import InputError
 from geo_patrol.posts import reductions as red
-from geo_patrol.posts.matrix import (
+from geo_patrol.posts.covering import (
     _weights,
     as_cover,
     cover_from_distance,

@@ -21,9 +21,12 @@ import base64
 import logging
 import mimetypes
 import re
+from collections.abc import Callable, Iterable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+
+import xstatic.pkg.jquery as jquery
+import xstatic.pkg.leaflet as leaflet
 
 from geo_patrol.errors import OfflineError
 
@@ -33,18 +36,10 @@ log = logging.getLogger(__name__)
 
 
 def _leaflet_dir() -> Path:
-    try:
-        import xstatic.pkg.leaflet as leaflet
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise OfflineError("Leaflet is not installed", hint="pip install xstatic-leaflet") from exc
     return Path(leaflet.BASE_DIR)
 
 
 def _jquery_dir() -> Path:
-    try:
-        import xstatic.pkg.jquery as jquery
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise OfflineError("jQuery is not installed", hint="pip install xstatic-jquery") from exc
     return Path(jquery.BASE_DIR)
 
 

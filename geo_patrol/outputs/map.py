@@ -17,7 +17,7 @@
   figures.
 
 Labels are Chinese (``lang="zh"``, default) or English (``lang="en"``). :func:`render_map`
-writes the page with every script and stylesheet inlined (:mod:`geo_patrol.offline`): Leaflet
+writes the page with every script and stylesheet inlined (:mod:`geo_patrol.outputs.offline`): Leaflet
 and jQuery come from the installed ``xstatic`` packages, markers are vector circles and HTML
 ``divIcon`` s, so no icon font or image is fetched. The only URL a page may refer to is the
 ``tiles`` template the caller gives.
@@ -26,21 +26,24 @@ and jQuery come from the installed ``xstatic`` packages, markers are vector circ
 from __future__ import annotations
 
 import html
-import json
 import logging
 import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo_patrol import offline
-from geo_patrol.clock import format_time, parse_time
+from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
-from geo_patrol.report import (KIND_NAMES, PERIOD_NAMES, PlanFiles, read_plan_dir, school_status,
-                               write_atomic)
+from geo_patrol.geo import haversine_m
+from geo_patrol.io.atomic import write_atomic
+from geo_patrol.io.plandir import PlanFiles, read_plan_dir
+from geo_patrol.outputs import offline
+from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
 
 __all__ = ["build_map", "render_map", "TEXT", "STATUS_COLOURS"]
 
@@ -156,7 +159,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     lats = list(plan.schools["lat"]) + list(plan.stations["lat"]) + list(plan.posts["lat"])
     lons = list(plan.schools["lon"]) + list(plan.stations["lon"]) + list(plan.posts["lon"])
     if not lats:
-        raise InputError("the plan has no schools, stations or posts to draw", file=plan.plan_dir / "schools.csv")
+        raise InputError("the plan has no schools, stations or posts to draw", file=plan.file("schools.csv"))
 
     fmap = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], tiles=None, zoom_start=14,
                       control_scale=True, prefer_canvas=False)
@@ -192,7 +195,7 @@ def render_map(plan_dir: str | Path, *, out: str | Path | None = None, lang: str
 
     Default ``plan_dir/map.html``. The page is written to a temporary file in the same folder and
     moved into place, so an error leaves no partial file (and an older map untouched). Raises
-    :class:`~geo_patrol.offline.OfflineError` if anything but ``tiles`` would be fetched.
+    :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be fetched.
     """
     t = _text(lang)
     plan = read_plan_dir(plan_dir)
@@ -273,9 +276,7 @@ def _add_posts(fmap, plan: PlanFiles, t, lang: str) -> None:
     radius_m = float(plan.parameters.get("post_radius_m", 150.0))
     names, stations = plan.school_names, plan.station_names
     periods = PERIOD_NAMES[lang]
-    from geo_patrol.report import _period_key
-
-    for post_id, rows in plan.posts.sort_values(["post_id", "period"], key=_period_key).groupby("post_id", sort=True):
+    for post_id, rows in plan.posts.sort_values(["post_id", "period"], key=period_order).groupby("post_id", sort=True):
         first = rows.iloc[0]
         lat, lon = float(first["lat"]), float(first["lon"])
         served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
@@ -338,8 +339,7 @@ def _bearing_deg(a: list[float], b: list[float]) -> float:
 
 
 def _segment_m(a: list[float], b: list[float]) -> float:
-    dx = (b[0] - a[0]) * 111_320.0 * math.cos(math.radians((a[1] + b[1]) / 2))
-    return math.hypot(dx, (b[1] - a[1]) * 110_574.0)
+    return float(haversine_m(a[0], a[1], b[0], b[1]))
 
 
 def _arrows(coords: list[list[float]], *, min_gap_m: float = 220.0) -> list[list[float]]:
@@ -465,8 +465,6 @@ def _sources_html(sources: str, t: Mapping[str, str]) -> str:
 
 
 def _replace_word(text: str, word: str, by: str) -> str:
-    import re
-
     return re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", by, text)
 
 
@@ -604,11 +602,11 @@ class _Animation(MacroElement):
             try:
                 seconds = [_seconds(x) for x in times]
             except ValueError as exc:
-                raise InputError(f"bad vertex time ({exc})", file=plan.plan_dir / "routes.geojson",
+                raise InputError(f"bad vertex time ({exc})", file=plan.file("routes.geojson"),
                                  field="times", hint="times are HH:MM:SS, one per coordinate") from exc
             if any(b < a for a, b in zip(seconds, seconds[1:])):
                 raise InputError(f"vertex times of {p.get('vehicle_id')} ({p.get('period')}) go backwards",
-                                 file=plan.plan_dir / "routes.geojson", field="times",
+                                 file=plan.file("routes.geojson"), field="times",
                                  hint="times must not decrease along a route")
             vehicle = str(p.get("vehicle_id"))
             tracks.setdefault(str(p.get("period")), []).append({

@@ -1,6 +1,6 @@
 """Scenario → road network with snapped gates and stations, and station → gate drive times.
 
-:func:`prepare` is the step every planner runs first: it loads (or downloads) the road network,
+:func:`prepare` is the step every planning stage runs first: it loads (or downloads) the road network,
 snaps every school gate and police station onto the drive network, keeps the snap distances,
 and checks that every school can be reached. Everything after it (posts, patrols, the plan)
 works on the :class:`Prepared` result.
@@ -9,9 +9,9 @@ works on the :class:`Prepared` result.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 

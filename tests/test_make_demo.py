@@ -1,4 +1,4 @@
-"""Tests of the demo county generator (geo_patrol.demo).
+"""Tests of the demo county generator (``tools/make_demo.py``).
 
 The files are read here with the standard library only (ElementTree, csv, tomllib), not with
 geo_patrol's loaders, so that these tests check the files themselves.
@@ -8,24 +8,31 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import io
-import math
-import tomllib
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely import STRtree
 from shapely.geometry import LineString
 
-from geo_patrol.demo import DEFAULT_SEED, DEMO_FILES, DRIVE_HIGHWAYS, main, make_demo
 from geo_patrol.errors import InputError
+from geo_patrol.geo import haversine_m
 
 REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("make_demo", REPO / "tools" / "make_demo.py")
+make_demo_module = sys.modules.setdefault("make_demo", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(make_demo_module)
+DEFAULT_SEED, DEMO_FILES, DRIVE_HIGHWAYS = (make_demo_module.DEFAULT_SEED, make_demo_module.DEMO_FILES,
+                                            make_demo_module.DRIVE_HIGHWAYS)
+main, make_demo = make_demo_module.main, make_demo_module.make_demo
 COMMITTED = REPO / "data" / "demo"
 
 
@@ -72,12 +79,6 @@ def gate_points(schools: list[dict[str, str]]) -> list[tuple[float, float]]:
             lon, lat = extra.split()
             points.append((float(lon), float(lat)))
     return points
-
-
-def haversine_m(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
 
 
 @pytest.fixture(scope="module")
@@ -127,13 +128,13 @@ def test_committed_demo_equals_what_the_code_generates(twice):
     generated = twice[0]
     for name in DEMO_FILES:
         committed = COMMITTED / name
-        assert committed.is_file(), f"data/demo/{name} is missing: run python -m geo_patrol.demo"
+        assert committed.is_file(), f"data/demo/{name} is missing: run python tools/make_demo.py data/demo"
         if name.endswith(".gz"):
             # compare the content: gzip bytes could differ with another zlib build
             assert gzip.decompress(committed.read_bytes()) == gzip.decompress((generated / name).read_bytes())
         else:
             assert committed.read_bytes() == (generated / name).read_bytes(), (
-                f"data/demo/{name} drifted from geo_patrol.demo: run python -m geo_patrol.demo")
+                f"data/demo/{name} drifted from geo_patrol.demo: run python tools/make_demo.py data/demo")
 
 
 def test_committed_demo_is_small():
@@ -348,7 +349,7 @@ def test_scenario_file(demo):
     assert params["congestion"] == {"morning": 1.6, "noon": 1.2, "afternoon": 1.5}
     assert params["post_radius_m"] == 150 and params["max_snap_m"] == 300 and params["target_profile"] == "basic"
     readme = (demo / "README.md").read_text(encoding="utf-8")
-    assert "python -m geo_patrol.demo" in readme and f"{len(read_schools(demo))} schools" in readme
+    assert "python tools/make_demo.py" in readme and f"{len(read_schools(demo))} schools" in readme
 
 
 # --------------------------------------------------------------------------- errors
@@ -374,7 +375,3 @@ def test_cli_reports_input_errors_with_exit_code_2(tmp_path, capsys):
     assert main([str(target)]) == 2
     assert "cannot write the demo there" in capsys.readouterr().err
 
-
-def test_haversine_helper_is_sane():
-    # one degree of latitude is about 111.2 km
-    assert math.isclose(float(haversine_m(115.0, 29.0, 115.0, 30.0)), 111_195, rel_tol=1e-3)

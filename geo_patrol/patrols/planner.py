@@ -1,7 +1,7 @@
 """Patrol cars for a scenario: which gates need a car, the routing call, and car tracks.
 
-This is the scenario layer over :mod:`geo_patrol.patrols` (which works on any list of visits and
-a matrix). Per period:
+This is the scenario layer over :mod:`geo_patrol.patrols` (whose routing model and engines work
+on any list of visits and a matrix). Per period:
 
 - every school with a window in the period needs ``visits_per_window`` car stops (or its own
   ``car_visits``) at its main
@@ -21,20 +21,20 @@ computed from the stops alone, so a plan edited by hand is tracked the same way.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.sparse import csgraph
 
+from geo_patrol.model import Stop, Track, school_weight, share_out
 from geo_patrol.patrols import DEFAULT_ENGINE, default_iterations, solve
-from geo_patrol.patrols.model import GateWindow, RoutingResult, Station as RoutingStation, build_problem
-from geo_patrol.posts.planner import school_weight
-from geo_patrol.prepare import Prepared
-from geo_patrol.scenario import share_out
-from geo_patrol.sightings import MIN_SIGHTING_S, Stop, Track
-from geo_patrol.traveltime import travel_times
-
+from geo_patrol.patrols.model import DroppedVisit, GateWindow, RoutingResult, build_problem
+from geo_patrol.patrols.model import Station as RoutingStation
+from geo_patrol.sightings import MIN_SIGHTING_S
+from geo_patrol.snapping import Prepared
+from geo_patrol.traveltime import fastest_paths, path_rows, travel_times
 
 #: The routing's wall-clock cap is this many times the requested time limit.
 WALL_CAP_FACTOR = 5
@@ -164,9 +164,6 @@ def route_period(
         jobs = [(_problem(prepared, period, [s.id for s in scenario.stations], school_ids, cars), engine,
                  time_limit_s, seed)]
     if workers > 1 and len(jobs) > 1:
-        import concurrent.futures
-        import multiprocessing
-
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(_solve, jobs))
@@ -190,8 +187,6 @@ def route_period(
 
 def _no_routing(prepared, period, school_ids, cars, engine, seed) -> PeriodPatrol:
     """No car on shift (or no school): every visit is dropped, and says so."""
-    from geo_patrol.patrols.model import DroppedVisit
-
     start_s, end_s = shift(prepared, period)
     dropped = tuple(
         DroppedVisit(sid, "fleet_time", f"{sid}: no patrol car is on shift in the {period}", extra_cars_needed=None)
@@ -223,16 +218,6 @@ def _merge(results: Sequence[RoutingResult]) -> RoutingResult:
     )
 
 
-def _path_rows(pred: np.ndarray, origin: int, target: int) -> list[int]:
-    rows = [target]
-    while rows[-1] != origin:
-        rows.append(int(pred[rows[-1]]))
-        if rows[-1] < 0:
-            return [origin, target]
-    rows.reverse()
-    return rows
-
-
 def car_tracks(
     prepared: Prepared,
     period: str,
@@ -249,8 +234,7 @@ def car_tracks(
     params = prepared.scenario.parameters
     net = prepared.network
     start_s, end_s = shift(prepared, period)
-    weights = net.edge_travel_time_s(params.congestion_for(period))
-    csr = net.drive.csr(weights)
+    factor = params.congestion_for(period)
     by_car: dict[str, list[Stop]] = {}
     for stop in stops:
         by_car.setdefault(stop.vehicle_id, []).append(stop)
@@ -272,17 +256,16 @@ def car_tracks(
             gaps = [own[0].arrive_s - start_s] + [b.arrive_s - a.depart_s for a, b in zip(own, own[1:])]
             gaps.append(max(end_s - own[-1].depart_s, 0))
             limit = max(gaps) + 60 if min(gaps) >= 0 else np.inf
-            dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True,
-                                          limit=limit)
+            dist, pred = fastest_paths(net, sources, period_factor=factor, limit_s=limit)
             if not np.isfinite(dist[[sources.index(a) for a in sequence[:-1]], sequence[1:]]).all():
-                dist, pred = csgraph.dijkstra(csr, directed=True, indices=sources, return_predecessors=True)
+                dist, pred = fastest_paths(net, sources, period_factor=factor)
             index = {n: i for i, n in enumerate(sources)}
             times: list[int] = []
             nodes: list[int] = []
             line: list[tuple[float, float, int]] = []
 
             def leg(a: int, b: int, leave: float) -> float:
-                path = _path_rows(pred[index[a]], a, b)
+                path = path_rows(pred[index[a]], a, b)
                 t = leave
                 for k, row in enumerate(path):
                     if k:

@@ -9,11 +9,7 @@ the evaluation says so.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,12 +17,24 @@ from pathlib import Path
 import numpy as np
 
 from geo_patrol.errors import InputError
+from geo_patrol.io.atomic import write_atomic
+from geo_patrol.io.plandir import (
+    TABLES,
+    coverage_cells,
+    csv_text,
+    json_text,
+    read_meta,
+    read_posts,
+    read_table,
+    read_visits,
+)
+from geo_patrol.model import Coverage
 from geo_patrol.network import snap
+from geo_patrol.patrols.planner import car_tracks, time_to_schools
 from geo_patrol.plan import attained_share, sha256_file
-from geo_patrol.planio import read_posts, read_visits, write_coverage
-from geo_patrol.prepare import prepare
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import Coverage, evaluate
+from geo_patrol.sightings import evaluate
+from geo_patrol.snapping import prepare
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,11 @@ def _check_ids(scenario: Scenario, folder: Path, posts, visits) -> None:
 
 def evaluate_plan_dir(scenario: Scenario, folder: Path) -> Evaluation:
     """Re-derive coverage from the plan's posts and visits and write it into the folder."""
-    from geo_patrol.patrol_plan import car_tracks, time_to_schools
-
     folder = Path(folder)
     meta_path = folder / "plan.json"
     if not meta_path.is_file():
         raise InputError("is missing", file=meta_path, hint="give the folder written by geo-patrol plan")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(folder)
     warnings = changed_inputs(scenario, meta)
     posts, visits = read_posts(folder), read_visits(folder)
     _check_ids(scenario, folder, posts, visits)
@@ -90,16 +96,11 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path) -> Evaluation:
     if visits:
         nodes, _ = snap(prepared.network, np.array([v.lon for v in visits]), np.array([v.lat for v in visits]))
         visits = tuple(dataclasses.replace(v, node=int(n)) for v, n in zip(visits, nodes))
-    cars = {}
-    with open(folder / "stations.csv", encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            cars[row["station_id"]] = int(row["cars"])
+    cars = {r["station_id"]: r["cars"] for r in read_table(folder / "stations.csv", TABLES["stations.csv"]).records}
     tracks = {p: car_tracks(prepared, p, [v for v in visits if v.period == p], cars)[0] for p in scenario.periods}
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, posts, visits, tracks=tracks, time_to_school=lambda s, p: to_school[p](s))
 
-    tmp = folder / ".coverage.csv.tmp"
-    write_coverage(tmp, coverage)
     share = attained_share(coverage)
     summary = meta.setdefault("summary", {})
     names = {s.id: s.name for s in scenario.schools}
@@ -115,10 +116,8 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path) -> Evaluation:
     ]
     meta["evaluated"] = {"at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                          "warnings": warnings}
-    meta_tmp = folder / ".plan.json.tmp"
-    meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / "coverage.csv")
-    os.replace(meta_tmp, meta_path)
+    write_atomic(folder / "coverage.csv", csv_text(*coverage_cells(coverage)))
+    write_atomic(meta_path, json_text(meta))
 
     lines = [f"Evaluated {folder}: {len(posts)} post rows, {len(visits)} stops"]
     for p in scenario.periods:

@@ -15,15 +15,19 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import openpyxl
 
 from geo_patrol.clock import parse_window
+from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
-from geo_patrol.scenario import KINDS, Gate, School, Site, Station
+from geo_patrol.model import KINDS, Gate, School, Site, Station
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,6 @@ def _cell_text(value: Any) -> str:
 
 def _read_xlsx(path: Path) -> Table:
     try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise InputError("reading .xlsx needs openpyxl", file=path, hint="pip install openpyxl") from exc
-    try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise InputError(f"is not a readable Excel workbook ({type(exc).__name__})", file=path,
@@ -196,8 +196,6 @@ def _read_xlsx(path: Path) -> Table:
 
 
 def _read_geo(path: Path) -> Table:
-    import geopandas as gpd
-
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -382,8 +380,6 @@ def _unique_id(row: _Row, seen: dict[str, int]) -> str:
 
 
 def _convert(points: Iterable[tuple[float, float]], datum: str) -> list[tuple[float, float]]:
-    from geo_patrol.datum import normalise_datum, to_wgs84
-
     pts = list(points)
     if not pts or normalise_datum(datum) == "wgs84":
         return pts
@@ -393,8 +389,6 @@ def _convert(points: Iterable[tuple[float, float]], datum: str) -> list[tuple[fl
 
 
 def _check_datum(datum: str, path: Path) -> str:
-    from geo_patrol.datum import normalise_datum
-
     try:
         return normalise_datum(datum)
     except InputError as exc:

@@ -39,6 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import osmium
+import shapely
+from osmium.filter import EntityFilter, IdFilter, KeyFilter
+from shapely.geometry import LineString, MultiLineString
 
 from geo_patrol.errors import NetworkError
 
@@ -177,8 +181,6 @@ def network_file_kind(path: Path) -> str:
 
 
 def _osm_file(path: Path):
-    import osmium
-
     name = path.name.lower()
     if name.endswith(".xml"):
         return osmium.io.File(str(path), "osm")
@@ -230,9 +232,6 @@ def read_osm_ways(path: Path) -> RawWays:
     Ways are split at node references missing from the file (clipped extracts); edges from a
     node to itself are dropped.  Raises :class:`NetworkError` when pyosmium cannot read the file.
     """
-    import osmium
-    from osmium.filter import EntityFilter, KeyFilter
-
     raw = RawWays()
     try:
         fp = (
@@ -309,9 +308,6 @@ def read_osm_schools(
     relations.  Nodes missing from a clipped extract are skipped; a feature with no located
     node at all is left out.
     """
-    import osmium
-    from osmium.filter import EntityFilter, IdFilter, KeyFilter
-
     path = Path(path)
     if network_file_kind(path) != "osm":
         raise NetworkError("schools can only be read from an OpenStreetMap file", file=path,
@@ -375,9 +371,6 @@ def _school(osm_id: str, tags: dict[str, str], lon: float, lat: float) -> dict[s
 
 
 def _centroid(parts: list[list[tuple[float, float]]], closed: bool) -> tuple[float, float] | None:
-    import shapely
-    from shapely.geometry import LineString, MultiLineString
-
     pts = [p for part in parts for p in part]
     if not pts:
         return None

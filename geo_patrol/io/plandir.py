@@ -1,0 +1,617 @@
+"""The plan directory: its one schema, its one reader and its one writer.
+
+A plan directory (format ``geo_patrol.plan/1``) holds ``plan.json``, UTF-8 CSV files with a
+byte order mark and GeoJSON files; :data:`PLAN_FILES` lists them and :data:`TABLES` gives every
+CSV file's columns, in the order they are written, with the kind of value each holds.
+
+- Writing: :func:`write_files` writes every file of a plan from these column lists (into a
+  folder that :func:`geo_patrol.io.atomic.write_directory` renames into place).
+- Reading rows: :func:`read_plan_rows` reads the files back into the row records of
+  :mod:`geo_patrol.model` (what :meth:`geo_patrol.plan.Plan.from_dir` is built from);
+  :func:`read_posts`, :func:`read_visits` and :func:`read_coverage` read one file each.
+- Reading frames: :func:`read_plan_dir` reads the same files into the DataFrames of
+  :class:`PlanFiles`, which the map and the documents work from.
+
+Every reader goes through :func:`read_meta`, :func:`read_table` and :func:`read_geojson`, so all
+of them give the same error for the same bad cell.
+
+Column kinds and what a cell must hold:
+
+- ``str`` — non-empty text; ``opt_str`` — any text.
+- ``period`` — ``morning``, ``noon`` or ``afternoon``.
+- ``lon`` / ``lat`` — WGS-84 degrees within ±180 / ±90; ``float`` — a finite number.
+- ``int`` — a whole number (``3`` or ``3.0``).
+- ``bool`` — ``true/false``, ``yes/no``, ``1/0``, ``是/否``, ``t/f``, ``y/n``; a blank cell is false.
+- ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
+- ``opt_window`` — blank or a window ``HH:MM-HH:MM``, kept as the file's text.
+
+Error messages name the file, the data row (counted from 1, the header not counted) and the
+column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo_patrol.clock import format_time, parse_time, parse_window
+from geo_patrol.errors import InputError
+from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
+
+__all__ = [
+    "COVERAGE_HEADER", "FORMAT", "csv_text", "json_text", "coverage_cells", "plan_cells", "plan_frames",
+    "posts_cells", "roster_cells", "write_table", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "TABLES", "USE_KINDS", "PlanFiles",
+    "Table", "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir", "read_plan_rows",
+    "read_posts", "read_table", "read_visits", "use_columns", "write_coverage", "write_files", "write_posts",
+    "write_roster",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT = "geo_patrol.plan/1"
+"""The format this version writes into ``plan.json``."""
+
+FORMAT_PREFIX = "geo_patrol.plan/"
+"""``plan.json``'s ``format`` starts with this; the number after it is the format version."""
+
+PLAN_FILES = (
+    "plan.json", "schools.csv", "stations.csv", "posts.csv", "posts.geojson", "rosters.csv", "visits.csv",
+    "routes.geojson", "coverage.csv", "roads.geojson", "reach.geojson",
+)
+"""Every file the planner writes into a plan directory."""
+
+TABLES: Mapping[str, Mapping[str, str]] = {
+    "schools.csv": {"school_id": "str", "name": "str", "kind": "str", "lon": "lon", "lat": "lat",
+                    "enrolment": "int", "priority": "int", "morning": "opt_window", "noon": "opt_window",
+                    "afternoon": "opt_window"},
+    "stations.csv": {"station_id": "str", "name": "str", "lon": "lon", "lat": "lat", "police": "int",
+                     "auxiliary": "int", "cars": "int"},
+    "posts.csv": {"post_id": "str", "period": "period", "lon": "lon", "lat": "lat", "station_id": "str",
+                  "school_ids": "str", "duty_start": "time", "duty_end": "time", "police": "int",
+                  "auxiliary": "int", "car_at_post": "bool"},
+    "rosters.csv": {"officer": "str", "station_id": "str", "period": "period", "post_id": "str",
+                    "start": "time", "end": "time"},
+    "visits.csv": {"vehicle_id": "str", "station_id": "str", "period": "period", "seq": "int",
+                   "school_id": "str", "lon": "lon", "lat": "lat", "arrive": "time", "depart": "time"},
+    "coverage.csv": {"school_id": "str", "period": "period", "window_start": "time", "window_end": "time",
+                     "officer_seen": "bool", "car_seen": "bool", "lights_seen": "bool",
+                     "three_sightings": "bool", "officer_presence_pct": "float", "worst_response_s": "int",
+                     "within_target_pct": "float", "second_unit_300s": "bool", "sources": "opt_str",
+                     "reason": "opt_str"},
+}
+"""CSV file → (column → kind), columns in file order. ``stations.csv`` is followed by
+:func:`use_columns` of the plan's periods."""
+
+USE_KINDS = ("police", "auxiliary", "cars")
+"""What ``stations.csv`` counts as used per period, in column order."""
+
+_RERUN = "the plan directory is incomplete or from another version; write it again with the planner"
+_TRUE = {"true", "1", "yes", "是", "y", "t"}
+_FALSE = {"false", "0", "no", "否", "n", "f", ""}
+_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window"}
+
+
+def use_columns(periods: Iterable[str]) -> dict[str, str]:
+    """The per-period columns of ``stations.csv`` (``police_used_morning`` ...), all ``int``."""
+    return {f"{what}_used_{p}": "int" for p in periods for what in USE_KINDS}
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON files
+
+
+def read_json(path: Path, *, required: bool) -> dict[str, Any] | None:
+    """A JSON object from a plan file; ``None`` for a missing file that is not ``required``."""
+    path = Path(path)
+    if not path.is_file():
+        if required:
+            raise InputError("file missing from the plan directory", file=path, hint=_RERUN)
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not valid UTF-8 JSON ({exc})", file=path, hint=_RERUN) from exc
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", file=path, hint=_RERUN)
+    return data
+
+
+def read_geojson(path: Path, *, required: bool) -> dict[str, Any] | None:
+    """A GeoJSON FeatureCollection (checked to have a ``features`` list), or ``None`` (see :func:`read_json`)."""
+    data = read_json(path, required=required)
+    if data is not None and not isinstance(data.get("features"), list):
+        raise InputError("not a GeoJSON FeatureCollection", file=path, field="features", hint=_RERUN)
+    return data
+
+
+def read_meta(plan_dir: Path) -> dict[str, Any]:
+    """``plan.json`` of a plan directory, after checking the folder exists and the format is a plan's."""
+    plan_dir = Path(plan_dir)
+    if not plan_dir.is_dir():
+        raise InputError("plan directory not found", file=plan_dir,
+                         hint="give the folder the planner wrote (it holds plan.json)")
+    path = plan_dir / "plan.json"
+    meta = read_json(path, required=True)
+    fmt = str(meta.get("format", ""))
+    if not fmt.startswith(FORMAT_PREFIX):
+        raise InputError(f"format '{fmt}' is not a geo_patrol plan", file=path, field="format",
+                         hint=f"expected '{FORMAT_PREFIX}1'; " + _RERUN)
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV files
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file of a plan directory, read and checked.
+
+    ``records`` holds one dict per data row, column → value converted by the column's kind (see
+    the module docstring); ``extra`` holds, for each column of the file that ``columns`` does
+    not name, its cells as text (stripped), in file order.
+    """
+
+    path: Path
+    columns: Mapping[str, str]
+    records: tuple[dict[str, Any], ...]
+    extra: Mapping[str, tuple[str, ...]]
+
+    def numbered(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(row, record)`` pairs, ``row`` counted from 1 as in error messages."""
+        return enumerate(self.records, start=2)
+
+    def error(self, row: int, column: str, problem: str, hint: str = _RERUN) -> InputError:
+        """An :class:`InputError` about one cell of this file."""
+        return InputError(problem, file=self.path, row=row, field=column, hint=hint)
+
+
+def read_table(path: Path, columns: Mapping[str, str] | None = None) -> Table:
+    """Read and check one CSV file of a plan directory.
+
+    ``columns`` (column → kind) defaults to ``TABLES[path.name]``; each must be in the file's
+    header, in any order. Raises :class:`InputError` naming the file, row and column at fault.
+    """
+    path = Path(path)
+    columns = TABLES[path.name] if columns is None else columns
+    unknown = set(columns.values()) - _KINDS
+    if unknown:
+        raise ValueError(f"unknown column kinds {sorted(unknown)}")
+    if not path.is_file():
+        raise InputError("file missing from the plan directory", file=path, hint=_RERUN)
+    header, rows = _read_csv(path)
+    return _table(path, header, rows, columns)
+
+
+def _table(path: Path, header: list[str], rows: list[list[str]], columns: Mapping[str, str]) -> Table:
+    """Check and convert the cells of one table (read from a file, or as the writer renders them)."""
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError("column missing", file=path, field=missing[0], hint=_RERUN)
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        position.setdefault(name, i)  # a repeated column name: the first one counts
+    records = tuple(
+        {c: _convert(cells[position[c]], kind, path, row, c) for c, kind in columns.items()}
+        for row, cells in enumerate(rows, start=2)
+    )
+    extra = {name: tuple(cells[i] for cells in rows) for name, i in position.items() if name not in columns}
+    return Table(path=path, columns=dict(columns), records=records, extra=extra)
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows of a CSV file, cells stripped; blank lines are skipped.
+
+    A row shorter than the header is padded with blank cells (a spreadsheet may drop empty
+    trailing cells); a longer row is an error.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            lines = [line for line in csv.reader(handle) if line]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read this CSV ({exc})", file=path, hint=_RERUN) from exc
+    if not lines:
+        raise InputError("cannot read this CSV (the file is empty)", file=path, hint=_RERUN)
+    header = [name.strip() for name in lines[0]]
+    rows = []
+    for row, cells in enumerate(lines[1:], start=2):
+        if len(cells) > len(header):
+            raise InputError(f"has {len(cells)} cells where the header has {len(header)} columns", file=path,
+                             row=row, hint="quote cells that hold commas, or name the extra column in the header")
+        rows.append([cell.strip() for cell in cells] + [""] * (len(header) - len(cells)))
+    return header, rows
+
+
+_CELL_HINTS = {
+    "period": "use morning, noon or afternoon",
+    "lon": "lon/lat are WGS-84 degrees, lon first",
+    "lat": "lon/lat are WGS-84 degrees, lon first",
+    "float": "write a plain number",
+    "int": "write a whole number",
+    "bool": "write true or false",
+    "time": "write the time of day as HH:MM:SS",
+    "opt_window": "write the window as HH:MM-HH:MM or leave it blank",
+}
+
+
+def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
+    """The value of one stripped cell by its column's kind (see the module docstring)."""
+
+    def bad(problem: str) -> InputError:
+        return InputError(problem, file=path, row=row, field=column, hint=_CELL_HINTS.get(kind, _RERUN))
+
+    if kind == "opt_str" or (kind == "opt_window" and value == ""):
+        return value
+    if kind == "bool":
+        low = value.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise bad(f"'{value}' is not true/false")
+    if value == "":
+        raise bad("empty value")
+    if kind == "str":
+        return value
+    if kind == "period":
+        if value not in PERIODS:
+            raise bad(f"'{value}' is not a period")
+        return value
+    if kind in ("lon", "lat", "float", "int"):
+        if kind == "int":
+            try:
+                return int(value)  # exact for plain whole numbers; "3.0" is checked below
+            except ValueError:
+                pass
+        try:
+            number = float(value)
+        except ValueError:
+            raise bad(f"'{value}' is not a number") from None
+        if not math.isfinite(number):
+            raise bad(f"'{value}' is not a finite number")
+        if kind == "lon" and not -180.0 <= number <= 180.0:
+            raise bad(f"longitude {value} is outside -180..180")
+        if kind == "lat" and not -90.0 <= number <= 90.0:
+            raise bad(f"latitude {value} is outside -90..90")
+        if kind == "int":
+            if number != int(number):
+                raise bad(f"'{value}' is not a whole number")
+            return int(number)
+        return number
+    try:
+        (parse_time if kind == "time" else parse_window)(value)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file's bytes as the plan writes them: UTF-8 with a byte order mark, ``\\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def json_text(data: Any) -> bytes:
+    """A JSON file's bytes as the plan writes them (UTF-8, one-space indent, final newline)."""
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    Path(path).write_bytes(csv_text(header, rows))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    Path(path).write_bytes(json_text(data))
+
+
+def _text(cell: Any) -> str:
+    """A cell as the CSV writer writes it (``None`` blank, everything else ``str``)."""
+    return "" if cell is None else str(cell)
+
+
+def _cells(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[list[str], list[list[str]]]:
+    return list(header), [[_text(c) for c in row] for row in rows]
+
+
+def _post_values(d: PostDuty) -> list[Any]:
+    return [d.post_id, d.period, f"{d.lon:.6f}", f"{d.lat:.6f}", d.station_id, ";".join(d.school_ids),
+            format_time(d.duty_start_s), format_time(d.duty_end_s), d.police, d.auxiliary, _bool(d.car_at_post)]
+
+
+def posts_cells(posts: Sequence[PostDuty]) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``posts.csv``: one row per post and period."""
+    return _cells(TABLES["posts.csv"], (_post_values(d) for d in posts))
+
+
+def roster_cells(roster: Sequence[RosterEntry]) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``rosters.csv``: officer, station, period, post and duty times."""
+    return _cells(TABLES["rosters.csv"], (
+        [r.officer, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
+        for r in roster))
+
+
+def coverage_cells(coverage: Sequence[Coverage]) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``coverage.csv``: one row per school and window."""
+    return _cells(COVERAGE_HEADER, (
+        [c.school_id, c.period, format_time(c.window_start_s), format_time(c.window_end_s), _bool(c.officer_seen),
+         _bool(c.car_seen), _bool(c.lights_seen), _bool(c.three_sightings), f"{c.officer_presence_pct:.1f}",
+         c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason]
+        for c in coverage))
+
+
+def plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Every CSV file of ``plan`` (a :class:`geo_patrol.plan.Plan`): name → (header, cells as written)."""
+    periods = list(plan.meta["summary"]["periods"])
+    return {
+        "schools.csv": _cells(TABLES["schools.csv"], (
+            [s.school_id, s.name, s.kind, f"{s.lon:.6f}", f"{s.lat:.6f}", s.enrolment, s.priority,
+             s.morning, s.noon, s.afternoon] for s in plan.schools)),
+        "stations.csv": _cells(list(TABLES["stations.csv"]) + list(use_columns(periods)), (
+            [s.station_id, s.name, f"{s.lon:.6f}", f"{s.lat:.6f}", s.police, s.auxiliary, s.cars]
+            + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations)),
+        "posts.csv": posts_cells(plan.posts),
+        "rosters.csv": roster_cells(plan.roster),
+        "visits.csv": _cells(TABLES["visits.csv"], (
+            [v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, f"{v.lon:.6f}", f"{v.lat:.6f}",
+             format_time(v.arrive_s), format_time(v.depart_s)] for v in plan.visits)),
+        "coverage.csv": coverage_cells(plan.coverage),
+    }
+
+
+def posts_geojson(posts: Sequence[PostDuty]) -> dict[str, Any]:
+    """``posts.geojson``: a Point feature per post and period with the ``posts.csv`` cells."""
+    header = list(TABLES["posts.csv"])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
+         "properties": dict(zip(header, _post_values(d)))} for d in posts
+    ]}
+
+
+def routes_geojson(routes: Sequence[RouteLine]) -> dict[str, Any]:
+    """``routes.geojson``: one LineString per car and period with the clock time at every vertex."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature",
+         "geometry": {"type": "LineString", "coordinates": [list(c) for c in r.coords]},
+         "properties": {"vehicle_id": r.vehicle_id, "station_id": r.station_id, "period": r.period,
+                        "start": format_time(r.start_s), "end": format_time(r.end_s), "drive_km": r.drive_km,
+                        "stops": r.stops, "times": [format_time(t) for t in r.times]}}
+        for r in routes
+    ]}
+
+
+_EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def write_files(plan, folder: Path) -> None:
+    """Write every file of ``plan`` (a :class:`geo_patrol.plan.Plan`) into ``folder``, which exists."""
+    _write_json(folder / "plan.json", plan.meta)
+    cells = plan_cells(plan)
+    for name in ("schools.csv", "stations.csv", "posts.csv"):
+        _write_csv(folder / name, *cells[name])
+    _write_json(folder / "posts.geojson", posts_geojson(plan.posts))
+    for name in ("rosters.csv", "visits.csv"):
+        _write_csv(folder / name, *cells[name])
+    _write_json(folder / "routes.geojson", routes_geojson(plan.routes))
+    _write_csv(folder / "coverage.csv", *cells["coverage.csv"])
+    _write_json(folder / "roads.geojson", plan.roads)
+    _write_json(folder / "reach.geojson", plan.reach or _EMPTY)
+
+
+COVERAGE_HEADER = list(TABLES["coverage.csv"])
+
+
+def write_posts(folder: Path, posts: Sequence[PostDuty]) -> None:
+    """``posts.csv`` and ``posts.geojson`` into ``folder``."""
+    _write_csv(folder / "posts.csv", *posts_cells(posts))
+    _write_json(folder / "posts.geojson", posts_geojson(posts))
+
+
+def write_roster(folder: Path, roster: Sequence[RosterEntry]) -> None:
+    """``rosters.csv`` into ``folder``."""
+    _write_csv(folder / "rosters.csv", *roster_cells(roster))
+
+
+def write_coverage(path: Path, coverage: Sequence[Coverage]) -> None:
+    """``coverage.csv`` (at ``path``)."""
+    _write_csv(path, *coverage_cells(coverage))
+
+
+def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Any other CSV table in the plan files' encoding (UTF-8 with BOM, ``\\n`` line ends)."""
+    _write_csv(path, header, rows)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_posts(folder: Path) -> tuple[PostDuty, ...]:
+    """``posts.csv`` of a plan directory; a duty must end after it starts."""
+    table = read_table(Path(folder) / "posts.csv")
+    out = []
+    for row, r in table.numbered():
+        start, end = parse_time(r["duty_start"]), parse_time(r["duty_end"])
+        if end <= start:
+            raise table.error(row, "duty_end", "duty ends before it starts", "make duty_end later than duty_start")
+        out.append(PostDuty(
+            r["post_id"], r["period"], r["lon"], r["lat"], r["station_id"],
+            tuple(s for s in r["school_ids"].split(";") if s), start, end,
+            r["police"], r["auxiliary"], r["car_at_post"],
+        ))
+    return tuple(out)
+
+
+def read_visits(folder: Path) -> tuple[Stop, ...]:
+    """``visits.csv`` of a plan directory; a car must not leave a gate before it arrives."""
+    table = read_table(Path(folder) / "visits.csv")
+    out = []
+    for row, r in table.numbered():
+        arrive, depart = parse_time(r["arrive"]), parse_time(r["depart"])
+        if depart < arrive:
+            raise table.error(row, "depart", "departure before arrival", "make depart later than arrive")
+        out.append(Stop(r["vehicle_id"], r["station_id"], r["period"], r["seq"], r["school_id"], r["lon"],
+                        r["lat"], arrive, depart))
+    return tuple(out)
+
+
+def read_plan_rows(folder: Path) -> dict[str, Any]:
+    """Every file of a plan directory, checked, as the keyword arguments of
+    :class:`geo_patrol.plan.Plan` (``meta``, ``schools``, ``stations``, ``posts``, ...)."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    periods = list(meta["summary"]["periods"])
+    schools = tuple(
+        SchoolRow(r["school_id"], r["name"], r["kind"], r["lon"], r["lat"], r["enrolment"], r["priority"],
+                  r["morning"], r["noon"], r["afternoon"])
+        for r in read_table(folder / "schools.csv").records
+    )
+    station_columns = {**TABLES["stations.csv"], **use_columns(periods)}
+    stations = tuple(
+        StationRow(r["station_id"], r["name"], r["lon"], r["lat"], r["police"], r["auxiliary"], r["cars"],
+                   {p: tuple(r[f"{w}_used_{p}"] for w in USE_KINDS) for p in periods})
+        for r in read_table(folder / "stations.csv", station_columns).records
+    )
+    roster = tuple(
+        RosterEntry(r["officer"], r["station_id"], r["period"], r["post_id"], parse_time(r["start"]),
+                    parse_time(r["end"]))
+        for r in read_table(folder / "rosters.csv").records
+    )
+    routes = tuple(
+        RouteLine(f["properties"]["vehicle_id"], f["properties"]["station_id"], f["properties"]["period"],
+                  parse_time(f["properties"]["start"]), parse_time(f["properties"]["end"]),
+                  float(f["properties"]["drive_km"]), int(f["properties"]["stops"]),
+                  tuple(tuple(c) for c in f["geometry"]["coordinates"]),
+                  tuple(parse_time(t) for t in f["properties"]["times"]))
+        for f in read_geojson(folder / "routes.geojson", required=True)["features"]
+    )
+    coverage = read_coverage(folder / "coverage.csv")
+    roads = read_geojson(folder / "roads.geojson", required=False) or {}
+    reach = read_geojson(folder / "reach.geojson", required=False) or {}
+    return dict(directory=str(folder), meta=meta, schools=schools, stations=stations, posts=read_posts(folder),
+                roster=roster, visits=read_visits(folder), routes=routes, coverage=coverage, roads=roads, reach=reach)
+
+
+def read_coverage(path: Path) -> tuple[Coverage, ...]:
+    """``coverage.csv`` (or another file with its columns) as :class:`~geo_patrol.model.Coverage` rows."""
+    return tuple(
+        Coverage(r["school_id"], r["period"], parse_time(r["window_start"]), parse_time(r["window_end"]),
+                 r["officer_seen"], r["car_seen"], r["lights_seen"], r["three_sightings"],
+                 r["officer_presence_pct"], r["worst_response_s"], r["within_target_pct"], r["second_unit_300s"],
+                 r["sources"], r["reason"])
+        for r in read_table(Path(path), TABLES["coverage.csv"]).records
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan as DataFrames (the map and the documents read it this way)
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """The contents of a plan directory, checked.
+
+    Tables are pandas DataFrames with the columns of the plan format: ids and names are ``str``,
+    lon/lat ``float`` (WGS-84 degrees), counts ``int``, flags ``bool``, times of day the plan's
+    ``HH:MM:SS`` text (checked to parse). GeoJSON files are plain dicts; ``roads`` and ``reach``
+    are ``None`` when the files are absent.
+    """
+
+    plan_dir: Path | None
+    plan: Mapping[str, Any]
+    schools: pd.DataFrame
+    posts: pd.DataFrame
+    rosters: pd.DataFrame
+    visits: pd.DataFrame
+    coverage: pd.DataFrame
+    stations: pd.DataFrame
+    routes: Mapping[str, Any]
+    roads: Mapping[str, Any] | None
+    reach: Mapping[str, Any] | None
+
+    def file(self, name: str) -> Path:
+        """Where a file of this plan is (or would be) — for messages about a plan held in memory too."""
+        return (self.plan_dir if self.plan_dir is not None else Path("plan")) / name
+
+    @property
+    def summary(self) -> Mapping[str, Any]:
+        return self.plan.get("summary", {})
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.plan.get("parameters", {})
+
+    @property
+    def periods(self) -> list[str]:
+        """The plan's periods in clock order (from the summary, else from coverage)."""
+        listed = self.summary.get("periods") or sorted(set(self.coverage["period"]))
+        return [p for p in PERIODS if p in listed]
+
+    @property
+    def school_names(self) -> dict[str, str]:
+        return dict(zip(self.schools["school_id"], self.schools["name"]))
+
+    @property
+    def station_names(self) -> dict[str, str]:
+        return dict(zip(self.stations["station_id"], self.stations["name"]))
+
+
+def plan_frames(plan) -> PlanFiles:
+    """The :class:`PlanFiles` of a plan in memory: its cells rendered as the writer writes them,
+    then read through the same checks as the files (so a written plan reads back equal)."""
+    label = Path(plan.directory or "plan")
+    cells = plan_cells(plan)
+    tables = {name: _frame(_table(label / name, header, rows, TABLES[name]))
+              for name, (header, rows) in cells.items()}
+    return PlanFiles(plan_dir=None if plan.directory is None else Path(plan.directory), plan=plan.meta,
+                     schools=tables["schools.csv"], posts=tables["posts.csv"], rosters=tables["rosters.csv"],
+                     visits=tables["visits.csv"], coverage=tables["coverage.csv"], stations=tables["stations.csv"],
+                     routes=routes_geojson(plan.routes), roads=plan.roads or None, reach=plan.reach or _EMPTY)
+
+
+def read_plan_dir(plan_dir: str | Path) -> PlanFiles:
+    """Read and check a plan directory; :class:`InputError` names the file, row and field at fault."""
+    plan_dir = Path(plan_dir)
+    plan = read_meta(plan_dir)
+    tables = {name: _frame(read_table(plan_dir / name)) for name in TABLES}
+    routes = read_geojson(plan_dir / "routes.geojson", required=True)
+    roads = read_geojson(plan_dir / "roads.geojson", required=False)
+    reach = read_geojson(plan_dir / "reach.geojson", required=False)
+    if roads is None:
+        log.warning("%s has no roads.geojson: the map has no basemap unless tiles are given", plan_dir)
+    return PlanFiles(plan_dir=plan_dir, plan=plan, schools=tables["schools.csv"], posts=tables["posts.csv"],
+                     rosters=tables["rosters.csv"], visits=tables["visits.csv"],
+                     coverage=tables["coverage.csv"], stations=tables["stations.csv"],
+                     routes=routes, roads=roads, reach=reach)
+
+
+_DTYPES = {"lon": "float64", "lat": "float64", "float": "float64", "int": "int64", "bool": "bool"}
+
+
+def _frame(table) -> pd.DataFrame:
+    """A checked table as a DataFrame; a column outside the format is numeric when every cell is."""
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in table.records], dtype=_DTYPES.get(kind, object))
+                          for c, kind in table.columns.items()})
+    for name, cells in table.extra.items():  # e.g. per-period use columns of stations.csv
+        raw = pd.Series(cells, dtype=object)
+        numeric = pd.to_numeric(raw, errors="coerce")
+        frame[name] = numeric if numeric.notna().all() and len(numeric) else raw
+    return frame

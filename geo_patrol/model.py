@@ -1,0 +1,382 @@
+"""The things geo_patrol plans with, and the rows of a plan: plain frozen records.
+
+Entities of a scenario (:class:`School` with its :class:`Gate` s and windows, :class:`Station`,
+:class:`Site`, :class:`NetworkSource`) and its validated :class:`Parameters`; the rows of a plan
+(:class:`PostDuty`, :class:`RosterEntry`, :class:`Stop`, :class:`Coverage`, :class:`SchoolRow`,
+:class:`StationRow`, :class:`RouteLine`); and the two rules every stage shares: a school's
+weight (:func:`school_weight`) and how a county total is shared over the stations
+(:func:`share_out`). Nothing here reads a file or solves anything.
+
+Coordinates are WGS-84 degrees; times of day are seconds after local midnight.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geo_patrol.clock import Window
+from geo_patrol.errors import InputError
+
+#: The school-run periods geo_patrol plans, in clock order.
+PERIODS = ("morning", "noon", "afternoon")
+
+#: School kinds; the loaders map Chinese names onto these.
+KINDS = ("kindergarten", "primary", "middle", "nine_year", "high", "special")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A school gate, WGS-84 degrees."""
+
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class School:
+    """A school with its gates and its own clock windows per period.
+
+    ``windows`` maps a period name (see :data:`PERIODS`) to the school-run :class:`Window`
+    of that period (morning arrival, noon, afternoon dismissal); seconds after midnight.
+    ``car_visits`` asks for more (or fewer) car sightings per window than the scenario's
+    ``visits_per_window`` — a big school on a busy road may want two.
+    """
+
+    id: str
+    name: str
+    kind: str
+    enrolment: int
+    gates: tuple[Gate, ...]
+    windows: Mapping[str, Window]
+    priority: int = 3
+    requires_post: bool = False
+    forbid_post: bool = False
+    profile: str | None = None
+    station_id: str | None = None
+    car_visits: int | None = None
+    row: int | None = None
+
+    @property
+    def lon(self) -> float:
+        return self.gates[0].lon
+
+    @property
+    def lat(self) -> float:
+        return self.gates[0].lat
+
+
+@dataclass(frozen=True)
+class Station:
+    """A police station (派出所) with its officers and patrol cars; WGS-84 degrees."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    police: int
+    auxiliary: int
+    cars: int
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """A candidate duty-post site; ``existing`` is a kiosk or post that already stands."""
+
+    id: str
+    lon: float
+    lat: float
+    existing: bool = False
+    name: str = ""
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """Where the road network comes from: a file, or a download (place name or bbox)."""
+
+    path: Path | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        if self.place is not None:
+            return f"download: {self.place}"
+        return f"download: bbox {self.bbox}"
+
+
+DEFAULT_CONGESTION: Mapping[str, float] = {"morning": 1.6, "noon": 1.2, "afternoon": 1.5}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Planning parameters. Units are in the names; times of day are seconds after midnight.
+
+    Defaults, and where they come from:
+
+    - ``post_radius_m`` 150: a post is seen at a gate within 150 m walking distance.
+    - ``dwell_s`` 300: a patrol stop lasts 5 minutes, lights on, an officer out.
+    - ``visits_per_window`` 1 and ``min_gap_s`` 900: patrol stops per school and window, and the
+      least time between their starts.
+    - ``response_target_s`` 180: the "135" mechanism's 3 minutes to the scene.
+    - ``second_unit_s`` 300: the "135" mechanism's 5 minutes for reinforcement.
+    - ``max_snap_m`` 300: a gate or station farther than this from the drive network is an error.
+    - ``reach_limit_s`` 3600: a school no station reaches within this drive time is an error.
+    - ``police_per_post`` 1, ``auxiliary_per_post`` 1: the seed formula "1 police, 1 auxiliary".
+    - ``duty_lead_s`` 600, ``duty_lag_s`` 300: a post is staffed 10 min before the first window it
+      serves until 5 min after the last.
+    - ``shift_lead_s`` 1800, ``shift_lag_s`` 1800: a patrol car is out 30 min before the period's
+      earliest window until 30 min after its latest.
+    - ``max_drive_s`` None: optional cap on a car's drive time per period.
+    - ``target_profile`` "basic" and ``officer_presence_pct`` 80: what "three sightings" demands.
+    - ``speed_kph``: free-flow speed overrides per OSM highway class (defaults in
+      :data:`geo_patrol.network.DEFAULT_SPEED_KPH`).
+    - ``congestion``: travel-time factor per period, a number or a table class → number with a
+      ``default`` key (morning 1.6, noon 1.2, afternoon 1.5).
+    """
+
+    post_radius_m: float = 150.0
+    dwell_s: int = 300
+    visits_per_window: int = 1
+    min_gap_s: int = 900
+    response_target_s: int = 180
+    second_unit_s: int = 300
+    max_snap_m: float = 300.0
+    reach_limit_s: int = 3600
+    police_per_post: int = 1
+    auxiliary_per_post: int = 1
+    duty_lead_s: int = 600
+    duty_lag_s: int = 300
+    shift_lead_s: int = 1800
+    shift_lag_s: int = 1800
+    max_drive_s: int | None = None
+    target_profile: str = "basic"
+    officer_presence_pct: float = 80.0
+    speed_kph: Mapping[str, float] = field(default_factory=dict)
+    congestion: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONGESTION))
+
+    def congestion_for(self, period: str) -> float | Mapping[str, float]:
+        """Travel-time factor (or class → factor table) for ``period``; 1.0 when not given."""
+        return self.congestion.get(period, 1.0)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, file: str | Path | None = None) -> Parameters:
+        """Build from a ``[parameters]`` table, checking names, types and ranges."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise InputError(
+                    f"unknown parameter '{key}'",
+                    file=file,
+                    field=f"parameters.{key}",
+                    hint="known parameters: " + ", ".join(sorted(known)),
+                )
+            kwargs[key] = _check_parameter(key, value, file)
+        if "congestion" in kwargs:
+            kwargs["congestion"] = {**DEFAULT_CONGESTION, **kwargs["congestion"]}
+        return cls(**kwargs)
+
+
+_INT_PARAMS = {
+    "dwell_s", "visits_per_window", "min_gap_s", "response_target_s", "second_unit_s",
+    "reach_limit_s", "police_per_post", "auxiliary_per_post", "duty_lead_s", "duty_lag_s",
+    "shift_lead_s", "shift_lag_s", "max_drive_s",
+}
+_FLOAT_PARAMS = {"post_radius_m", "max_snap_m", "officer_presence_pct"}
+
+
+def _check_parameter(key: str, value: Any, file: str | Path | None) -> Any:
+    where = {"file": file, "field": f"parameters.{key}"}
+    if key in _INT_PARAMS or key in _FLOAT_PARAMS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"'{value}' is not a number", hint="write a plain number", **where)
+        if value < 0:
+            raise InputError(f"{value} is negative", hint="use a number ≥ 0", **where)
+        if key in {"visits_per_window"} and value < 1:
+            raise InputError(f"{value} is below 1", hint="use a whole number ≥ 1", **where)
+        if key == "officer_presence_pct" and value > 100:
+            raise InputError(f"{value} is above 100", hint="use a percentage 0–100", **where)
+        return int(value) if key in _INT_PARAMS else float(value)
+    if key == "target_profile":
+        if value not in ("basic", "strict"):
+            raise InputError(f"'{value}' is not a target profile", hint="use basic or strict", **where)
+        return value
+    if key == "speed_kph":
+        if not isinstance(value, Mapping):
+            raise InputError("must be a table of road class = km/h", **where)
+        for cls_name, speed in value.items():
+            if isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0:
+                raise InputError(f"speed for '{cls_name}' must be a positive number", **where)
+        return {str(k): float(v) for k, v in value.items()}
+    if key == "congestion":
+        if not isinstance(value, Mapping):
+            raise InputError("must be a table of period = factor", **where)
+        out: dict[str, Any] = {}
+        for period, factor in value.items():
+            if period not in PERIODS:
+                raise InputError(f"unknown period '{period}'", hint="use " + ", ".join(PERIODS), **where)
+            items = factor.items() if isinstance(factor, Mapping) else [("", factor)]
+            for cls_name, number in items:
+                if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 1:
+                    raise InputError(
+                        f"factor {number!r} for {period} {cls_name}".rstrip() + " is not a number ≥ 1",
+                        hint="peak traffic can only slow cars down: use 1.0 or more",
+                        **where,
+                    )
+            out[period] = {str(k): float(v) for k, v in factor.items()} if isinstance(factor, Mapping) else float(factor)
+        return out
+    raise AssertionError(key)  # pragma: no cover - every field is handled above
+
+
+
+@dataclass(frozen=True)
+class PostDuty:
+    """One post in one period (a row of ``posts.csv``)."""
+
+    post_id: str
+    period: str
+    lon: float
+    lat: float
+    station_id: str
+    school_ids: tuple[str, ...]
+    duty_start_s: int
+    duty_end_s: int
+    police: int
+    auxiliary: int
+    car_at_post: bool = False
+    node: int = field(default=-1, compare=False)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One patrol stop (a row of ``visits.csv``)."""
+
+    vehicle_id: str
+    station_id: str
+    period: str
+    seq: int
+    school_id: str
+    lon: float
+    lat: float
+    arrive_s: int
+    depart_s: int
+    node: int = field(default=-1, compare=False)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One officer on one post for one period (a row of ``rosters.csv``)."""
+
+    officer: str
+    station_id: str
+    period: str
+    post_id: str
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What people at a school's gate see in one window (a row of ``coverage.csv``)."""
+
+    school_id: str
+    period: str
+    window_start_s: int
+    window_end_s: int
+    officer_seen: bool
+    car_seen: bool
+    lights_seen: bool
+    three_sightings: bool
+    officer_presence_pct: float
+    worst_response_s: int
+    within_target_pct: float
+    second_unit_300s: bool
+    sources: str
+    reason: str
+
+
+#: A unit's position over a period: (times_s ascending, node rows) — the unit is at node[k]
+#: from times_s[k] until times_s[k+1]; outside [times_s[0], times_s[-1]] it is off duty.
+Track = tuple[np.ndarray, np.ndarray]
+
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    school_id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    enrolment: int
+    priority: int
+    morning: str
+    noon: str
+    afternoon: str
+
+
+@dataclass(frozen=True)
+class StationRow:
+    station_id: str
+    name: str
+    lon: float
+    lat: float
+    police: int
+    auxiliary: int
+    cars: int
+    use: Mapping[str, tuple[int, int, int]]  # period → (police, auxiliary, cars) used
+
+
+@dataclass(frozen=True)
+class RouteLine:
+    vehicle_id: str
+    station_id: str
+    period: str
+    start_s: int
+    end_s: int
+    drive_km: float
+    stops: int
+    coords: tuple[tuple[float, float], ...]
+    times: tuple[int, ...]
+
+
+
+KIND_FACTOR: Mapping[str, float] = {
+    "kindergarten": 1.3, "primary": 1.2, "special": 1.3, "nine_year": 1.1, "middle": 1.0, "high": 0.9,
+}
+
+
+def school_weight(school: School) -> float:
+    """Weight of covering a school: ``priority × kind factor × (1 + enrolment / 1000)``."""
+    return school.priority * KIND_FACTOR.get(school.kind, 1.0) * (1.0 + school.enrolment / 1000.0)
+
+
+
+def share_out(total: int | None, own: list[int]) -> list[int]:
+    """Share a county total over the stations in proportion to their own numbers.
+
+    ``None`` keeps the stations' own numbers. Largest remainder first (ties to the earlier
+    station), so the shares add up to ``total``; stations that all have none share it evenly.
+    What-if runs use it for ``--police``, ``--auxiliary`` and ``--cars``.
+    """
+    if total is None:
+        return list(own)
+    weights = own if sum(own) else [1] * len(own)
+    base = sum(weights)
+    if base == 0:
+        return []
+    raw = [total * w / base for w in weights]
+    out = [int(math.floor(r)) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
+        out[i] += 1
+    return out

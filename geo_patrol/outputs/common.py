@@ -1,0 +1,101 @@
+"""What every document of a plan shares: names of periods and kinds, status, road names, times.
+
+The map, the workbook and the duty sheets read a plan through
+:class:`geo_patrol.io.plandir.PlanFiles` and label it with these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+
+from geo_patrol.clock import parse_time
+from geo_patrol.errors import InputError
+from geo_patrol.geo import LocalMetres
+from geo_patrol.model import PERIODS
+
+__all__ = ["KIND_NAMES", "PERIOD_NAMES", "hour_minute", "language", "minutes_between", "nearest_road",
+           "officer_role", "period_order", "school_status"]
+
+PERIOD_NAMES: Mapping[str, Mapping[str, str]] = {
+    "zh": {"morning": "上午", "noon": "中午", "afternoon": "下午"},
+    "en": {"morning": "morning", "noon": "noon", "afternoon": "afternoon"},
+}
+KIND_NAMES: Mapping[str, Mapping[str, str]] = {
+    "zh": {"kindergarten": "幼儿园", "primary": "小学", "middle": "初中", "nine_year": "九年一贯制",
+           "high": "高中", "special": "特殊教育"},
+    "en": {"kindergarten": "kindergarten", "primary": "primary", "middle": "middle school",
+           "nine_year": "nine-year school", "high": "high school", "special": "special education"},
+}
+
+
+def school_status(row: Mapping[str, Any]) -> str:
+    """``met`` (all three sightings), ``partly`` (some) or ``missed`` (none) for a coverage row."""
+    if bool(row["three_sightings"]):
+        return "met"
+    if bool(row["officer_seen"]) or bool(row["car_seen"]) or bool(row["lights_seen"]):
+        return "partly"
+    return "missed"
+
+
+def nearest_road(roads: Mapping[str, Any] | None, lon: float, lat: float, *,
+                 max_distance_m: float = 300.0) -> tuple[str, float] | None:
+    """Name of the nearest named road in a roads GeoJSON and its distance in metres.
+
+    Only LineString/MultiLineString features with a non-empty ``name`` count. Distances are
+    planar in a local equirectangular projection about ``lat`` (good to well under 1 % over a
+    district). ``None`` when there is no named road within ``max_distance_m``.
+    """
+    if not roads:
+        return None
+    local = LocalMetres.at_latitude(lat)
+    scale = np.array([local.kx, local.ky])
+    here = shapely.Point(lon * scale[0], lat * scale[1])
+    best: tuple[str, float] | None = None
+    for feature in roads.get("features", []):
+        name = (feature.get("properties") or {}).get("name")
+        geometry = feature.get("geometry") or {}
+        if not name or geometry.get("type") not in ("LineString", "MultiLineString"):
+            continue
+        line = shapely.transform(shape(geometry), lambda xy: xy * scale)
+        distance_m = float(line.distance(here))
+        if distance_m <= max_distance_m and (best is None or distance_m < best[1]):
+            best = (str(name), distance_m)
+    return best
+
+
+def minutes_between(start: str, end: str) -> int:
+    return (parse_time(end) - parse_time(start)) // 60
+
+
+def hour_minute(text: str) -> str:
+    return str(text)[:5]
+
+
+def officer_role(officer: str) -> str:
+    """``police`` or ``auxiliary`` from an officer id like ``P01-police-3``; ``other`` otherwise."""
+    low = officer.lower()
+    if "aux" in low or "辅" in officer:
+        return "auxiliary"
+    if "police" in low or "民警" in officer:
+        return "police"
+    return "other"
+
+
+def language(lang: str, table: Mapping[str, Any]) -> Any:
+    if lang not in table:
+        raise InputError(f"language '{lang}' is not available", field="lang",
+                         hint="use " + " or ".join(f"'{k}'" for k in table))
+    return table[lang]
+
+
+def period_order(column: pd.Series) -> pd.Series:
+    """Sort key for DataFrame.sort_values: periods in clock order, other columns as they are."""
+    if column.name == "period":
+        return column.map({p: i for i, p in enumerate(PERIODS)})
+    return column
