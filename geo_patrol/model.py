@@ -233,7 +233,8 @@ def _check_parameter(key: str, value: Any, file: str | Path | None) -> Any:
                         hint="peak traffic can only slow cars down: use 1.0 or more",
                         **where,
                     )
-            out[period] = {str(k): float(v) for k, v in factor.items()} if isinstance(factor, Mapping) else float(factor)
+            out[period] = ({str(k): float(v) for k, v in factor.items()} if isinstance(factor, Mapping)
+                           else float(factor))
         return out
     raise AssertionError(key)  # pragma: no cover - every field is handled above
 

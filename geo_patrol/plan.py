@@ -317,10 +317,7 @@ def _with_drop_reasons(coverage, patrols, uncovered=()):
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
     """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
     scenario = prepared.scenario
-    served = {
-        s.school_id for s in patrol.stops
-        if stop_counts(s, scenario.school(s.school_id).windows[period].start_s, scenario.school(s.school_id).windows[period].end_s)
-    }
+    served = {s.school_id for s in patrol.stops if stop_counts(s, *_window(scenario, s.school_id, period))}
     used = {s.vehicle_id for s in patrol.stops}
     spare = {}
     for station_id, n in car_share.items():

@@ -130,15 +130,15 @@ def evaluate(
                 officer_intervals.append((max(ws, post.duty_start_s), min(we, post.duty_end_s)))
                 what = "officer+car+lights" if post.car_at_post else "officer"
                 car_always = car_always or post.car_at_post
-                sources.append(f"{what}: post {post.post_id} {format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
+                sources.append(f"{what}: post {post.post_id} "
+                               f"{format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
             for stop in sorted(stops_by.get((school.id, period), []), key=lambda s: s.arrive_s):
                 if not stop_counts(stop, ws, we):
                     continue
                 car_count += 1
                 officer_intervals.append((max(ws, stop.arrive_s), min(we, stop.depart_s)))
-                sources.append(
-                    f"car+lights+officer: car {stop.vehicle_id} {format_time(stop.arrive_s)}–{format_time(stop.depart_s)}"
-                )
+                sources.append(f"car+lights+officer: car {stop.vehicle_id} "
+                               f"{format_time(stop.arrive_s)}–{format_time(stop.depart_s)}")
             officer = bool(officer_intervals)
             car = car_always or car_count > 0
             presence = 100.0 * _union_length(officer_intervals) / window.duration_s

@@ -48,11 +48,11 @@ from geo_patrol.errors import InputError
 from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
 
 __all__ = [
-    "COVERAGE_HEADER", "FORMAT", "csv_text", "json_text", "coverage_cells", "plan_cells", "plan_frames",
-    "posts_cells", "roster_cells", "write_table", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "TABLES", "USE_KINDS", "PlanFiles",
-    "Table", "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir", "read_plan_rows",
-    "read_posts", "read_table", "read_visits", "use_columns", "write_coverage", "write_files", "write_posts",
-    "write_roster",
+    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "TABLES", "USE_KINDS", "PlanFiles",
+    "Table", "coverage_cells", "csv_text", "json_text", "plan_cells", "plan_frames", "posts_cells",
+    "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir", "read_plan_rows", "read_posts",
+    "read_table", "read_visits", "roster_cells", "use_columns", "write_coverage", "write_files", "write_posts",
+    "write_roster", "write_table",
 ]
 
 log = logging.getLogger(__name__)

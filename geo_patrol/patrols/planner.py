@@ -4,10 +4,8 @@ This is the scenario layer over :mod:`geo_patrol.patrols` (whose routing model a
 on any list of visits and a matrix). Per period:
 
 - every school with a window in the period needs ``visits_per_window`` car stops (or its own
-  ``car_visits``) at its main
-  gate (the first gate listed), each starting inside the window and at least
-  :data:`~geo_patrol.sightings.MIN_SIGHTING_S` before it closes, unless a post with a parked car (``car_at_post``) already shows
-  car and lights there;
+  ``car_visits``) at its main gate (the first gate listed), each starting inside the window and
+  at least :data:`~geo_patrol.sightings.MIN_SIGHTING_S` before it closes;
 - each station's cars (or a county total shared out in proportion to the stations' own cars)
   start and end at the station, on shift from ``shift_lead_s`` before the period's earliest window
   to ``shift_lag_s`` after its latest;
@@ -69,7 +67,8 @@ def shift(prepared: Prepared, period: str) -> tuple[int, int]:
 SPLIT_SCHOOLS = 400
 
 
-def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str], cars: Mapping[str, int]) -> dict[str, list[str]]:
+def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str],
+                  cars: Mapping[str, int]) -> dict[str, list[str]]:
     """Station id → the schools it patrols: the school's own ``station_id``, else the nearest
     station by drive time to its main gate among the stations that have cars."""
     matrix = prepared.station_to_gate[period]
@@ -249,50 +248,7 @@ def car_tracks(
             if not own:
                 tracks[car] = (np.array([start_s, end_s]), np.array([home, home]))
                 continue
-            sequence = [home] + [s.node for s in own] + [home]
-            sources = sorted(set(sequence[:-1]))
-            # every leg was driven within the time between its two stops (the way home within
-            # the rest of the shift), which bounds the searches
-            gaps = [own[0].arrive_s - start_s] + [b.arrive_s - a.depart_s for a, b in zip(own, own[1:])]
-            gaps.append(max(end_s - own[-1].depart_s, 0))
-            limit = max(gaps) + 60 if min(gaps) >= 0 else np.inf
-            dist, pred = fastest_paths(net, sources, period_factor=factor, limit_s=limit)
-            if not np.isfinite(dist[[sources.index(a) for a in sequence[:-1]], sequence[1:]]).all():
-                dist, pred = fastest_paths(net, sources, period_factor=factor)
-            index = {n: i for i, n in enumerate(sources)}
-            times: list[int] = []
-            nodes: list[int] = []
-            line: list[tuple[float, float, int]] = []
-
-            def leg(a: int, b: int, leave: float) -> float:
-                path = path_rows(pred[index[a]], a, b)
-                t = leave
-                for k, row in enumerate(path):
-                    if k:
-                        t = leave + dist[index[a], row]
-                    times.append(int(round(t)))
-                    nodes.append(row)
-                    line.append((round(float(net.drive.lon[row]), 6), round(float(net.drive.lat[row]), 6), int(round(t))))
-                return t
-
-            first_leg = float(dist[index[home], own[0].node])
-            leave = own[0].arrive_s - first_leg
-            times.append(start_s)
-            nodes.append(home)
-            leg(home, own[0].node, leave)
-            for a, b in zip(own, own[1:] + [None]):
-                times.append(a.arrive_s)
-                nodes.append(a.node)
-                target = home if b is None else b.node
-                t_end = leg(a.node, target, a.depart_s)
-                if b is not None:
-                    times.append(int(round(t_end)))
-                    nodes.append(b.node)
-            times.append(max(end_s, times[-1]))
-            nodes.append(home)
-            order = np.argsort(np.array(times), kind="stable")
-            tracks[car] = (np.array(times)[order], np.array(nodes)[order])
-            lines[car] = line
+            tracks[car], lines[car] = _drive(net, home, own, start_s, end_s, factor)
     return tracks, lines
 
 
@@ -337,3 +293,51 @@ class TimeToSchools:
 def time_to_schools(prepared: Prepared, period: str) -> TimeToSchools:
     """The :class:`TimeToSchools` of a period."""
     return TimeToSchools(prepared, period)
+
+
+def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor) -> tuple[Track, list]:
+    """The track and drive line of one car through its stops (see :func:`car_tracks`)."""
+    sequence = [home] + [s.node for s in own] + [home]
+    sources = sorted(set(sequence[:-1]))
+    # every leg was driven within the time between its two stops (the way home within the rest
+    # of the shift), which bounds the searches
+    gaps = [own[0].arrive_s - start_s] + [b.arrive_s - a.depart_s for a, b in zip(own, own[1:])]
+    gaps.append(max(end_s - own[-1].depart_s, 0))
+    limit = max(gaps) + 60 if min(gaps) >= 0 else np.inf
+    dist, pred = fastest_paths(net, sources, period_factor=factor, limit_s=limit)
+    if not np.isfinite(dist[[sources.index(a) for a in sequence[:-1]], sequence[1:]]).all():
+        dist, pred = fastest_paths(net, sources, period_factor=factor)
+    index = {n: i for i, n in enumerate(sources)}
+    times: list[int] = []
+    nodes: list[int] = []
+    line: list[tuple[float, float, int]] = []
+
+    def leg(a: int, b: int, leave: float) -> float:
+        path = path_rows(pred[index[a]], a, b)
+        t = leave
+        for k, row in enumerate(path):
+            if k:
+                t = leave + dist[index[a], row]
+            times.append(int(round(t)))
+            nodes.append(row)
+            line.append((round(float(net.drive.lon[row]), 6), round(float(net.drive.lat[row]), 6),
+                         int(round(t))))
+        return t
+
+    first_leg = float(dist[index[home], own[0].node])
+    leave = own[0].arrive_s - first_leg
+    times.append(start_s)
+    nodes.append(home)
+    leg(home, own[0].node, leave)
+    for a, b in zip(own, list(own[1:]) + [None]):
+        times.append(a.arrive_s)
+        nodes.append(a.node)
+        target = home if b is None else b.node
+        t_end = leg(a.node, target, a.depart_s)
+        if b is not None:
+            times.append(int(round(t_end)))
+            nodes.append(b.node)
+    times.append(max(end_s, times[-1]))
+    nodes.append(home)
+    order = np.argsort(np.array(times), kind="stable")
+    return (np.array(times)[order], np.array(nodes)[order]), line

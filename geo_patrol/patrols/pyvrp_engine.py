@@ -76,7 +76,7 @@ def _build(problem: RoutingProblem, windows: list[tuple[int, int]]):
     )
     total_demand = int(sum(s.demand for s in problem.visits)) + 1
     prize_unit = problem.drop_penalty_s
-    for k, (s, (a, b)) in enumerate(zip(problem.visits, windows)):
+    for s, (a, b) in zip(problem.visits, windows):
         model.add_client(
             locs[s.loc],
             delivery=[int(s.demand)] if with_load else [],

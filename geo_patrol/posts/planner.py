@@ -18,11 +18,12 @@ with their own matrices). The steps:
    ``min_posts`` (fewest posts covering every coverable school — the "护学岗设置 100%" target),
    ``backup`` (most weight, then most weight covered twice), ``p_median`` (least weighted walking
    distance to the assigned post, K posts). ``requires_post`` schools must be covered.
-5-7. **Jurisdiction, duty time, roster** (:mod:`geo_patrol.posts.roster`): a post belongs to the station of the first school it serves that names one
-   (``station_id``), otherwise to the station nearest by drive time (morning congestion).
-   **Duty time**: per period the union of the windows of the schools it serves, from
+5. **Jurisdiction** (:mod:`geo_patrol.posts.roster`): a post belongs to the station of the first
+   school it serves that names one (``station_id``), otherwise to the station nearest by drive
+   time (the first period's congestion).
+6. **Duty time**: per period the union of the windows of the schools it serves, from
    ``duty_lead_s`` before the earliest start to ``duty_lag_s`` after the latest end.
-   **Roster**: per station and period, posts are taken in order of duty start and given to the
+7. **Roster**: per station and period, posts are taken in order of duty start and given to the
    first officer team already formed who is free by then, counting the drive between the two
    posts; otherwise to a new team. A team is ``police_per_post`` police and
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
