@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 import time
 from collections import Counter
@@ -20,9 +19,8 @@ import numpy as np
 
 from geo_patrol.clock import format_time
 from geo_patrol.errors import GeoPatrolError
-from geo_patrol.outputs.duty_sheets import write_duty_sheets
+from geo_patrol.io.atomic import write_atomic
 from geo_patrol.outputs.map import render_map
-from geo_patrol.outputs.workbook import write_report
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
@@ -31,6 +29,42 @@ from geo_patrol.version import __version__
 from geo_patrol.whatif import POSTS_COLUMNS, plan_sweep, posts_sweep, write_plan_sweep, write_posts_sweep
 
 log = logging.getLogger("geo_patrol")
+
+#: Exit code of ``evaluate`` when the plan breaks a rule (2 is bad input).
+EXIT_BREACH = 3
+
+
+def _count(text: str) -> int:
+    """A whole number ≥ 0 for --posts, --cars, --police, --auxiliary."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give a whole number ≥ 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A finite number of seconds > 0 for --time-limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not (value > 0 and value < 86_400):
+        raise argparse.ArgumentTypeError(f"{text} is not a time limit: give seconds between 0 and 86400")
+    return value
+
+
+def _seed(text: str) -> int:
+    """A seed 0 … 2**31 − 1 (what the solvers take)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 0 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 … 2147483647")
+    return value
 
 
 def _load(path: str | None) -> Scenario:
@@ -122,16 +156,11 @@ def _is_demo(args: argparse.Namespace) -> bool:
     return getattr(args, "scenario", None) is None
 
 
-def _write_map(plan_dir: Path, *, also_to_maps: bool, say) -> None:
-    say("drawing the coverage map")
-    path = render_map(plan_dir)
-    if also_to_maps:
-        maps = Path(__file__).resolve().parents[1] / "maps"
-        if maps.is_dir():
-            target = maps / "demo_map.html"
-            tmp = target.with_suffix(".html.tmp")
-            shutil.copyfile(path, tmp)
-            tmp.replace(target)
+def _copy_map(plan_dir: Path) -> None:
+    """The demo's map also goes to the checkout's ``maps/`` folder."""
+    maps = Path(__file__).resolve().parents[1] / "maps"
+    if maps.is_dir():
+        write_atomic(maps / "demo_map.html", (plan_dir / "map.html").read_bytes())
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -146,13 +175,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
         workers=max(1, args.workers),
     )
-    say(f"writing {out}")
-    plan.to_dir(out, force=args.force)
-    if not args.no_map:
-        _write_map(out, also_to_maps=_is_demo(args), say=say)
-    say("writing report.xlsx and the duty sheets")
-    write_report(out)
-    write_duty_sheets(out)
+    say(f"writing {out} with its map, report.xlsx and duty sheets")
+    plan.to_dir(out, force=args.force, with_map=not args.no_map)
+    if not args.no_map and _is_demo(args):
+        _copy_map(out)
     print(Plan.from_dir(out).summary())
     changes = plan.meta.get("changes_from_previous")
     if changes:
@@ -173,6 +199,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
     print(result.text)
+    if result.violations:
+        print(f"geo-patrol: {len(result.violations)} breach(es) of the rules: the breaching posts and stops earn "
+              f"nothing; see {Path(args.plan) / 'violations.csv'}", file=sys.stderr)
+        return EXIT_BREACH
     return 0
 
 
@@ -217,8 +247,16 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit code 2, like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(2, f"geo-patrol: error: {self.prog.removeprefix('geo-patrol').strip() or 'usage'}: {message} "
+                     f"(see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="geo-patrol",
         description="Plan duty posts and patrol cars around schools during the school run (三见).",
     )
@@ -234,12 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="plan posts and patrols and prove the three sightings")
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
     p.add_argument("--out", required=True, help="plan directory to write")
-    p.add_argument("--posts", type=int, default=None, help="at most this many posts (default: fewest covering all)")
-    p.add_argument("--cars", type=int, default=None, help="county total of patrol cars (default: the stations' own)")
-    p.add_argument("--police", type=int, default=None, help="county total of police for posts")
-    p.add_argument("--auxiliary", type=int, default=None, help="county total of auxiliary officers for posts")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
-    p.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver call (default 20)")
+    p.add_argument("--posts", type=_count, default=None, help="at most this many posts (default: fewest covering all)")
+    p.add_argument("--cars", type=_count, default=None, help="county total of patrol cars (default: the stations' own)")
+    p.add_argument("--police", type=_count, default=None, help="county total of police for posts")
+    p.add_argument("--auxiliary", type=_count, default=None, help="county total of auxiliary officers for posts")
+    p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--engine", choices=("ortools", "pyvrp"), default=None, help="routing engine")
     p.add_argument("--previous", default=None, help="last semester's plan directory: keep its posts")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -256,9 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("posts", help="what each extra post buys: coverage against the post budget")
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
     p.add_argument("--posts", required=True, help="budgets START:STOP:STEP, e.g. 10:60:5")
-    p.add_argument("--police", type=int, default=None, help="county total of police for posts")
-    p.add_argument("--auxiliary", type=int, default=None, help="county total of auxiliary officers")
-    p.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver call")
+    p.add_argument("--police", type=_count, default=None, help="county total of police for posts")
+    p.add_argument("--auxiliary", type=_count, default=None, help="county total of auxiliary officers")
+    p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif_posts", help="folder for the CSV and PNG (default whatif_posts)")
     p.set_defaults(func=cmd_posts)
 
@@ -267,8 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--posts", help="post budgets START:STOP:STEP")
     p.add_argument("--police", help="county police totals START:STOP:STEP")
     p.add_argument("--cars", help="county car totals START:STOP:STEP")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per solver call")
+    p.add_argument("--seed", type=_seed, default=None)
+    p.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif", help="folder for the CSV and PNG (default whatif)")
     p.set_defaults(func=cmd_whatif)
 
@@ -283,7 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed in one line
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -58,6 +58,18 @@ class InputError(GeoPatrolError, ValueError):
         return text
 
 
+class BudgetError(InputError):
+    """A post budget below what the scenario's required posts (必设岗, existing kiosks) need.
+
+    ``needed`` is the least number of posts that covers them; sweeps report the budget's row
+    as "below the required posts" instead of stopping.
+    """
+
+    def __init__(self, problem: str, *, needed: int, **where) -> None:
+        self.needed = needed
+        super().__init__(problem, **where)
+
+
 class NetworkError(InputError):
     """A road network that cannot be read or used (corrupt file, no drivable road...)."""
 

@@ -74,7 +74,12 @@ class School:
 
 @dataclass(frozen=True)
 class Station:
-    """A police station (派出所) with its officers and patrol cars; WGS-84 degrees."""
+    """A police station (派出所) with its officers and patrol cars; WGS-84 degrees.
+
+    ``kind`` is ``station`` (a 派出所 with a jurisdiction and patrol cars) or ``pool`` (a
+    bureau-wide pool of officers, 机关警力, that lends teams to any station short of officers
+    and has no jurisdiction and no cars).
+    """
 
     id: str
     name: str
@@ -84,6 +89,7 @@ class Station:
     auxiliary: int
     cars: int
     row: int | None = None
+    kind: str = "station"
 
 
 @dataclass(frozen=True)
@@ -123,8 +129,15 @@ class Parameters:
 
     Defaults, and where they come from:
 
-    - ``post_radius_m`` 150: a post is seen at a gate within 150 m walking distance.
+    - ``post_radius_m`` 150: a post is seen at a gate within 150 m walking distance of where it
+      stands.
     - ``dwell_s`` 300: a patrol stop lasts 5 minutes, lights on, an officer out.
+    - ``car_sight_m`` 100: a car and its lights are seen at a gate within 100 m (straight line)
+      of the road point where the car stands.
+    - ``min_seen_s`` None (= ``dwell_s``): how much of a stop, or of a post's duty, must lie
+      inside a window for it to count there.
+    - ``borrow_drive_s`` 900: a station short of officers may staff a post with a team from
+      another station whose station lies within this drive time of the post.
     - ``visits_per_window`` 1 and ``min_gap_s`` 900: patrol stops per school and window, and the
       least time between their starts.
     - ``response_target_s`` 180: the "135" mechanism's 3 minutes to the scene.
@@ -146,6 +159,9 @@ class Parameters:
 
     post_radius_m: float = 150.0
     dwell_s: int = 300
+    car_sight_m: float = 100.0
+    min_seen_s: int | None = None
+    borrow_drive_s: int = 900
     visits_per_window: int = 1
     min_gap_s: int = 900
     response_target_s: int = 180
@@ -168,6 +184,12 @@ class Parameters:
         """Travel-time factor (or class → factor table) for ``period``; 1.0 when not given."""
         return self.congestion.get(period, 1.0)
 
+    @property
+    def seen_s(self) -> int:
+        """Seconds of a stop or a duty that must lie inside a window to count: ``min_seen_s``,
+        else ``dwell_s``."""
+        return self.dwell_s if self.min_seen_s is None else self.min_seen_s
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], *, file: str | Path | None = None) -> Parameters:
         """Build from a ``[parameters]`` table, checking names, types and ranges."""
@@ -184,15 +206,32 @@ class Parameters:
             kwargs[key] = _check_parameter(key, value, file)
         if "congestion" in kwargs:
             kwargs["congestion"] = {**DEFAULT_CONGESTION, **kwargs["congestion"]}
-        return cls(**kwargs)
+        params = cls(**kwargs)
+        params.check(file=file)
+        return params
+
+    def check(self, *, file: str | Path | None = None) -> None:
+        """Checks between parameters (each one's own range is checked on reading)."""
+        if self.police_per_post + self.auxiliary_per_post < 1:
+            raise InputError("a post needs at least one officer", file=file, field="parameters.police_per_post",
+                             hint="set police_per_post or auxiliary_per_post to 1 or more")
+        if self.dwell_s < 1:
+            raise InputError("a patrol stop of 0 s is never seen", file=file, field="parameters.dwell_s",
+                             hint="use the stop's length in seconds, e.g. 300")
+        if not 1 <= self.seen_s <= self.dwell_s:
+            raise InputError(f"min_seen_s {self.seen_s} must lie within 1…dwell_s ({self.dwell_s})", file=file,
+                             field="parameters.min_seen_s", hint="a stop is seen for at most its own length")
+        if self.car_sight_m <= 0:
+            raise InputError("car_sight_m must be positive", file=file, field="parameters.car_sight_m",
+                             hint="the distance in metres at which a car at the kerb is seen, e.g. 100")
 
 
 _INT_PARAMS = {
     "dwell_s", "visits_per_window", "min_gap_s", "response_target_s", "second_unit_s",
     "reach_limit_s", "police_per_post", "auxiliary_per_post", "duty_lead_s", "duty_lag_s",
-    "shift_lead_s", "shift_lag_s", "max_drive_s",
+    "shift_lead_s", "shift_lag_s", "max_drive_s", "min_seen_s", "borrow_drive_s",
 }
-_FLOAT_PARAMS = {"post_radius_m", "max_snap_m", "officer_presence_pct"}
+_FLOAT_PARAMS = {"post_radius_m", "max_snap_m", "officer_presence_pct", "car_sight_m"}
 
 
 def _check_parameter(key: str, value: Any, file: str | Path | None) -> Any:
@@ -260,7 +299,12 @@ class PostDuty:
 
 @dataclass(frozen=True)
 class Stop:
-    """One patrol stop (a row of ``visits.csv``)."""
+    """One patrol stop (a row of ``visits.csv``).
+
+    ``lon``/``lat`` are the school gate the stop is for; ``stop_lon``/``stop_lat`` the road point
+    (a drive-network node) where the car stands, ``gate_distance_m`` the straight line between
+    the two. ``node`` is the drive row of the stand point (not written).
+    """
 
     vehicle_id: str
     station_id: str
@@ -271,12 +315,19 @@ class Stop:
     lat: float
     arrive_s: int
     depart_s: int
+    stop_lon: float = 0.0
+    stop_lat: float = 0.0
+    gate_distance_m: float = 0.0
     node: int = field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
 class RosterEntry:
-    """One officer on one post for one period (a row of ``rosters.csv``)."""
+    """One officer on one post for one period (a row of ``rosters.csv``).
+
+    ``station_id`` is the officer's own station (or pool), which may differ from the post's
+    when a station short of officers borrows a team; ``role`` is ``police`` or ``auxiliary``.
+    """
 
     officer: str
     station_id: str
@@ -284,6 +335,7 @@ class RosterEntry:
     post_id: str
     start_s: int
     end_s: int
+    role: str = "police"
 
 
 @dataclass(frozen=True)
@@ -304,6 +356,8 @@ class Coverage:
     second_unit_300s: bool
     sources: str
     reason: str
+    strict_met: bool = False
+    post_present: bool = False
 
 
 #: A unit's position over a period: (times_s ascending, node rows) — the unit is at node[k]
@@ -336,6 +390,7 @@ class StationRow:
     auxiliary: int
     cars: int
     use: Mapping[str, tuple[int, int, int]]  # period → (police, auxiliary, cars) used
+    kind: str = "station"  # or "pool"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from geo_patrol.errors import InputError
+from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import FORMAT, plan_frames, read_plan_rows, write_files
@@ -48,12 +48,16 @@ from geo_patrol.model import (
     Stop,
     school_weight,
 )
-from geo_patrol.outputs.map import build_map
+from geo_patrol.outputs.duty_sheets import write_duty_sheets
+from geo_patrol.outputs.map import build_map, render_map
+from geo_patrol.outputs.workbook import write_report
 from geo_patrol.patrols import DEFAULT_ENGINE
-from geo_patrol.patrols.planner import car_tracks, route_period, share_cars, time_to_schools
+from geo_patrol.patrols.planner import route_period
 from geo_patrol.posts.planner import plan_posts
+from geo_patrol.posts.sites import post_reach
+from geo_patrol.proof import Proof, prove, resources
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import evaluate, stop_counts
+from geo_patrol.sightings import GateSight, evaluate, seen_in_window
 from geo_patrol.snapping import prepare
 from geo_patrol.version import __version__
 
@@ -91,12 +95,17 @@ class Plan:
     def summary(self) -> str:
         s = self.meta["summary"]
         lines = [f"Plan for {self.meta['scenario']['name']} (seed {self.meta['scenario']['seed']})"]
+        pct = self.meta["parameters"]["officer_presence_pct"]
         for period in self.periods:
+            n = s["windows"][period]
             lines.append(
-                f"  {period:9s}: three sightings at {s['met'][period]}/{s['windows'][period]} schools "
-                f"({100 * s['attained_share'][period]:.1f}%), {s['cars_used'][period]} cars, "
-                f"{s['km_driven'][period]:.1f} km, response within {s['response_target_s']} s "
-                f"{100 * s['response_within_target_share'][period]:.1f}% of school-minutes"
+                f"  {period:9s}: three sightings at {s['met'][period]}/{n} schools "
+                f"({100 * s['attained_share'][period]:.1f}%); with an officer present ≥ {pct:.0f}% of the window "
+                f"at {s['met_strict'][period]}/{n}; a staffed post (护学岗) at {s['schools_with_post'][period]}/{n}"
+            )
+            lines.append(
+                f"  {'':9s}  {s['cars_used'][period]} cars, {s['km_driven'][period]:.1f} km, response within "
+                f"{s['response_target_s']} s {100 * s['response_within_target_share'][period]:.1f}% of school-minutes"
             )
         lines.append(f"  posts: {s['posts']} ({s['posts_with_car']} with a parked car), "
                      f"police {s['police']}, auxiliary {s['auxiliary']} (busiest period per station)")
@@ -111,9 +120,23 @@ class Plan:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ files
-    def to_dir(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write the plan directory atomically (temporary folder, then rename)."""
-        return write_directory(Path(path), lambda folder: write_files(self, folder), force=force)
+    def to_dir(self, path: str | Path, *, force: bool = False, documents: bool = True, with_map: bool = True,
+               extra: Mapping[str, bytes] | None = None) -> Path:
+        """Write the plan directory: every file, and with ``documents`` the map, the workbook and
+        the duty sheets, built in a staging folder beside it and renamed into place in one step
+        (the old plan stays until the new one is complete). ``extra`` adds files by name."""
+
+        def fill(folder: Path) -> None:
+            write_files(self, folder)
+            for name, data in (extra or {}).items():
+                (folder / name).write_bytes(data)
+            if documents and with_map:
+                render_map(folder)
+            if documents:
+                write_report(folder)
+                write_duty_sheets(folder)
+
+        return write_directory(Path(path), fill, force=force)
 
     @classmethod
     def from_dir(cls, path: str | Path) -> Plan:
@@ -211,7 +234,8 @@ def make_plan(
     posts = plan_posts(prepared, mode=mode, max_posts=max_posts, police=police, auxiliary=auxiliary,
                        time_limit_s=time_limit_s, release=release)
     timing["posts_s"] = time.perf_counter() - t0
-    car_share = share_cars(prepared, cars)
+    res = resources(scenario, police=police, auxiliary=auxiliary, cars=cars)
+    car_share = dict(res.cars)
     patrols = {}
     for period in scenario.periods:
         school_ids = [s.id for s in scenario.schools if period in s.windows]
@@ -229,20 +253,33 @@ def make_plan(
         if moved:
             say(f"moved posts where the patrols cannot serve: {moved} more school-window(s) gained")
 
-    say("checking the three sightings and the 135 response school by school")
+    say("proving the three sightings and the 135 response school by school")
     t0 = time.perf_counter()
     stops = tuple(s for p in scenario.periods for s in patrols[p].stops)
-    tracks, lines = {}, {}
-    for period in scenario.periods:
-        tracks[period], lines[period] = car_tracks(prepared, period, patrols[period].stops, car_share)
-    to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
-    coverage = evaluate(scenario, duties, stops, tracks=tracks,
-                        time_to_school=lambda sid, period: to_school[period](sid))
-    coverage = _with_drop_reasons(coverage, patrols, posts.uncovered)
+    duties = tuple(dataclasses.replace(d, lon=round(d.lon, 6), lat=round(d.lat, 6)) for d in duties)
+    solver = {
+        "posts": {"mode": posts.mode, "status": posts.solver.status, "objective": _finite(posts.solver.objective),
+                  "bound": _finite(posts.solver.bound), "solver": posts.solver.solver,
+                  "runtime_s": round(posts.solver.runtime_s, 3)},
+        "patrols": {
+            p: {"engine": r.result.engine, "status": r.result.status, "objective": int(r.result.objective),
+                "stop_reason": r.result.stop_reason, "runtime_s": round(r.result.runtime_s, 3),
+                "dropped": [{"visit_id": d.visit_id, "reason": d.reason, "detail": d.detail} for d in r.result.dropped]}
+            for p, r in patrols.items()
+        },
+    }
+    notes = {"solver": solver, "posts_uncovered": [dataclasses.asdict(u) for u in posts.uncovered]}
+    plan, proof = plan_from_decisions(prepared, duties, stops, posts.roster, res, seed=seed, notes=notes)
+    if proof.violations:
+        raise SolverError(f"the planner made a plan that breaks {len(proof.violations)} rule(s) — a bug, please "
+                          f"report it with the scenario; the first: {proof.violations[0]}")
     timing["evaluate_s"] = time.perf_counter() - t0
     timing["total_s"] = time.perf_counter() - started
-    return _assemble(prepared, posts, tuple(duties), stops, lines, coverage, patrols, car_share,
-                     seed=seed, engine=engine, timing=timing, previous=previous)
+    meta = dict(plan.meta)
+    meta["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
+    if previous is not None:
+        meta["changes_from_previous"] = _changes(previous, duties)
+    return dataclasses.replace(plan, meta=meta)
 
 
 #: In the improvement step, a school that no patrol stop serves weighs this many times more.
@@ -267,8 +304,7 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     """
     scenario = prepared.scenario
     stops = [s for p in patrols.values() for s in p.stops]
-    served = {(s.school_id, s.period) for s in stops
-              if stop_counts(s, *_window(scenario, s.school_id, s.period))}
+    served = {(s.school_id, s.period) for s in stops if _counts(scenario, s)}
     unserved = {sch.id for sch in scenario.schools for p in sch.windows if (sch.id, p) not in served}
     if not unserved:
         return posts, duties, 0
@@ -278,7 +314,7 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     new_duties = _with_parking(prepared, again, patrols, car_share)
 
     def score(d):
-        rows = evaluate(scenario, d, stops)
+        rows = evaluate(scenario, d, stops, post_reach=post_reach(prepared, d))
         return sum(c.three_sightings for c in rows), sum(c.officer_seen for c in rows)
 
     before, after = score(duties), score(new_duties)
@@ -287,29 +323,31 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     return posts, duties, 0
 
 
-def _window(scenario, school_id, period):
-    window = scenario.school(school_id).windows[period]
-    return window.start_s, window.end_s
+def _counts(scenario, stop) -> bool:
+    """A planned stop is seen at its own school for at least ``min_seen_s`` of the window."""
+    window = scenario.school(stop.school_id).windows[stop.period]
+    return seen_in_window(stop.arrive_s, stop.depart_s, window.start_s, window.end_s, scenario.parameters.seen_s)
 
 
-def _with_drop_reasons(coverage, patrols, uncovered=()):
-    """Say why: the routing's reason for a missed car, the post model's for a missed officer."""
-    no_post = {u.school_id: f"no post: {u.detail}" for u in uncovered}
+def _with_drop_reasons(coverage, notes):
+    """Say why: the routing's reason for a missed car, the post model's for a missed officer (both
+    kept in ``plan.json``, so an evaluated plan says the same)."""
+    no_post = {u["school_id"]: f"no post: {u['detail']}" for u in notes.get("posts_uncovered", ())}
     why = {}
-    for period, patrol in patrols.items():
-        for dropped in patrol.result.dropped:
-            school_id = dropped.visit_id.split("#")[0]
-            why.setdefault((school_id, period), f"{dropped.reason}: {dropped.detail}")
+    for period, patrol in notes.get("solver", {}).get("patrols", {}).items():
+        for dropped in patrol.get("dropped", ()):
+            school_id = dropped["visit_id"].split("#")[0]
+            why.setdefault((school_id, period), f"{dropped['reason']}: {dropped['detail']}")
     out = []
     for row in coverage:
-        notes = []
+        notes_ = []
         if not row.officer_seen and row.school_id in no_post:
-            notes.append(no_post[row.school_id])
+            notes_.append(no_post[row.school_id])
         extra = why.get((row.school_id, row.period))
         if extra and not row.car_seen:
-            notes.append(extra)
-        if notes:
-            row = dataclasses.replace(row, reason=f"{row.reason} ({'; '.join(notes)})")
+            notes_.append(extra)
+        if notes_:
+            row = dataclasses.replace(row, reason=f"{row.reason} ({'; '.join(notes_)})")
         out.append(row)
     return tuple(out)
 
@@ -317,7 +355,8 @@ def _with_drop_reasons(coverage, patrols, uncovered=()):
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
     """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
     scenario = prepared.scenario
-    served = {s.school_id for s in patrol.stops if stop_counts(s, *_window(scenario, s.school_id, period))}
+    served = {s.school_id for s in patrol.stops if _counts(scenario, s)}
+    in_sight = GateSight(scenario, scenario.parameters.car_sight_m)
     used = {s.vehicle_id for s in patrol.stops}
     spare = {}
     for station_id, n in car_share.items():
@@ -329,7 +368,9 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
     for i, duty in enumerate(out):
         if duty.period != period or duty.car_at_post:
             continue
-        missing = [sid for sid in duty.school_ids if sid not in served]
+        # a parked car is seen within car_sight_m of the post, like a patrol stop
+        near = in_sight.schools_near([duty.lon], [duty.lat])[0]
+        missing = [sid for sid in duty.school_ids if sid not in served and sid in near]
         if missing:
             candidates.append((-sum(weight[s] for s in missing), duty.post_id, i))
     for _, _, i in sorted(candidates):
@@ -340,9 +381,21 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
     return out
 
 
-def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_share, *, seed, engine, timing, previous):
+def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
+                        notes: Mapping[str, Any] | None = None) -> tuple[Plan, Proof]:
+    """The :class:`Plan` that a set of decisions makes, and its :class:`~geo_patrol.proof.Proof`.
+
+    The decisions are the posts (where, when, staffed by how many), the roster and the patrol
+    stops; everything else — the schools each post and stop is seen by, the sightings, the
+    "135" response, the car routes along the roads, the station use and the summary — is derived
+    here, by :func:`geo_patrol.proof.prove`. The planner builds its plan through this function,
+    and so does ``geo-patrol evaluate`` after a hand edit. ``notes`` carries the planner's own
+    explanations into ``plan.json`` (solver statuses, why a visit or a post was dropped).
+    """
     scenario = prepared.scenario
-    net = prepared.network
+    notes = dict(notes or {})
+    proof = prove(prepared, duties, stops, roster, res)
+    coverage = _with_drop_reasons(proof.coverage, notes)
     gates0 = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
     schools = tuple(
         SchoolRow(
@@ -351,47 +404,40 @@ def _assemble(prepared, posts, duties, stops, lines, coverage, patrols, car_shar
         )
         for s in scenario.schools
     )
-    duties = tuple(dataclasses.replace(d, lon=round(d.lon, 6), lat=round(d.lat, 6)) for d in duties)
     routes = []
-    for period, by_car in lines.items():
+    for period, by_car in proof.lines.items():
         for car in sorted(by_car):
             line = by_car[car]
-            own = [s for s in stops if s.vehicle_id == car and s.period == period]
-            km = _line_km(line)
+            own = [s for s in proof.stops if s.vehicle_id == car and s.period == period]
             routes.append(RouteLine(
-                car, own[0].station_id, period, line[0][2], line[-1][2], round(km, 3), len(own),
+                car, own[0].station_id, period, line[0][2], line[-1][2], round(_line_km(line), 3), len(own),
                 tuple((x, y) for x, y, _ in line), tuple(t for _, _, t in line),
             ))
+    officers: dict[tuple[str, str, str], set[str]] = {}
+    for entry in roster:
+        officers.setdefault((entry.station_id, entry.period, entry.role), set()).add(entry.officer)
     stations = []
-    for st in scenario.stations:
+    for st in scenario.stations + scenario.pools:
         use = {}
         for period in scenario.periods:
-            police_used, _, aux_used, _ = posts.station_use.get((st.id, period), (0, 0, 0, 0))
             cars_used = len({s.vehicle_id for s in stops if s.station_id == st.id and s.period == period})
             cars_used += sum(1 for d in duties if d.station_id == st.id and d.period == period and d.car_at_post)
-            use[period] = (police_used, aux_used, cars_used)
-        stations.append(StationRow(st.id, st.name, round(st.lon, 6), round(st.lat, 6), posts.police_limit[st.id],
-                                   posts.auxiliary_limit[st.id], car_share[st.id], use))
-    meta = build_meta(scenario, duties, stops, tuple(routes), coverage, tuple(stations), seed=seed)
-    meta["solver"] = {
-        "posts": {"mode": posts.mode, "status": posts.solver.status, "objective": posts.solver.objective,
-                  "bound": None if np.isnan(posts.solver.bound) else posts.solver.bound,
-                  "solver": posts.solver.solver, "runtime_s": round(posts.solver.runtime_s, 3)},
-        "patrols": {
-            p: {"engine": r.result.engine, "status": r.result.status, "objective": int(r.result.objective),
-                "stop_reason": r.result.stop_reason, "runtime_s": round(r.result.runtime_s, 3),
-                "dropped": [{"visit_id": d.visit_id, "reason": d.reason, "detail": d.detail} for d in r.result.dropped]}
-            for p, r in patrols.items()
-        },
-    }
-    meta["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
-    meta["posts_uncovered"] = [dataclasses.asdict(u) for u in posts.uncovered]
-    if previous is not None:
-        meta["changes_from_previous"] = _changes(previous, duties)
-    roads = roads_geojson(net)
-    reach = reach_geojson(prepared, duties, stops)
-    return Plan(meta=meta, schools=schools, stations=tuple(stations), posts=duties, roster=posts.roster,
-                visits=stops, routes=tuple(routes), coverage=coverage, roads=roads, reach=reach)
+            use[period] = (len(officers.get((st.id, period, "police"), ())),
+                           len(officers.get((st.id, period, "auxiliary"), ())), cars_used)
+        stations.append(StationRow(st.id, st.name, round(st.lon, 6), round(st.lat, 6), res.police[st.id],
+                                   res.auxiliary[st.id], res.cars.get(st.id, 0), use, kind=st.kind))
+    meta = build_meta(scenario, proof.posts, proof.stops, tuple(routes), coverage, tuple(stations), seed=seed)
+    meta["resources"] = dict(res.overrides)
+    meta.update(notes)
+    plan = Plan(meta=meta, schools=schools, stations=tuple(stations), posts=tuple(duties), roster=tuple(roster),
+                visits=tuple(stops), routes=tuple(routes), coverage=coverage, roads=roads_geojson(prepared.network),
+                reach=reach_geojson(prepared, proof.posts, proof.stops))
+    return plan, proof
+
+
+def _finite(value) -> float | None:
+    """A number for plan.json, or ``None`` when there is none (JSON has no NaN or Infinity)."""
+    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def _line_km(line) -> float:
@@ -432,6 +478,8 @@ def build_meta(scenario: Scenario, duties, stops, routes, coverage, stations, *,
     names = {s.id: s.name for s in scenario.schools}
     windows = {p: sum(1 for c in coverage if c.period == p) for p in periods}
     met = {p: sum(1 for c in coverage if c.period == p and c.three_sightings) for p in periods}
+    met_strict = {p: sum(1 for c in coverage if c.period == p and c.strict_met) for p in periods}
+    with_post = {p: sum(1 for c in coverage if c.period == p and c.post_present) for p in periods}
     within = {}
     for p in periods:
         rows = [c for c in coverage if c.period == p]
@@ -441,6 +489,8 @@ def build_meta(scenario: Scenario, duties, stops, routes, coverage, stations, *,
         "periods": periods,
         "windows": windows,
         "met": met,
+        "met_strict": met_strict,
+        "schools_with_post": with_post,
         "attained_share": {p: round(met[p] / windows[p], 4) if windows[p] else 0.0 for p in periods},
         "posts": len({d.post_id for d in duties}),
         "posts_with_car": len({d.post_id for d in duties if d.car_at_post}),

@@ -57,6 +57,7 @@ class Scenario:
     seed: int = 0
     source: Path | None = None
     input_files: Mapping[str, Path] = field(default_factory=dict)
+    pools: tuple[Station, ...] = ()
 
     @property
     def periods(self) -> tuple[str, ...]:
@@ -71,7 +72,8 @@ class Scenario:
         return self._school_index[school_id]
 
     def station(self, station_id: str) -> Station:
-        for station in self.stations:
+        """A station or pool by id (``KeyError`` when there is none)."""
+        for station in self.stations + self.pools:
             if station.id == station_id:
                 return station
         raise KeyError(station_id)
@@ -114,7 +116,9 @@ class Scenario:
         sites_path = input_path("sites", required=False)
         files["schools"], files["stations"] = schools_path, stations_path
         schools = read_schools(schools_path, datum=inputs.get("schools_datum", "wgs84"))
-        stations = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"))
+        rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"))
+        stations = tuple(r for r in rows if r.kind == "station")
+        pools = tuple(r for r in rows if r.kind == "pool")
         sites: tuple[Site, ...] = ()
         if sites_path is not None:
             files["sites"] = sites_path
@@ -140,6 +144,7 @@ class Scenario:
             name=str(meta.get("name", path.stem)),
             schools=schools,
             stations=stations,
+            pools=pools,
             sites=sites,
             network=network,
             parameters=parameters,
@@ -175,7 +180,8 @@ def check_scenario(scenario: Scenario) -> None:
     """Cross-file checks: station ids referenced by schools exist, at least one station."""
     if not scenario.stations:
         raise InputError(
-            "no police station", file=scenario.input_files.get("stations"), hint="add at least one station row"
+            "no police station", file=scenario.input_files.get("stations"),
+            hint="add at least one station row (pool rows lend officers but patrol nothing)",
         )
     station_ids = {s.id for s in scenario.stations}
     for school in scenario.schools:

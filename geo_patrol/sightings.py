@@ -3,23 +3,29 @@
 This module only evaluates: given the posts on duty and the patrol stops of a plan, it derives,
 for every school and period, what people at the gate see. Nothing here plans; the planner calls
 it, and so does ``geo-patrol evaluate`` on a plan a planner edited by hand. A sighting is
-reported only when a post or a stop in the plan produces it.
+reported only when a post or a stop in the plan produces it, and where it stands decides whom it
+is seen by — never the school ids a row lists.
 
 Rules (also in the README):
 
-- A post shows an **officer** at every school it lists during its duty interval; a post with
-  ``car_at_post`` also shows a **car** with **lights** for that interval.
-- A patrol stop shows a **car**, **lights** and an **officer** (who steps out) from arrival to
-  departure.
-- A sighting counts in a window when its interval overlaps the window by at least
-  :data:`MIN_SIGHTING_S` (one minute): a stop that starts as the bell rings for the last time
-  is not seen by anyone.
+- A **post** shows an **officer** at the gates within ``post_radius_m`` walking distance of where
+  it stands (the caller measures the walk and passes it in as ``post_reach``), during its duty,
+  and only when it is staffed (police + auxiliary ≥ 1). A school that forbids a post (禁设岗) is
+  never credited by one. A post with ``car_at_post`` also shows a **car** with **lights** at the
+  gates within ``car_sight_m`` (straight line) of where it stands.
+- A **patrol stop** shows a **car**, **lights** and an **officer** (who steps out) from arrival to
+  departure at the gates within ``car_sight_m`` (straight line) of the road point where the car
+  stands (``stop_lon``/``stop_lat``).
+- A post's duty or a stop counts in a window only when at least ``min_seen_s`` of it (default
+  ``dwell_s``) lies inside the window: a stop that starts as the bell rings for the last time is
+  not seen by anyone.
 - ``officer_presence_pct`` is the share of the window during which some officer is at the gate
-  (union of the post duty intervals and stops, clipped to the window).
-- Profile ``basic`` is met when officer, car and lights are each seen at least once (and the
-  car at least ``visits_per_window`` times — or the school's own ``car_visits`` — a parked
-  car counting as always seen);
-  ``strict`` additionally needs ``officer_presence_pct`` ≥ the parameter.
+  (union of the counted post duties and stops, clipped to the window).
+- **Three sightings** (basic) are met when officer, car and lights are each seen at least once,
+  and the car at least ``visits_per_window`` times (or the school's own ``car_visits``), a parked
+  car counting as always seen. **Strict** also needs ``officer_presence_pct`` ≥ the parameter.
+  ``three_sightings`` is the school's target (its ``profile``, else ``target_profile``);
+  ``strict_met`` is always the strict test; ``post_present`` says a staffed 护学岗 counts there.
 - Response ("135"): for every minute of the window, the drive time to the nearest of the school's
   gates from the nearest on-duty unit: a staffed post (from the post's road node), and every car
   on shift at its position then (at the station before it leaves and after it returns, at a
@@ -30,19 +36,17 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from geo_patrol.clock import format_time
+from geo_patrol.geo import LocalMetres, haversine_m
 from geo_patrol.model import Coverage, PostDuty, Stop, Track
 from geo_patrol.scenario import Scenario
 
-__all__ = ["MIN_SIGHTING_S", "evaluate", "positions_at", "stop_counts"]
-
-
-#: Least overlap, in seconds, of a post's duty or a stop with a window for a sighting to count.
-MIN_SIGHTING_S = 60
+__all__ = ["GateSight", "evaluate", "positions_at", "seen_in_window", "staffed"]
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -63,17 +67,50 @@ def _union_length(intervals: Iterable[tuple[int, int]]) -> int:
     return total
 
 
-def stop_counts(stop: Stop, window_start_s: int, window_end_s: int) -> bool:
-    """True when a stop overlaps the window by at least :data:`MIN_SIGHTING_S`."""
-    return _overlap(stop.arrive_s, stop.depart_s, window_start_s, window_end_s) >= MIN_SIGHTING_S
+def seen_in_window(start_s: int, end_s: int, window_start_s: int, window_end_s: int, seen_s: int) -> bool:
+    """True when at least ``seen_s`` of ``[start_s, end_s)`` lies inside the window."""
+    return _overlap(start_s, end_s, window_start_s, window_end_s) >= seen_s
 
 
-def positions_at(track: Track, minutes_s: np.ndarray) -> np.ndarray:
-    """Node row of a unit at each time (−1 when off duty)."""
-    times, nodes = track
-    idx = np.searchsorted(times, minutes_s, side="right") - 1
-    out = np.where((idx >= 0) & (minutes_s <= times[-1]), nodes[np.clip(idx, 0, len(nodes) - 1)], -1)
-    return out.astype(np.int64)
+def staffed(post: PostDuty) -> bool:
+    """A post shows an officer only when someone stands there."""
+    return post.police + post.auxiliary >= 1
+
+
+class GateSight:
+    """Which schools have a gate within ``radius_m`` (straight line) of a point.
+
+    Built once per scenario; :meth:`schools_near` answers for many points at once.
+    """
+
+    def __init__(self, scenario: Scenario, radius_m: float) -> None:
+        self.radius_m = float(radius_m)
+        rows = [(school.id, gate.lon, gate.lat) for school in scenario.schools for gate in school.gates]
+        self.school_of = [r[0] for r in rows]
+        self.lon = np.array([r[1] for r in rows], dtype=float)
+        self.lat = np.array([r[2] for r in rows], dtype=float)
+        self.local = LocalMetres.around(self.lon, self.lat) if rows else LocalMetres(0.0, 0.0)
+        self.tree = cKDTree(self.local.xy(self.lon, self.lat)) if rows else None
+
+    def schools_near(self, lon: Sequence[float], lat: Sequence[float]) -> list[dict[str, float]]:
+        """Per point, school id → straight-line metres to its nearest gate within the radius."""
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        out: list[dict[str, float]] = [{} for _ in range(lon.size)]
+        if self.tree is None or lon.size == 0:
+            return out
+        # the planar search is a pre-filter (1 % slack); the great circle decides
+        hits = self.tree.query_ball_point(self.local.xy(lon, lat), r=self.radius_m * 1.01 + 1.0)
+        for k, idx in enumerate(hits):
+            if not idx:
+                continue
+            idx = np.asarray(idx, dtype=np.int64)
+            metres = haversine_m(lon[k], lat[k], self.lon[idx], self.lat[idx])
+            for i, m in zip(idx, metres):
+                if m <= self.radius_m:
+                    sid = self.school_of[int(i)]
+                    out[k][sid] = min(out[k].get(sid, np.inf), float(m))
+        return out
 
 
 def evaluate(
@@ -81,6 +118,7 @@ def evaluate(
     posts: Sequence[PostDuty],
     stops: Sequence[Stop],
     *,
+    post_reach: Mapping[tuple[str, str], Collection[str]],
     tracks: Mapping[str, Mapping[str, Track]] | None = None,
     time_to_school: Callable[[str, str], np.ndarray] | None = None,
 ) -> tuple[Coverage, ...]:
@@ -88,27 +126,40 @@ def evaluate(
 
     Parameters
     ----------
+    post_reach:
+        ``(post_id, period)`` → ids of the schools with a gate within ``post_radius_m`` walking
+        distance of where that post stands (:func:`geo_patrol.posts.sites.post_reach`). A post
+        missing from it reaches no school.
     tracks:
-        period → unit id → :data:`Track` (car positions over the period). Posts are added as
-        units from their node and duty interval. Without tracks only posts count for response.
+        period → unit id → :data:`Track` (car positions over the period). Staffed posts are added
+        as units from their node and duty interval. Without tracks only posts count for response.
     time_to_school:
         ``(school_id, period) → array over drive-network node rows`` of the drive time in
         seconds from each node to the nearest gate of that school. Without it the response
         columns are reported as −1 / 0.
+
+    Only pass the posts and stops that are allowed to count (the verifier leaves out the ones
+    that breach a rule).
     """
     params = scenario.parameters
+    seen_s = params.seen_s
+    sight = GateSight(scenario, params.car_sight_m)
     out: list[Coverage] = []
-    posts_by = {}
-    for post in posts:
-        for sid in post.school_ids:
-            posts_by.setdefault((sid, post.period), []).append(post)
-    stops_by = {}
-    for stop in stops:
-        stops_by.setdefault((stop.school_id, stop.period), []).append(stop)
+    posts_by: dict[tuple[str, str], list[tuple[PostDuty, bool]]] = {}
+    live_posts = [post for post in posts if staffed(post)]
+    parked_sight = sight.schools_near([p.lon for p in live_posts], [p.lat for p in live_posts])
+    for post, near in zip(live_posts, parked_sight):
+        reach = set(post_reach.get((post.post_id, post.period), ()))
+        for sid in reach | (set(near) if post.car_at_post else set()):
+            posts_by.setdefault((sid, post.period), []).append((post, sid in reach))
+    stops_by: dict[tuple[str, str], list[Stop]] = {}
+    for stop, near in zip(stops, sight.schools_near([s.stop_lon for s in stops], [s.stop_lat for s in stops])):
+        for sid in near:
+            stops_by.setdefault((sid, stop.period), []).append(stop)
 
     for period in scenario.periods:
         period_tracks = dict((tracks or {}).get(period, {}))
-        for post in posts:
+        for post in live_posts:
             if post.period == period and post.node >= 0:
                 period_tracks[f"post {post.post_id}"] = (
                     np.array([post.duty_start_s, post.duty_end_s]), np.array([post.node, post.node])
@@ -120,20 +171,22 @@ def evaluate(
                 continue
             ws, we = window.start_s, window.end_s
             sources, officer_intervals = [], []
-            car_count, car_always = 0, False
-            for post in posts_by.get((school.id, period), []):
-                if school.forbid_post:
+            car_count, car_always, post_present = 0, False, False
+            for post, walks in sorted(posts_by.get((school.id, period), []), key=lambda pw: pw[0].post_id):
+                if not seen_in_window(post.duty_start_s, post.duty_end_s, ws, we, seen_s):
                     continue
-                ov = _overlap(post.duty_start_s, post.duty_end_s, ws, we)
-                if ov < MIN_SIGHTING_S:
-                    continue
-                officer_intervals.append((max(ws, post.duty_start_s), min(we, post.duty_end_s)))
-                what = "officer+car+lights" if post.car_at_post else "officer"
-                car_always = car_always or post.car_at_post
-                sources.append(f"{what}: post {post.post_id} "
-                               f"{format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
-            for stop in sorted(stops_by.get((school.id, period), []), key=lambda s: s.arrive_s):
-                if not stop_counts(stop, ws, we):
+                if walks and not school.forbid_post:
+                    post_present = True
+                    officer_intervals.append((max(ws, post.duty_start_s), min(we, post.duty_end_s)))
+                parked = post.car_at_post and school.id in sight.schools_near([post.lon], [post.lat])[0]
+                car_always = car_always or parked
+                what = "+".join(w for w, on in (("officer", walks and not school.forbid_post),
+                                                ("car+lights", parked)) if on)
+                if what:
+                    sources.append(f"{what}: post {post.post_id} "
+                                   f"{format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
+            for stop in sorted(stops_by.get((school.id, period), []), key=lambda s: (s.arrive_s, s.vehicle_id)):
+                if not seen_in_window(stop.arrive_s, stop.depart_s, ws, we, seen_s):
                     continue
                 car_count += 1
                 officer_intervals.append((max(ws, stop.arrive_s), min(we, stop.depart_s)))
@@ -142,7 +195,6 @@ def evaluate(
             officer = bool(officer_intervals)
             car = car_always or car_count > 0
             presence = 100.0 * _union_length(officer_intervals) / window.duration_s
-            profile = school.profile or params.target_profile
             needed_cars = school.car_visits or params.visits_per_window
             reasons = []
             if not officer:
@@ -151,7 +203,10 @@ def evaluate(
                 reasons.append("no car or lights")
             elif not car_always and car_count < needed_cars:
                 reasons.append(f"{car_count} of {needed_cars} car sightings")
-            if profile == "strict" and presence + 1e-9 < params.officer_presence_pct:
+            basic = not reasons
+            present = presence + 1e-9 >= params.officer_presence_pct
+            profile = school.profile or params.target_profile
+            if profile == "strict" and not present:
                 reasons.append(f"officer present {presence:.1f}% < {params.officer_presence_pct:.0f}%")
             met = not reasons
             worst, within, second = -1, 0.0, False
@@ -163,8 +218,17 @@ def evaluate(
             out.append(Coverage(
                 school.id, period, ws, we, officer, car, car, met, round(presence, 1), worst,
                 within, second, "; ".join(sources), "; ".join(reasons),
+                strict_met=basic and present, post_present=post_present,
             ))
     return tuple(out)
+
+
+def positions_at(track: Track, minutes_s: np.ndarray) -> np.ndarray:
+    """Node row of a unit at each time (−1 when off duty)."""
+    times, nodes = track
+    idx = np.searchsorted(times, minutes_s, side="right") - 1
+    out = np.where((idx >= 0) & (minutes_s <= times[-1]), nodes[np.clip(idx, 0, len(nodes) - 1)], -1)
+    return out.astype(np.int64)
 
 
 def _unit_grid(scenario: Scenario, period: str, tracks: Mapping[str, Track]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,22 @@ class GateRef:
 
 
 @dataclass(frozen=True)
+class StandPoint:
+    """Where a patrol car stops for a school: the drive node nearest to one of its gates.
+
+    ``lon``/``lat`` are the node's (the road point where the car stands), ``gate_distance_m``
+    the straight line to that gate, at most ``car_sight_m``.
+    """
+
+    school_id: str
+    gate_index: int
+    node: int
+    lon: float
+    lat: float
+    gate_distance_m: float
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A scenario with its road network, snapped gates and stations.
 
@@ -55,6 +71,7 @@ class Prepared:
     station_nodes: Mapping[str, int]
     station_snap_m: Mapping[str, float]
     station_to_gate: Mapping[str, TravelTimes]
+    stands: Mapping[str, StandPoint] = field(default_factory=dict)
 
     def gates_of(self, school_id: str) -> tuple[GateRef, ...]:
         return tuple(g for g in self.gates if g.school_id == school_id)
@@ -132,7 +149,8 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
             period_factor=params.congestion_for(period),
             cache_dir=cache_dir,
         )
-    prepared = Prepared(scenario, network, gates, station_nodes, station_snap, matrices)
+    prepared = Prepared(scenario, network, gates, station_nodes, station_snap, matrices,
+                        stand_points(network, gates, params.car_sight_m))
 
     for period in scenario.periods:
         nearest = prepared.nearest_station_s(period)
@@ -148,3 +166,20 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
             )
     log.info("prepared %d gates, %d stations on %d nodes", len(gates), len(station_nodes), network.n_nodes)
     return prepared
+
+
+def stand_points(network: RoadNetwork, gates, car_sight_m: float) -> dict[str, StandPoint]:
+    """School id → where a patrol car stops for it: the drive node nearest to any of its gates,
+    when that node lies within ``car_sight_m`` of the gate (straight line). A school with no such
+    node is left out: no patrol stop can show it a car, and the plan says so."""
+    best: dict[str, GateRef] = {}
+    for gate in gates:
+        if gate.school_id not in best or gate.snap_m < best[gate.school_id].snap_m:
+            best[gate.school_id] = gate
+    out = {}
+    for school_id, gate in best.items():
+        if gate.snap_m <= car_sight_m:
+            out[school_id] = StandPoint(school_id, gate.gate_index, gate.node,
+                                        round(float(network.drive.lon[gate.node]), 6),
+                                        round(float(network.drive.lat[gate.node]), 6), round(gate.snap_m, 1))
+    return out

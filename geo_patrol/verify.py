@@ -1,47 +1,55 @@
-"""Evaluate a plan directory that a planner edited by hand (the CSV files are the interface).
+"""``geo-patrol evaluate``: check a plan directory a planner edited by hand, and rebuild it.
 
-``posts.csv`` and ``visits.csv`` are read back as they are now, checked against the scenario,
-and the three sightings and the "135" response are derived again from them alone; the result
-replaces ``coverage.csv`` and the coverage figures of ``plan.json``. When an input file of the
-scenario changed since the plan was made (its SHA-256 differs from the one in ``plan.json``),
-the evaluation says so.
+The CSV files are the interface. The decisions are read back as they are now — ``posts.csv``
+(where and when each post stands, how many staff it), ``rosters.csv`` (who) and ``visits.csv``
+(which car stops where and when) — and nothing else of the old plan is trusted: the proof
+(:func:`geo_patrol.proof.prove`) checks every decision against the scenario and the road network,
+the breaching posts and stops earn nothing, and the whole plan is derived again from the rest
+through the same function the planner uses (:func:`geo_patrol.plan.plan_from_decisions`):
+coverage, routes along the roads between the edited stops, the "135" reach, the summary, the map,
+the workbook and the duty sheets. The folder is replaced in one step.
+
+Every breach is written to ``violations.csv`` (file, row, field, rule, detail) and reported; the
+command's exit code is 3 when there is any (2 for input it cannot read at all). When an input
+file of the scenario changed since the plan was made (its SHA-256 differs from the one in
+``plan.json``), the evaluation says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
-from geo_patrol.errors import InputError
-from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import (
-    TABLES,
-    coverage_cells,
     csv_text,
-    json_text,
     read_meta,
     read_posts,
-    read_table,
+    read_roster,
     read_visits,
+    violation_cells,
 )
 from geo_patrol.model import Coverage
-from geo_patrol.network import snap
-from geo_patrol.patrols.planner import car_tracks, time_to_schools
-from geo_patrol.plan import attained_share, sha256_file
+from geo_patrol.plan import Plan, plan_from_decisions, sha256_file
+from geo_patrol.proof import Violation, resources
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import evaluate
 from geo_patrol.snapping import prepare
+
+__all__ = ["Evaluation", "changed_inputs", "evaluate_plan_dir"]
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    coverage: tuple[Coverage, ...]
+    """The rebuilt plan, its breaches, warnings about changed inputs, and a report for people."""
+
+    plan: Plan
+    violations: tuple[Violation, ...]
     warnings: tuple[str, ...]
     text: str
+
+    @property
+    def coverage(self) -> tuple[Coverage, ...]:
+        return self.plan.coverage
 
 
 def changed_inputs(scenario: Scenario, meta: dict) -> list[str]:
@@ -56,72 +64,46 @@ def changed_inputs(scenario: Scenario, meta: dict) -> list[str]:
     return out
 
 
-def _check_ids(scenario: Scenario, folder: Path, posts, visits) -> None:
-    schools = {s.id: s for s in scenario.schools}
-    stations = {s.id for s in scenario.stations}
-    for n, post in enumerate(posts, start=2):
-        for sid in post.school_ids:
-            if sid not in schools:
-                raise InputError(f"school '{sid}' is not in the scenario", file=folder / "posts.csv", row=n,
-                                 field="school_ids", hint="use school ids from schools.csv")
-        if post.station_id not in stations:
-            raise InputError(f"station '{post.station_id}' is not in the scenario", file=folder / "posts.csv",
-                             row=n, field="station_id", hint="use a station id from the stations file")
-        if post.period not in scenario.periods:
-            raise InputError(f"period '{post.period}' is not planned", file=folder / "posts.csv", row=n,
-                             field="period", hint="use " + ", ".join(scenario.periods))
-    for n, stop in enumerate(visits, start=2):
-        if stop.school_id not in schools:
-            raise InputError(f"school '{stop.school_id}' is not in the scenario", file=folder / "visits.csv", row=n,
-                             field="school_id", hint="use school ids from schools.csv")
-        if stop.period not in scenario.periods:
-            raise InputError(f"period '{stop.period}' is not planned", file=folder / "visits.csv", row=n,
-                             field="period", hint="use " + ", ".join(scenario.periods))
-
-
-def evaluate_plan_dir(scenario: Scenario, folder: Path) -> Evaluation:
-    """Re-derive coverage from the plan's posts and visits and write it into the folder."""
+def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = True) -> Evaluation:
+    """Check the plan in ``folder``, rebuild it from its decisions and write it back (module docstring)."""
     folder = Path(folder)
-    meta_path = folder / "plan.json"
-    if not meta_path.is_file():
-        raise InputError("is missing", file=meta_path, hint="give the folder written by geo-patrol plan")
     meta = read_meta(folder)
     warnings = changed_inputs(scenario, meta)
-    posts, visits = read_posts(folder), read_visits(folder)
-    _check_ids(scenario, folder, posts, visits)
+    posts, visits, roster = read_posts(folder), read_visits(folder), read_roster(folder)
     prepared = prepare(scenario)
-    if posts:
-        nodes, _ = snap(prepared.network, np.array([p.lon for p in posts]), np.array([p.lat for p in posts]))
-        posts = tuple(dataclasses.replace(p, node=int(n)) for p, n in zip(posts, nodes))
-    if visits:
-        nodes, _ = snap(prepared.network, np.array([v.lon for v in visits]), np.array([v.lat for v in visits]))
-        visits = tuple(dataclasses.replace(v, node=int(n)) for v, n in zip(visits, nodes))
-    cars = {r["station_id"]: r["cars"] for r in read_table(folder / "stations.csv", TABLES["stations.csv"]).records}
-    tracks = {p: car_tracks(prepared, p, [v for v in visits if v.period == p], cars)[0] for p in scenario.periods}
-    to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
-    coverage = evaluate(scenario, posts, visits, tracks=tracks, time_to_school=lambda s, p: to_school[p](s))
+    overrides = meta.get("resources") or {}
+    res = resources(scenario, police=overrides.get("police"), auxiliary=overrides.get("auxiliary"),
+                    cars=overrides.get("cars"))
+    notes = {key: meta[key] for key in ("solver", "posts_uncovered") if key in meta}
+    seed = int(meta.get("scenario", {}).get("seed", scenario.seed))
+    plan, proof = plan_from_decisions(prepared, posts, visits, roster, res, seed=seed, notes=notes)
+    rebuilt = dict(plan.meta)
+    for key in ("timing_s", "changes_from_previous"):
+        if key in meta:
+            rebuilt[key] = meta[key]
+    rebuilt["created"] = meta.get("created", rebuilt["created"])
+    rebuilt["evaluated"] = {"at": plan.meta["created"], "violations": len(proof.violations), "warnings": warnings}
+    plan = dataclasses.replace(plan, meta=rebuilt)
+    plan.to_dir(folder, force=True, documents=documents,
+                extra={"violations.csv": csv_text(*violation_cells(proof.violations))})
+    plan = dataclasses.replace(plan, directory=str(folder))
+    return Evaluation(plan, proof.violations, tuple(warnings), _report(plan, proof.violations, folder))
 
-    share = attained_share(coverage)
-    summary = meta.setdefault("summary", {})
-    names = {s.id: s.name for s in scenario.schools}
-    summary["met"] = {p: sum(1 for c in coverage if c.period == p and c.three_sightings) for p in scenario.periods}
-    summary["attained_share"] = {p: round(v, 4) for p, v in share.items()}
-    summary["response_within_target_share"] = {
-        p: round(float(np.mean([c.within_target_pct for c in coverage if c.period == p])) / 100.0, 4)
-        for p in scenario.periods
-    }
-    summary["uncovered"] = [
-        {"school_id": c.school_id, "name": names.get(c.school_id, ""), "period": c.period, "reason": c.reason}
-        for c in coverage if not c.three_sightings
-    ]
-    meta["evaluated"] = {"at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                         "warnings": warnings}
-    write_atomic(folder / "coverage.csv", csv_text(*coverage_cells(coverage)))
-    write_atomic(meta_path, json_text(meta))
 
-    lines = [f"Evaluated {folder}: {len(posts)} post rows, {len(visits)} stops"]
-    for p in scenario.periods:
-        lines.append(f"  {p:9s}: three sightings at {summary['met'][p]} schools ({100 * share.get(p, 0):.1f}%)")
-    for row in summary["uncovered"][:12]:
+def _report(plan: Plan, violations, folder: Path) -> str:
+    s = plan.meta["summary"]
+    lines = [f"Evaluated {folder}: {len(plan.posts)} post rows, {len(plan.visits)} stops, "
+             f"{len(violations)} breach(es) of the rules"]
+    for period in plan.periods:
+        n = s["windows"][period]
+        lines.append(f"  {period:9s}: three sightings at {s['met'][period]}/{n} schools "
+                     f"({100 * s['attained_share'][period]:.1f}%); officer present ≥ "
+                     f"{plan.meta['parameters']['officer_presence_pct']:.0f}% at {s['met_strict'][period]}/{n}; "
+                     f"a staffed post at {s['schools_with_post'][period]}/{n}")
+    for v in violations[:20]:
+        lines.append(f"  breach: {v}")
+    if len(violations) > 20:
+        lines.append(f"  … {len(violations) - 20} more in violations.csv")
+    for row in s["uncovered"][:12]:
         lines.append(f"    {row['school_id']} {row['name']} [{row['period']}]: {row['reason']}")
-    return Evaluation(coverage, tuple(warnings), "\n".join(lines))
+    return "\n".join(lines)

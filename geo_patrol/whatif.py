@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo_patrol.errors import BudgetError
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import csv_text
 from geo_patrol.outputs.charts import plot_whatif
@@ -31,7 +32,7 @@ __all__ = ["POSTS_COLUMNS", "PostsSweep", "plan_sweep", "posts_sweep", "write_pl
 
 #: The columns of a posts sweep a person reads first (the CSV has them all).
 POSTS_COLUMNS = ("posts", "posts_used", "covered_schools", "covered_enrolment", "marginal_gain_per_post",
-                 "police_needed", "auxiliary_needed")
+                 "police_needed", "auxiliary_needed", "note")
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,19 @@ def posts_sweep(
     rows, previous = [], None
     for budget in sorted(budgets):
         say(f"{budget} posts")
-        plan = plan_posts(prepared, mode="max_coverage", max_posts=budget, police=police, auxiliary=auxiliary,
-                          time_limit_s=time_limit_s, warm_start=previous.chosen if previous else None,
-                          sites=sites, distance=distance)
+        try:
+            plan = plan_posts(prepared, mode="max_coverage", max_posts=budget, police=police, auxiliary=auxiliary,
+                              time_limit_s=time_limit_s, warm_start=previous.chosen if previous else None,
+                              sites=sites, distance=distance)
+        except BudgetError as exc:
+            rows.append({**{k: "" for k in _POSTS_ROW}, "posts": budget,
+                         "note": f"below the {exc.needed} posts the required schools (必设岗) need"})
+            continue
         if previous is not None and plan.covered_weight < previous.covered_weight - 1e-9:
             plan = previous
         covered = plan.covered_school_ids()
         before = previous.covered_school_ids() if previous else set()
-        step = budget - (rows[-1]["posts"] if rows else 0)
+        step = budget - (previous_budget if previous else 0)
         gain = plan.covered_weight - (previous.covered_weight if previous else 0.0)
         needed = plan.officers_needed()
         rows.append({
@@ -88,19 +94,29 @@ def posts_sweep(
             "auxiliary_needed": sum(a for _, a in needed.values()),
             "officers_per_station": ";".join(f"{k}:{p}+{a}" for k, (p, a) in sorted(needed.items()) if p or a),
             "added_schools": ";".join(sorted(covered - before)),
+            "note": "",
         })
-        previous = plan
+        previous, previous_budget = plan, budget
+    if previous is None:
+        raise BudgetError(f"every budget of the sweep is below the posts the required schools need "
+                          f"({rows[-1]['note']})", field="posts", needed=0,
+                          hint="sweep larger budgets, or clear 必设岗 for some schools")
     return PostsSweep(tuple(rows), previous)
+
+
+_POSTS_ROW = ("posts", "posts_used", "covered_schools", "covered_enrolment", "covered_weight",
+              "marginal_gain_per_post", "police_needed", "auxiliary_needed", "officers_per_station", "added_schools")
 
 
 def write_posts_sweep(sweep: PostsSweep, out_dir: str | Path) -> list[Path]:
     """``posts_sweep.csv``, ``posts_sweep.png`` and the largest budget's post plan
     (``posts_<K>/``: posts, roster and reasons, for the planner to take further); returns the paths."""
     out_dir = Path(out_dir)
-    largest = out_dir / f"posts_{sweep.rows[-1]['posts']}"
+    largest = out_dir / f"posts_{max(r['posts'] for r in sweep.rows if r['posts_used'] != '')}"
     return [
         _write_rows(out_dir / "posts_sweep.csv", sweep.rows),
-        plot_whatif(sweep.rows, x="posts", y="covered_schools", out=out_dir / "posts_sweep.png"),
+        plot_whatif([r for r in sweep.rows if r["posts_used"] != ""], x="posts", y="covered_schools",
+                    out=out_dir / "posts_sweep.png"),
         sweep.largest.to_dir(largest, force=True),
     ]
 
@@ -124,15 +140,25 @@ def plan_sweep(
     for value in sorted(values):
         say(f"{resource} = {value}")
         kwargs = {"max_posts" if resource == "posts" else resource: value}
-        plan = make_plan(scenario, seed=seed, time_limit_s=time_limit_s, prepared=prepared, **kwargs)
+        try:
+            plan = make_plan(scenario, seed=seed, time_limit_s=time_limit_s, prepared=prepared, **kwargs)
+        except BudgetError as exc:
+            rows.append({resource: value, "note": f"below the {exc.needed} posts the required schools need"})
+            continue
         s = plan.meta["summary"]
         row = {resource: value}
         for period in s["periods"]:
             row[f"attained_{period}"] = s["attained_share"][period]
+        for period in s["periods"]:
+            n = s["windows"][period]
+            row[f"strict_{period}"] = round(s["met_strict"][period] / n, 4) if n else 0.0
+            row[f"with_post_{period}"] = round(s["schools_with_post"][period] / n, 4) if n else 0.0
         row.update(posts=s["posts"], police=s["police"], auxiliary=s["auxiliary"],
-                   cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1))
+                   cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1), note="")
         rows.append(row)
-    return rows
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns.append(columns.pop(columns.index("note")))
+    return [{k: row.get(k, "") for k in columns} for row in rows]
 
 
 def write_plan_sweep(rows: Sequence[dict], resource: str, out_dir: str | Path) -> list[Path]:
@@ -140,6 +166,6 @@ def write_plan_sweep(rows: Sequence[dict], resource: str, out_dir: str | Path) -
     out_dir = Path(out_dir)
     return [
         _write_rows(out_dir / f"whatif_{resource}.csv", rows),
-        plot_whatif(rows, x=resource, y=[k for k in rows[0] if k.startswith("attained_")],
-                    out=out_dir / f"whatif_{resource}.png"),
+        plot_whatif([r for r in rows if not r["note"]], x=resource,
+                    y=[k for k in rows[0] if k.startswith("attained_")], out=out_dir / f"whatif_{resource}.png"),
     ]

@@ -48,16 +48,16 @@ from geo_patrol.errors import InputError
 from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
 
 __all__ = [
-    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "TABLES", "USE_KINDS", "PlanFiles",
-    "Table", "coverage_cells", "csv_text", "json_text", "plan_cells", "plan_frames", "posts_cells",
-    "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir", "read_plan_rows", "read_posts",
-    "read_table", "read_visits", "roster_cells", "use_columns", "write_coverage", "write_files", "write_posts",
-    "write_roster", "write_table",
+    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "PlanFiles", "TABLES", "Table",
+    "USE_KINDS", "VIOLATION_COLUMNS", "coverage_cells", "csv_text", "json_text", "plan_cells", "plan_frames",
+    "posts_cells", "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir",
+    "read_plan_rows", "read_posts", "read_roster", "read_table", "read_visits", "roster_cells", "use_columns",
+    "violation_cells", "write_coverage", "write_files", "write_posts", "write_roster", "write_table",
 ]
 
 log = logging.getLogger(__name__)
 
-FORMAT = "geo_patrol.plan/1"
+FORMAT = "geo_patrol.plan/2"
 """The format this version writes into ``plan.json``."""
 
 FORMAT_PREFIX = "geo_patrol.plan/"
@@ -73,20 +73,21 @@ TABLES: Mapping[str, Mapping[str, str]] = {
     "schools.csv": {"school_id": "str", "name": "str", "kind": "str", "lon": "lon", "lat": "lat",
                     "enrolment": "int", "priority": "int", "morning": "opt_window", "noon": "opt_window",
                     "afternoon": "opt_window"},
-    "stations.csv": {"station_id": "str", "name": "str", "lon": "lon", "lat": "lat", "police": "int",
-                     "auxiliary": "int", "cars": "int"},
+    "stations.csv": {"station_id": "str", "name": "str", "kind": "unit_kind", "lon": "lon", "lat": "lat",
+                     "police": "int", "auxiliary": "int", "cars": "int"},
     "posts.csv": {"post_id": "str", "period": "period", "lon": "lon", "lat": "lat", "station_id": "str",
                   "school_ids": "str", "duty_start": "time", "duty_end": "time", "police": "int",
                   "auxiliary": "int", "car_at_post": "bool"},
-    "rosters.csv": {"officer": "str", "station_id": "str", "period": "period", "post_id": "str",
+    "rosters.csv": {"officer": "str", "role": "role", "station_id": "str", "period": "period", "post_id": "str",
                     "start": "time", "end": "time"},
     "visits.csv": {"vehicle_id": "str", "station_id": "str", "period": "period", "seq": "int",
-                   "school_id": "str", "lon": "lon", "lat": "lat", "arrive": "time", "depart": "time"},
+                   "school_id": "str", "lon": "lon", "lat": "lat", "arrive": "time", "depart": "time",
+                   "stop_lon": "lon", "stop_lat": "lat", "gate_distance_m": "float"},
     "coverage.csv": {"school_id": "str", "period": "period", "window_start": "time", "window_end": "time",
                      "officer_seen": "bool", "car_seen": "bool", "lights_seen": "bool",
                      "three_sightings": "bool", "officer_presence_pct": "float", "worst_response_s": "int",
                      "within_target_pct": "float", "second_unit_300s": "bool", "sources": "opt_str",
-                     "reason": "opt_str"},
+                     "reason": "opt_str", "strict_met": "bool", "post_present": "bool"},
 }
 """CSV file → (column → kind), columns in file order. ``stations.csv`` is followed by
 :func:`use_columns` of the plan's periods."""
@@ -97,7 +98,8 @@ USE_KINDS = ("police", "auxiliary", "cars")
 _RERUN = "the plan directory is incomplete or from another version; write it again with the planner"
 _TRUE = {"true", "1", "yes", "是", "y", "t"}
 _FALSE = {"false", "0", "no", "否", "n", "f", ""}
-_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window"}
+_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "role", "unit_kind"}
+_CHOICES = {"role": ("police", "auxiliary"), "unit_kind": ("station", "pool")}
 
 
 def use_columns(periods: Iterable[str]) -> dict[str, str]:
@@ -144,7 +146,12 @@ def read_meta(plan_dir: Path) -> dict[str, Any]:
     fmt = str(meta.get("format", ""))
     if not fmt.startswith(FORMAT_PREFIX):
         raise InputError(f"format '{fmt}' is not a geo_patrol plan", file=path, field="format",
-                         hint=f"expected '{FORMAT_PREFIX}1'; " + _RERUN)
+                         hint=f"expected '{FORMAT}'; " + _RERUN)
+    if fmt != FORMAT:
+        raise InputError(f"format '{fmt}' is from another version of geo_patrol", file=path, field="format",
+                         hint=f"this version reads '{FORMAT}'; plan again with this version")
+    if not isinstance(meta.get("summary"), dict) or not isinstance(meta["summary"].get("periods"), list):
+        raise InputError("has no summary with its periods", file=path, field="summary", hint=_RERUN)
     return meta
 
 
@@ -208,17 +215,29 @@ def _table(path: Path, header: list[str], rows: list[list[str]], columns: Mappin
     return Table(path=path, columns=dict(columns), records=records, extra=extra)
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and data rows of a CSV file, cells stripped; blank lines are skipped.
 
     A row shorter than the header is padded with blank cells (a spreadsheet may drop empty
     trailing cells); a longer row is an error.
     """
+    data = path.read_bytes()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            lines = [line for line in csv.reader(handle) if line]
+        # the planner writes UTF-8 with a BOM; Excel on a Chinese Windows re-saves as GBK
+        utf8 = data.startswith(b"\xef\xbb\xbf") or _is_utf8(data)
+        text = data.decode("utf-8-sig") if utf8 else data.decode("gb18030")
+        lines = [line for line in csv.reader(io.StringIO(text, newline="")) if line]
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read this CSV ({exc})", file=path, hint=_RERUN) from exc
+        raise InputError(f"cannot read this CSV ({exc})", file=path,
+                         hint="save it as CSV in UTF-8 or GBK (Excel: CSV UTF-8, or CSV)") from exc
     if not lines:
         raise InputError("cannot read this CSV (the file is empty)", file=path, hint=_RERUN)
     header = [name.strip() for name in lines[0]]
@@ -240,6 +259,8 @@ _CELL_HINTS = {
     "bool": "write true or false",
     "time": "write the time of day as HH:MM:SS",
     "opt_window": "write the window as HH:MM-HH:MM or leave it blank",
+    "role": "write police or auxiliary",
+    "unit_kind": "write station or pool",
 }
 
 
@@ -265,6 +286,10 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     if kind == "period":
         if value not in PERIODS:
             raise bad(f"'{value}' is not a period")
+        return value
+    if kind in _CHOICES:
+        if value not in _CHOICES[kind]:
+            raise bad(f"'{value}' is not one of {', '.join(_CHOICES[kind])}")
         return value
     if kind in ("lon", "lat", "float", "int"):
         if kind == "int":
@@ -313,7 +338,11 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def json_text(data: Any) -> bytes:
     """A JSON file's bytes as the plan writes them (UTF-8, one-space indent, final newline)."""
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False)
+    except ValueError as exc:  # NaN or Infinity: not JSON, and no reader would take it
+        raise ValueError(f"a plan figure is not a finite number ({exc})") from exc
+    return (text + "\n").encode("utf-8")
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -346,7 +375,7 @@ def posts_cells(posts: Sequence[PostDuty]) -> tuple[list[str], list[list[str]]]:
 def roster_cells(roster: Sequence[RosterEntry]) -> tuple[list[str], list[list[str]]]:
     """Header and cells of ``rosters.csv``: officer, station, period, post and duty times."""
     return _cells(TABLES["rosters.csv"], (
-        [r.officer, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
+        [r.officer, r.role, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
         for r in roster))
 
 
@@ -355,7 +384,8 @@ def coverage_cells(coverage: Sequence[Coverage]) -> tuple[list[str], list[list[s
     return _cells(COVERAGE_HEADER, (
         [c.school_id, c.period, format_time(c.window_start_s), format_time(c.window_end_s), _bool(c.officer_seen),
          _bool(c.car_seen), _bool(c.lights_seen), _bool(c.three_sightings), f"{c.officer_presence_pct:.1f}",
-         c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason]
+         c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason,
+         _bool(c.strict_met), _bool(c.post_present)]
         for c in coverage))
 
 
@@ -367,13 +397,14 @@ def plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
             [s.school_id, s.name, s.kind, f"{s.lon:.6f}", f"{s.lat:.6f}", s.enrolment, s.priority,
              s.morning, s.noon, s.afternoon] for s in plan.schools)),
         "stations.csv": _cells(list(TABLES["stations.csv"]) + list(use_columns(periods)), (
-            [s.station_id, s.name, f"{s.lon:.6f}", f"{s.lat:.6f}", s.police, s.auxiliary, s.cars]
+            [s.station_id, s.name, s.kind, f"{s.lon:.6f}", f"{s.lat:.6f}", s.police, s.auxiliary, s.cars]
             + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations)),
         "posts.csv": posts_cells(plan.posts),
         "rosters.csv": roster_cells(plan.roster),
         "visits.csv": _cells(TABLES["visits.csv"], (
             [v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, f"{v.lon:.6f}", f"{v.lat:.6f}",
-             format_time(v.arrive_s), format_time(v.depart_s)] for v in plan.visits)),
+             format_time(v.arrive_s), format_time(v.depart_s), f"{v.stop_lon:.6f}", f"{v.stop_lat:.6f}",
+             f"{v.gate_distance_m:.1f}"] for v in plan.visits)),
         "coverage.csv": coverage_cells(plan.coverage),
     }
 
@@ -418,6 +449,9 @@ def write_files(plan, folder: Path) -> None:
 
 
 COVERAGE_HEADER = list(TABLES["coverage.csv"])
+
+#: Columns of ``violations.csv`` (written by ``evaluate``; empty when the plan holds).
+VIOLATION_COLUMNS = ("file", "row", "field", "rule", "detail")
 
 
 def write_posts(folder: Path, posts: Sequence[PostDuty]) -> None:
@@ -469,8 +503,26 @@ def read_visits(folder: Path) -> tuple[Stop, ...]:
         if depart < arrive:
             raise table.error(row, "depart", "departure before arrival", "make depart later than arrive")
         out.append(Stop(r["vehicle_id"], r["station_id"], r["period"], r["seq"], r["school_id"], r["lon"],
-                        r["lat"], arrive, depart))
+                        r["lat"], arrive, depart, stop_lon=r["stop_lon"], stop_lat=r["stop_lat"],
+                        gate_distance_m=r["gate_distance_m"]))
     return tuple(out)
+
+
+def read_roster(folder: Path) -> tuple[RosterEntry, ...]:
+    """``rosters.csv`` of a plan directory; a duty must end after it starts."""
+    table = read_table(Path(folder) / "rosters.csv")
+    out = []
+    for row, r in table.numbered():
+        start, end = parse_time(r["start"]), parse_time(r["end"])
+        if end <= start:
+            raise table.error(row, "end", "duty ends before it starts", "make end later than start")
+        out.append(RosterEntry(r["officer"], r["station_id"], r["period"], r["post_id"], start, end, role=r["role"]))
+    return tuple(out)
+
+
+def violation_cells(violations: Sequence) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``violations.csv``: file, row, field, rule, detail."""
+    return _cells(VIOLATION_COLUMNS, ([v.file, v.row, v.field, v.rule, v.detail] for v in violations))
 
 
 def read_plan_rows(folder: Path) -> dict[str, Any]:
@@ -487,14 +539,10 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
     station_columns = {**TABLES["stations.csv"], **use_columns(periods)}
     stations = tuple(
         StationRow(r["station_id"], r["name"], r["lon"], r["lat"], r["police"], r["auxiliary"], r["cars"],
-                   {p: tuple(r[f"{w}_used_{p}"] for w in USE_KINDS) for p in periods})
+                   {p: tuple(r[f"{w}_used_{p}"] for w in USE_KINDS) for p in periods}, kind=r["kind"])
         for r in read_table(folder / "stations.csv", station_columns).records
     )
-    roster = tuple(
-        RosterEntry(r["officer"], r["station_id"], r["period"], r["post_id"], parse_time(r["start"]),
-                    parse_time(r["end"]))
-        for r in read_table(folder / "rosters.csv").records
-    )
+    roster = read_roster(folder)
     routes = tuple(
         RouteLine(f["properties"]["vehicle_id"], f["properties"]["station_id"], f["properties"]["period"],
                   parse_time(f["properties"]["start"]), parse_time(f["properties"]["end"]),
@@ -516,7 +564,7 @@ def read_coverage(path: Path) -> tuple[Coverage, ...]:
         Coverage(r["school_id"], r["period"], parse_time(r["window_start"]), parse_time(r["window_end"]),
                  r["officer_seen"], r["car_seen"], r["lights_seen"], r["three_sightings"],
                  r["officer_presence_pct"], r["worst_response_s"], r["within_target_pct"], r["second_unit_300s"],
-                 r["sources"], r["reason"])
+                 r["sources"], r["reason"], strict_met=r["strict_met"], post_present=r["post_present"])
         for r in read_table(Path(path), TABLES["coverage.csv"]).records
     )
 

@@ -66,7 +66,14 @@ STATION_FIELDS = (
     FieldSpec("police", ("police", "officers", "民警", "民警人数")),
     FieldSpec("auxiliary", ("auxiliary", "auxiliaries", "辅警", "辅警人数")),
     FieldSpec("cars", ("cars", "patrol_cars", "警车", "巡逻车")),
+    FieldSpec("kind", ("kind", "type", "类型", "单位类型"), False),
 )
+
+#: Values of a station row's ``kind``: a 派出所, or a bureau-wide pool of officers (机关警力).
+STATION_KINDS: Mapping[str, str] = {
+    "": "station", "station": "station", "派出所": "station", "所": "station",
+    "pool": "pool", "机关": "pool", "机关警力": "pool", "警力池": "pool", "局机关": "pool",
+}
 
 SITE_FIELDS = (
     FieldSpec("id", ("id", "site_id", "编号")),
@@ -456,9 +463,18 @@ def read_stations(path: str | Path, *, datum: str = "wgs84") -> tuple[Station, .
     parsed = []
     for index in range(len(table.rows)):
         row = _Row(table, index, headers)
+        kind_raw = row.text("kind")
+        kind = STATION_KINDS.get(kind_raw.lower(), STATION_KINDS.get(kind_raw))
+        if kind is None:
+            raise row.error("kind", f"'{kind_raw}' is not a station kind",
+                            "use station (派出所) or pool (机关警力), or leave it empty")
+        cars = row.count("cars")
+        if kind == "pool" and cars:
+            raise row.error("cars", f"a pool of officers has {cars} patrol car(s)",
+                            "give pool rows 0 cars; patrol cars belong to a station")
         parsed.append(dict(
             id=_unique_id(row, seen), name=row.required_text("name"), point=_point(row),
-            police=row.count("police"), auxiliary=row.count("auxiliary"), cars=row.count("cars"), row=row.number,
+            police=row.count("police"), auxiliary=row.count("auxiliary"), cars=cars, row=row.number, kind=kind,
         ))
     points = _convert([p.pop("point") for p in parsed], datum)
     return tuple(Station(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))

@@ -36,7 +36,11 @@ UNREACHABLE_S = -1
 REASON_UNREACHABLE = "unreachable"
 REASON_FLEET_TIME = "fleet_time"
 REASON_PRIORITY = "priority"
-REASONS = (REASON_UNREACHABLE, REASON_FLEET_TIME, REASON_PRIORITY)
+#: A school no patrol stop can serve: no drivable road within ``car_sight_m`` of a gate.
+REASON_NO_ROAD = "no_road"
+#: A window shorter than the time a stop must be seen in it (``min_seen_s``).
+REASON_WINDOW = "window_short"
+REASONS = (REASON_UNREACHABLE, REASON_FLEET_TIME, REASON_PRIORITY, REASON_NO_ROAD, REASON_WINDOW)
 
 
 def clock(t_s: int | float | None) -> str:

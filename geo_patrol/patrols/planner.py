@@ -4,8 +4,10 @@ This is the scenario layer over :mod:`geo_patrol.patrols` (whose routing model a
 on any list of visits and a matrix). Per period:
 
 - every school with a window in the period needs ``visits_per_window`` car stops (or its own
-  ``car_visits``) at its main gate (the first gate listed), each starting inside the window and
-  at least :data:`~geo_patrol.sightings.MIN_SIGHTING_S` before it closes;
+  ``car_visits``) at its stand point (:class:`~geo_patrol.snapping.StandPoint`: the drive node
+  nearest to one of its gates, within ``car_sight_m``), each starting inside the window and at
+  least ``min_seen_s`` before it closes, so that the whole of ``min_seen_s`` is seen; a school
+  with no stand point, or a window shorter than ``min_seen_s``, is not routed and says why;
 - each station's cars (or a county total shared out in proportion to the stations' own cars)
   start and end at the station, on shift from ``shift_lead_s`` before the period's earliest window
   to ``shift_lag_s`` after its latest;
@@ -20,6 +22,7 @@ computed from the stops alone, so a plan edited by hand is tracked the same way.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +31,15 @@ import numpy as np
 
 from geo_patrol.model import Stop, Track, school_weight, share_out
 from geo_patrol.patrols import DEFAULT_ENGINE, default_iterations, solve
-from geo_patrol.patrols.model import DroppedVisit, GateWindow, RoutingResult, build_problem
+from geo_patrol.patrols.model import (
+    REASON_NO_ROAD,
+    REASON_WINDOW,
+    DroppedVisit,
+    GateWindow,
+    RoutingResult,
+    build_problem,
+)
 from geo_patrol.patrols.model import Station as RoutingStation
-from geo_patrol.sightings import MIN_SIGHTING_S
 from geo_patrol.snapping import Prepared
 from geo_patrol.traveltime import fastest_paths, path_rows, travel_times
 
@@ -73,6 +82,7 @@ def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str],
     station by drive time to its main gate among the stations that have cars."""
     matrix = prepared.station_to_gate[period]
     with_cars = [i for i, sid in enumerate(matrix.origin_ids) if cars.get(sid, 0) > 0]
+    stands = prepared.stands
     column = {gid: j for j, gid in enumerate(matrix.destination_ids)}
     out: dict[str, list[str]] = {}
     for sid in school_ids:
@@ -80,7 +90,8 @@ def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str],
         if school.station_id and cars.get(school.station_id, 0) > 0:
             owner = school.station_id
         else:
-            times = matrix.seconds[with_cars, column[f"{sid}#0"]]
+            gate = stands[sid].gate_index if sid in stands else 0
+            times = matrix.seconds[with_cars, column[f"{sid}#{gate}"]]
             owner = matrix.origin_ids[with_cars[int(np.argmin(times))]]
         out.setdefault(owner, []).append(sid)
     return out
@@ -91,9 +102,8 @@ def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school
     scenario = prepared.scenario
     params = scenario.parameters
     start_s, end_s = shift(prepared, period)
-    gates = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
     locs: list[tuple[str, int]] = [(f"station:{sid}", prepared.station_nodes[sid]) for sid in station_ids]
-    locs += [(f"school:{sid}", gates[sid].node) for sid in school_ids]
+    locs += [(f"school:{sid}", prepared.stands[sid].node) for sid in school_ids]
     matrix = travel_times(prepared.network, locs, locs, period_factor=params.congestion_for(period))
     seconds = matrix.seconds
     travel = np.where(np.isfinite(seconds), np.ceil(seconds), -1).astype(np.int64)
@@ -106,9 +116,9 @@ def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school
         school = scenario.school(sid)
         window = school.windows[period]
         windows.append(GateWindow(
-            # the stop starts at least MIN_SIGHTING_S before the window closes, so it is seen
+            # the stop starts at least min_seen_s before the window closes, so it is seen
             id=sid, loc=len(station_ids) + k, window_start_s=window.start_s,
-            window_end_s=window.end_s - MIN_SIGHTING_S,
+            window_end_s=window.end_s - params.seen_s,
             visits=school.car_visits or params.visits_per_window, min_gap_s=params.min_gap_s,
             dwell_s=params.dwell_s,
             weight=max(1, int(round(100 * school_weight(school)))),
@@ -149,9 +159,13 @@ def route_period(
     """
     scenario = prepared.scenario
     start_s, end_s = shift(prepared, period)
+    unserved = unroutable(prepared, period, school_ids)
+    school_ids = [sid for sid in school_ids if sid not in {d.visit_id for d in unserved}]
     split = len(school_ids) > SPLIT_SCHOOLS if split is None else split
     if sum(int(cars.get(s.id, 0)) for s in scenario.stations) == 0 or not school_ids:
-        return _no_routing(prepared, period, school_ids, cars, engine, seed)
+        patrol = _no_routing(prepared, period, school_ids, cars, engine, seed)
+        return dataclasses.replace(patrol, result=dataclasses.replace(
+            patrol.result, dropped=patrol.result.dropped + unserved))
     if split:
         parts = sorted(jurisdictions(prepared, period, school_ids, cars).items())
         jobs = [
@@ -169,19 +183,48 @@ def route_period(
     else:
         results = [_solve(job) for job in jobs]
     result = results[0] if len(results) == 1 else _merge(results)
-    gates = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
+    if unserved:
+        result = dataclasses.replace(result, dropped=result.dropped + unserved)
     visit_school = {v.id: v.group for job in jobs for v in job[0].visits}
     stops = []
     for route in result.routes:
         for seq, stop in enumerate(route.stops, start=1):
-            sid = visit_school[stop.visit_id]
-            gate = gates[sid]
-            stops.append(Stop(
-                vehicle_id=route.vehicle_id, station_id=route.station_id, period=period, seq=seq,
-                school_id=sid, lon=round(gate.lon, 6), lat=round(gate.lat, 6),
-                arrive_s=int(stop.start_s), depart_s=int(stop.depart_s), node=gate.node,
-            ))
+            stand = prepared.stands[visit_school[stop.visit_id]]
+            stops.append(stop_at(stand, prepared, vehicle_id=route.vehicle_id, station_id=route.station_id,
+                                 period=period, seq=seq, arrive_s=int(stop.start_s), depart_s=int(stop.depart_s)))
     return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars))
+
+
+def stop_at(stand, prepared: Prepared, *, vehicle_id: str, station_id: str, period: str, seq: int, arrive_s: int,
+            depart_s: int) -> Stop:
+    """The :class:`~geo_patrol.model.Stop` of a car at a school's stand point."""
+    gate = prepared.scenario.school(stand.school_id).gates[stand.gate_index]
+    return Stop(vehicle_id=vehicle_id, station_id=station_id, period=period, seq=seq, school_id=stand.school_id,
+                lon=round(gate.lon, 6), lat=round(gate.lat, 6), arrive_s=arrive_s, depart_s=depart_s,
+                stop_lon=stand.lon, stop_lat=stand.lat, gate_distance_m=stand.gate_distance_m, node=stand.node)
+
+
+def unroutable(prepared: Prepared, period: str, school_ids: Sequence[str]) -> tuple[DroppedVisit, ...]:
+    """The schools of ``school_ids`` no patrol stop can serve in ``period``, each with its reason
+    and its fix: no drivable road within ``car_sight_m`` of a gate, or a window shorter than
+    ``min_seen_s``."""
+    params = prepared.scenario.parameters
+    out = []
+    nearest: dict[str, float] = {}
+    for gate in prepared.gates:
+        nearest[gate.school_id] = min(nearest.get(gate.school_id, np.inf), gate.snap_m)
+    for sid in school_ids:
+        window = prepared.scenario.school(sid).windows[period]
+        if sid not in prepared.stands:
+            out.append(DroppedVisit(sid, REASON_NO_ROAD, (
+                f"{sid}: no drivable road within car_sight_m = {params.car_sight_m:.0f} m of any gate (nearest "
+                f"{nearest[sid]:.0f} m), so no patrol stop can show it a car: give it a post with a parked car, "
+                f"add a gate that faces a road, or raise car_sight_m")))
+        elif window.duration_s < params.seen_s:
+            out.append(DroppedVisit(sid, REASON_WINDOW, (
+                f"{sid}: the {period} window {window} is shorter than min_seen_s = {params.seen_s} s, so no stop "
+                f"is seen long enough in it: lengthen the window or lower min_seen_s")))
+    return tuple(out)
 
 
 def _no_routing(prepared, period, school_ids, cars, engine, seed) -> PeriodPatrol:

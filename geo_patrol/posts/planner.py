@@ -28,10 +28,11 @@ with their own matrices). The steps:
    posts; otherwise to a new team. A team is ``police_per_post`` police and
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
    zero (interval partitioning) and never double-books an officer.
-8. **Officers**: when a station's roster needs more police or auxiliary officers than it has in
-   some period, the schools of as many of its least valuable posts as it lacks officer teams are
-   given up (posts at existing sites or serving a required school excepted) and the model is
-   solved again, until every station fits; those schools are reported as "officers short at
+8. **Officers**: only officers who exist are rostered (a station's own, then teams borrowed from
+   a station within ``borrow_drive_s`` or from a pool, see :mod:`geo_patrol.posts.roster`). When
+   some posts of a station still have no team, the schools of as many of its least valuable posts
+   are given up (an existing kiosk or a required school too: no officer, no post) and the model is
+   solved again, until every post is staffed; those schools are reported as "officers short at
    station" unless another post still covers them.
 """
 
@@ -45,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from geo_patrol.errors import BudgetError
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import write_posts, write_roster, write_table
 from geo_patrol.model import PostDuty, RosterEntry, school_weight
@@ -156,7 +158,6 @@ def plan_posts(
         raise ValueError(f"mode {mode!r} needs max_posts")
     started = time.perf_counter()
     scenario = prepared.scenario
-    params = scenario.parameters
     sites = tuple(sites) if sites is not None else candidate_sites(prepared)
     if distance is None:
         distance = coverage_distance(prepared, sites)
@@ -173,8 +174,10 @@ def plan_posts(
         existing &= serves | ~np.array([s.id in release for s in sites], dtype=bool)
     # a required school out of reach is reported, not made infeasible
     required &= np.asarray(distance.cover(rows=demand).sum(axis=1)).ravel() > 0
+    if mode != "min_posts":
+        _check_budget(distance.cover(rows=demand), required, existing, max_posts, time_limit_s)
 
-    limit_police, limit_aux = station_limits(prepared, police=police, auxiliary=auxiliary)
+    limit_police, limit_aux = station_limits(scenario, police=police, auxiliary=auxiliary)
     # schools given up because the station that would staff their post ran out of officers
     excluded = np.zeros(len(demand), dtype=bool)
     short_schools: dict[str, str] = {}
@@ -199,44 +202,43 @@ def plan_posts(
         chosen = list(result.chosen)
         assign = _assign(distance, demand, chosen)
         duties, station_of = post_duties(prepared, sites, chosen, assign, demand)
-        roster, use = roster_teams(prepared, duties, limit_police, limit_aux)
-        # teams each station lacks in its worst period
-        lacking: dict[str, int] = {}
-        for (sid, _), (p, pl, a, al) in use.items():
-            short = max(_ceil_div(p - pl, params.police_per_post), _ceil_div(a - al, params.auxiliary_per_post))
-            if short > 0:
-                lacking[sid] = max(lacking.get(sid, 0), short)
-        if not lacking:
+        roster, use, unstaffed = roster_teams(prepared, duties, limit_police, limit_aux)
+        if not unstaffed:
             break
-        # at every station short of officers, give up the schools of as many of its least
-        # valuable posts as it lacks teams (a dropped post frees at most one team), then solve
-        # again; posts at existing sites or serving a required school are never dropped
+        # at every station with posts no team can staff, give up the schools of as many of its
+        # least valuable posts, then solve again (an existing kiosk given up is no longer forced
+        # open: only officers who exist stand at a post)
+        post_site = {f"P{k + 1:03d}": j for k, j in enumerate(sorted(chosen, key=lambda j: sites[j].id))}
         value: dict[int, float] = {}
-        serves_required: set[int] = set()
         for r, a in enumerate(assign):
             if a >= 0:
                 value[a] = value.get(a, 0.0) + float(weights[r])
-                if required[r]:
-                    serves_required.add(a)
-        dropped_any = False
-        for station_id, count in sorted(lacking.items()):
-            own = sorted((j for j in chosen if station_of[j] == station_id and not existing[j]
-                          and j not in serves_required), key=lambda j: (value.get(j, 0.0), j))
+        short_at: dict[str, int] = {}
+        for post_id in unstaffed:
+            station_id = station_of[post_site[post_id]]
+            short_at[station_id] = short_at.get(station_id, 0) + 1
+        for station_id, count in sorted(short_at.items()):
+            own = sorted((j for j in chosen if station_of[j] == station_id), key=lambda j: (value.get(j, 0.0), j))
             for worst in own[:count]:
-                dropped_any = True
+                existing[worst] = False
                 for r, a in enumerate(assign):
                     if a == worst:
                         excluded[r] = True
                         short_schools[schools[demand[r]].id] = station_id
                 log.info("station %s short of officers: giving up the post at site %s", station_id, sites[worst].id)
-        if not dropped_any:
-            break
 
     covered_rows = {r for r, a in enumerate(assign) if a >= 0}
     assignment = {}
     for duty in duties:
         for school_id in duty.school_ids:
             assignment.setdefault(school_id, duty.post_id)
+    if unstaffed:  # the rounds ran out: never write a post no officer stands at
+        duties = tuple(d for d in duties if d.post_id not in unstaffed)
+        roster = tuple(r for r in roster if r.post_id not in unstaffed)
+        kept = {d.post_id for d in duties}
+        chosen = [j for k, j in enumerate(sorted(chosen, key=lambda j: sites[j].id)) if f"P{k + 1:03d}" in kept]
+        assign = [a if a in set(chosen) else -1 for a in assign]
+        covered_rows = {r for r, a in enumerate(assign) if a >= 0}
     uncovered = _explain(prepared, demand, distance, weights, covered_rows, chosen, assign, short_schools,
                          mode, max_posts)
     covered_weight = float(sum(base[r] for r in covered_rows))
@@ -246,10 +248,6 @@ def plan_posts(
         total_weight=float(base.sum()), solver=result, runtime_s=time.perf_counter() - started,
         police_limit=limit_police, auxiliary_limit=limit_aux,
     )
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b) if b > 0 else (1 if a > 0 else 0)
 
 
 def _assign(coverage: SiteCoverage, demand: Sequence[int], chosen: Sequence[int]) -> list[int]:
@@ -287,7 +285,9 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
             out.append(Uncovered(school.id, "no_site", f"no post site within {radius:.0f} m walking ({shown})"))
         elif school.id in short_schools:
             out.append(Uncovered(school.id, "officers",
-                                 f"officers short at station {short_schools[school.id]}"))
+                                 f"officers short at station {short_schools[school.id]}: no free team there, "
+                                 f"at a station within {scenario.parameters.borrow_drive_s // 60} min "
+                                 f"or in a pool"))
         else:
             out.append(Uncovered(
                 school.id, "budget",
@@ -295,3 +295,18 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
                 f"weakest chosen post; 1 more post would cover it",
             ))
     return tuple(sorted(out, key=lambda u: u.school_id))
+
+
+def _check_budget(cover, required, existing, max_posts: int, time_limit_s: float) -> None:
+    """Refuse a budget below the fewest posts that keep the existing kiosks and cover every
+    required school (a set-covering solve on those rows only)."""
+    if not required.any() and not existing.any():
+        return
+    rows = np.flatnonzero(required)
+    needed = (len(min_posts_sets(cover[rows], existing=existing, time_limit_s=time_limit_s).chosen) if rows.size
+              else int(existing.sum()))
+    if max_posts < needed:
+        raise BudgetError(
+            f"--posts {max_posts} is below the {needed} posts that the {len(rows)} required school(s) (必设岗) and "
+            f"{int(existing.sum())} existing post(s) need", field="posts", needed=needed,
+            hint=f"use --posts {needed} or more, or clear 必设岗 for some schools")

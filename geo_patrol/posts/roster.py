@@ -7,14 +7,19 @@
   serves, from ``duty_lead_s`` before the earliest start to ``duty_lag_s`` after the latest end.
 - **Roster** (:func:`roster_teams`): per station and period, posts are taken in order of duty
   start and given to the first officer team already formed who is free by then, counting the
-  drive between the two posts; otherwise to a new team. A team is ``police_per_post`` police
-  and ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times
-  are zero (interval partitioning) and never double-books an officer.
+  drive between the two posts; otherwise to a new team, while the station has officers for one.
+  A team is ``police_per_post`` police and ``auxiliary_per_post`` auxiliary officers. This
+  greedy rule is optimal when drive times are zero (interval partitioning) and never
+  double-books an officer. Posts a station cannot staff go to a free team of a station within
+  ``borrow_drive_s`` of the post (nearest first), then of a pool (机关警力); only officers who
+  exist are rostered, and a post no team can staff is reported.
 - **Officers per station** (:func:`station_limits`): the stations' own numbers, or a county total
   shared out in proportion.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -26,16 +31,21 @@ from geo_patrol.traveltime import travel_times
 __all__ = ["post_duties", "roster_teams", "station_limits"]
 
 
-def station_limits(prepared: Prepared, *, police: int | None = None, auxiliary: int | None = None):
-    """Police and auxiliary officers per station; a county total is shared out in proportion.
+def station_limits(scenario, *, police: int | None = None, auxiliary: int | None = None):
+    """Police and auxiliary officers per station and pool; a county total is shared out in proportion.
 
     ``police=N`` (what-if "we have N police for posts") splits N over the stations in
-    proportion to their own numbers, largest remainder first; likewise ``auxiliary``.
+    proportion to their own numbers, largest remainder first; likewise ``auxiliary``. Pools
+    keep their own numbers.
     """
-    stations = prepared.scenario.stations
+    stations = scenario.stations
     police_list = share_out(police, [s.police for s in stations])
     aux_list = share_out(auxiliary, [s.auxiliary for s in stations])
-    return ({s.id: p for s, p in zip(stations, police_list)}, {s.id: a for s, a in zip(stations, aux_list)})
+    limit_police = {s.id: p for s, p in zip(stations, police_list)}
+    limit_aux = {s.id: a for s, a in zip(stations, aux_list)}
+    for pool in scenario.pools:
+        limit_police[pool.id], limit_aux[pool.id] = pool.police, pool.auxiliary
+    return limit_police, limit_aux
 
 
 def post_duties(prepared, sites, chosen, assign, demand):
@@ -76,45 +86,100 @@ def post_duties(prepared, sites, chosen, assign, demand):
     return tuple(duties), station_of
 
 
-def roster_teams(prepared, duties, limit_police, limit_aux):
-    """Greedy officer teams per station and period (module docstring, step 7)."""
-    params = prepared.scenario.parameters
+def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: Mapping[str, int],
+                 limit_aux: Mapping[str, int]) -> tuple[tuple[RosterEntry, ...], dict, set[str]]:
+    """Officer teams per period, from officers who exist (module docstring).
+
+    A station's teams: ``min(police // police_per_post, auxiliary // auxiliary_per_post)`` (a
+    role needed 0 times does not limit). Per period, each station first staffs the posts of its
+    own jurisdiction in order of duty start, a team taking a later post when it can drive there
+    in time; a post beyond its own teams is staffed, in order of duty start, by a free team of
+    the nearest station whose station lies within ``borrow_drive_s`` of the post, else by a pool
+    (机关警力). A post no team can staff is returned unstaffed.
+
+    Returns ``(roster, use, unstaffed)``: ``use`` maps ``(station or pool id, period)`` to
+    ``(police used, police available, auxiliary used, auxiliary available)``; ``unstaffed`` the
+    post ids left without a team in some period.
+    """
+    scenario = prepared.scenario
+    params = scenario.parameters
+    pp, ap = params.police_per_post, params.auxiliary_per_post
+    units = list(scenario.stations) + list(scenario.pools)
+    capacity = {u.id: _teams(limit_police[u.id], limit_aux[u.id], pp, ap) for u in units}
     roster: list[RosterEntry] = []
     use: dict[tuple[str, str], tuple[int, int, int, int]] = {}
-    groups: dict[tuple[str, str], list[PostDuty]] = {}
-    for duty in duties:
-        groups.setdefault((duty.station_id, duty.period), []).append(duty)
-    for station in prepared.scenario.stations:
-        for period in prepared.scenario.periods:
-            group = sorted(groups.get((station.id, period), []), key=lambda d: (d.duty_start_s, d.post_id))
-            teams: list[list[PostDuty]] = []
-            if group:
-                nodes = {d.post_id: d.node for d in group}
-                between = travel_times(prepared.network, nodes, nodes,
-                                       period_factor=params.congestion_for(period))
-                index = {pid: i for i, pid in enumerate(between.origin_ids)}
-                for duty in group:
-                    for team in teams:
-                        last = team[-1]
-                        drive = between.seconds[index[last.post_id], index[duty.post_id]]
-                        if last.duty_end_s + drive <= duty.duty_start_s:
-                            team.append(duty)
-                            break
+    unstaffed: set[str] = set()
+    for period in scenario.periods:
+        factor = params.congestion_for(period)
+        teams: dict[str, list[list[PostDuty]]] = {u.id: [] for u in units}
+        overflow: list[PostDuty] = []
+        groups: dict[str, list[PostDuty]] = {}
+        for duty in duties:
+            if duty.period == period:
+                groups.setdefault(duty.station_id, []).append(duty)
+        for station in scenario.stations:
+            group = sorted(groups.get(station.id, []), key=lambda d: (d.duty_start_s, d.post_id))
+            if not group:
+                continue
+            nodes = {d.post_id: d.node for d in group}
+            between = travel_times(prepared.network, nodes, nodes, period_factor=factor)
+            index = {pid: i for i, pid in enumerate(between.origin_ids)}
+            own = teams[station.id]
+            for duty in group:
+                for team in own:
+                    last = team[-1]
+                    if last.duty_end_s + between.seconds[index[last.post_id], index[duty.post_id]] <= duty.duty_start_s:
+                        team.append(duty)
+                        break
+                else:
+                    if len(own) < capacity[station.id]:
+                        own.append([duty])
                     else:
-                        teams.append([duty])
-            for t, team in enumerate(teams, start=1):
+                        overflow.append(duty)
+        for duty in sorted(overflow, key=lambda d: (d.duty_start_s, d.post_id)):
+            if not _borrow(prepared, duty, teams, capacity, factor):
+                unstaffed.add(duty.post_id)
+        for unit in units:
+            for t, team in enumerate(teams[unit.id], start=1):
                 for duty in team:
-                    for kind, count in (("police", params.police_per_post), ("auxiliary", params.auxiliary_per_post)):
+                    for role, count in (("police", pp), ("auxiliary", ap)):
                         for n in range(count):
-                            number = (t - 1) * count + n + 1
-                            roster.append(RosterEntry(
-                                f"{station.id}-{kind}-{number}", station.id, period, duty.post_id,
-                                duty.duty_start_s, duty.duty_end_s,
-                            ))
-            use[(station.id, period)] = (
-                len(teams) * params.police_per_post, limit_police[station.id],
-                len(teams) * params.auxiliary_per_post, limit_aux[station.id],
-            )
-    return tuple(roster), use
+                            roster.append(RosterEntry(f"{unit.id}-{role}-{(t - 1) * count + n + 1}", unit.id,
+                                                      period, duty.post_id, duty.duty_start_s, duty.duty_end_s,
+                                                      role=role))
+            use[(unit.id, period)] = (len(teams[unit.id]) * pp, limit_police[unit.id],
+                                      len(teams[unit.id]) * ap, limit_aux[unit.id])
+    return tuple(roster), use, unstaffed
 
 
+def _teams(police: int, auxiliary: int, pp: int, ap: int) -> int:
+    """Whole teams of ``pp`` police and ``ap`` auxiliaries out of the officers a unit has."""
+    limits = [have // need for have, need in ((police, pp), (auxiliary, ap)) if need > 0]
+    return max(0, min(limits)) if limits else 0
+
+
+def _borrow(prepared: Prepared, duty: PostDuty, teams: dict[str, list[list[PostDuty]]],
+            capacity: Mapping[str, int], factor) -> bool:
+    """Give ``duty`` to a free team of another station within ``borrow_drive_s`` (nearest first),
+    else of a pool; ``False`` when none is free."""
+    scenario = prepared.scenario
+    limit = scenario.parameters.borrow_drive_s
+    tails = {f"team:{uid}:{k}": team[-1].node for uid, own in teams.items() for k, team in enumerate(own)}
+    origins = {f"station:{s.id}": prepared.station_nodes[s.id] for s in scenario.stations if s.id != duty.station_id}
+    gaps = [duty.duty_start_s - team[-1].duty_end_s for own in teams.values() for team in own]
+    cutoff = max([limit] + [g for g in gaps if g > 0])
+    to_post = travel_times(prepared.network, {**origins, **tails}, {"post": duty.node}, period_factor=factor,
+                           cutoff_s=cutoff)
+    seconds = dict(zip(to_post.origin_ids, to_post.seconds[:, 0]))
+    near = sorted((seconds[f"station:{s.id}"], s.id) for s in scenario.stations
+                  if s.id != duty.station_id and seconds[f"station:{s.id}"] <= limit)
+    lenders = [sid for _, sid in near] + sorted(pool.id for pool in scenario.pools)
+    for uid in lenders:
+        for k, team in enumerate(teams[uid]):
+            if team[-1].duty_end_s + seconds[f"team:{uid}:{k}"] <= duty.duty_start_s:
+                team.append(duty)
+                return True
+        if len(teams[uid]) < capacity[uid]:
+            teams[uid].append([duty])
+            return True
+    return False

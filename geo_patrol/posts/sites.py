@@ -37,20 +37,25 @@ class CandidateSite:
 
 
 def candidate_sites(prepared: Prepared) -> tuple[CandidateSite, ...]:
-    """Gates, drive nodes within ``post_radius_m`` of a gate, and the scenario's sites."""
+    """Gates, drive nodes within ``post_radius_m`` of a gate, and the scenario's sites.
+
+    Coordinates are rounded to 6 decimals (about 0.1 m), as the plan files write them, so a post
+    reaches the same gates in the plan and when its file is read back."""
     radius = prepared.scenario.parameters.post_radius_m
     net = prepared.network
     sites: list[CandidateSite] = [
-        CandidateSite(f"S:{s.id}", s.lon, s.lat, "input", s.existing) for s in prepared.scenario.sites
+        CandidateSite(f"S:{s.id}", round(s.lon, 6), round(s.lat, 6), "input", s.existing)
+        for s in prepared.scenario.sites
     ]
-    sites += [CandidateSite(f"G:{g.id}", g.lon, g.lat, "gate") for g in prepared.gates]
+    sites += [CandidateSite(f"G:{g.id}", round(g.lon, 6), round(g.lat, 6), "gate") for g in prepared.gates]
     node_lon, node_lat = net.drive.lon, net.drive.lat
     local = LocalMetres.at_latitude(float(np.mean(node_lat)))
     tree = cKDTree(local.xy(node_lon, node_lat))
     gate_xy = local.xy([g.lon for g in prepared.gates], [g.lat for g in prepared.gates])
     near = sorted({int(i) for hits in tree.query_ball_point(gate_xy, r=radius) for i in hits})
     sites += [
-        CandidateSite(f"R:{int(net.drive.node_ids[i])}", float(node_lon[i]), float(node_lat[i]), "road") for i in near
+        CandidateSite(f"R:{int(net.drive.node_ids[i])}", round(float(node_lon[i]), 6), round(float(node_lat[i]), 6),
+                      "road") for i in near
     ]
     return tuple(sites)
 
@@ -147,3 +152,21 @@ def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> Sit
     return SiteCoverage(len(school_index), len(sites), r_in[first], s_in[first], m_in[first], nearest)
 
 
+
+
+def post_reach(prepared: Prepared, posts: Sequence) -> dict[tuple[str, str], frozenset[str]]:
+    """``(post_id, period)`` → ids of the schools with a gate within ``post_radius_m`` walking
+    distance of where that post row stands — the officer-sighting rule's reach, measured from
+    the post's own coordinates (not from the schools it lists)."""
+    where = sorted({(round(p.lon, 7), round(p.lat, 7)) for p in posts})
+    if not where:
+        return {}
+    sites = [CandidateSite(f"at:{k}", lon, lat, "input") for k, (lon, lat) in enumerate(where)]
+    cover = coverage_distance(prepared, sites)
+    ids = [s.id for s in prepared.scenario.schools]
+    reach: dict[int, set[str]] = {}
+    for row, col in zip(cover.rows, cover.cols):
+        reach.setdefault(int(col), set()).add(ids[int(row)])
+    index = {xy: k for k, xy in enumerate(where)}
+    return {(p.post_id, p.period): frozenset(reach.get(index[(round(p.lon, 7), round(p.lat, 7))], ()))
+            for p in posts}
