@@ -19,7 +19,8 @@ import numpy as np
 
 from geo_patrol.clock import format_time
 from geo_patrol.errors import GeoPatrolError
-from geo_patrol.io.atomic import write_atomic
+from geo_patrol.io.atomic import check_target, write_atomic
+from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.outputs.map import render_map
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
@@ -29,6 +30,9 @@ from geo_patrol.version import __version__
 from geo_patrol.whatif import POSTS_COLUMNS, plan_sweep, posts_sweep, write_plan_sweep, write_posts_sweep
 
 log = logging.getLogger("geo_patrol")
+
+#: What the plan command got to, for a truthful message on Ctrl-C.
+_STATE: dict[str, Path] = {}
 
 #: Exit code of ``evaluate`` when the plan breaks a rule (2 is bad input).
 EXIT_BREACH = 3
@@ -165,9 +169,9 @@ def _copy_map(plan_dir: Path) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise GeoPatrolError(f"{out}: already exists — choose another --out or add --force to replace it")
     scenario = _load(args.scenario)
+    inputs = [*scenario.input_files.values(), *([scenario.source] if scenario.source else [])]
+    check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)  # before any work
     previous = Plan.from_dir(args.previous) if args.previous else None
     say = Progress()
     plan = make_plan(
@@ -176,7 +180,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         workers=max(1, args.workers),
     )
     say(f"writing {out} with its map, report.xlsx and duty sheets")
+    _STATE["writing"] = out
     plan.to_dir(out, force=args.force, with_map=not args.no_map)
+    _STATE["written"] = out
     if not args.no_map and _is_demo(args):
         _copy_map(out)
     print(Plan.from_dir(out).summary())
@@ -329,14 +335,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    _STATE.clear()
     try:
         return int(args.func(args) or 0)
     except GeoPatrolError as exc:
         print(f"geo-patrol: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("geo-patrol: interrupted; nothing was written", file=sys.stderr)
+        if "written" in _STATE:
+            told = f"{_STATE['written']} was written in full before the interruption"
+        elif "writing" in _STATE:
+            told = f"{_STATE['writing']} is as it was before this run (a new plan is swapped in whole or not at all)"
+        else:
+            told = "nothing was written"
+        print(f"geo-patrol: interrupted; {told}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `geo-patrol inspect | head -1`: the reader left, which is fine
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # a folder that became read-only, a full disk...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"geo-patrol: internal error: {type(exc).__name__}: {exc} — please report it with the scenario "
+              f"(run with -v for the details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,13 +13,16 @@ Coordinates are WGS-84 degrees; times of day are seconds after local midnight.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from geo_patrol.clock import Window
 from geo_patrol.errors import InputError
@@ -123,7 +126,18 @@ class NetworkSource:
 DEFAULT_CONGESTION: Mapping[str, float] = {"morning": 1.6, "noon": 1.2, "afternoon": 1.5}
 
 
-@dataclass(frozen=True)
+_CONFIG = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def _int(low: int, high: int):
+    return Annotated[int, Field(ge=low, le=high)]
+
+
+def _metres(high: float, *, low: float = 0.0):
+    return Annotated[float, Field(gt=low, le=high)]
+
+
+@pydantic_dataclass(config=_CONFIG)
 class Parameters:
     """Planning parameters. Units are in the names; times of day are seconds after midnight.
 
@@ -155,29 +169,33 @@ class Parameters:
       :data:`geo_patrol.network.DEFAULT_SPEED_KPH`).
     - ``congestion``: travel-time factor per period, a number or a table class → number with a
       ``default`` key (morning 1.6, noon 1.2, afternoon 1.5).
+
+    Every value is checked on construction (pydantic, strict: a number where a number belongs,
+    finite, within the range its annotation states — the upper bounds stop a typo from turning
+    into a runaway plan); :meth:`check` checks the parameters against each other.
     """
 
-    post_radius_m: float = 150.0
-    dwell_s: int = 300
-    car_sight_m: float = 100.0
-    min_seen_s: int | None = None
-    borrow_drive_s: int = 900
-    visits_per_window: int = 1
-    min_gap_s: int = 900
-    response_target_s: int = 180
-    second_unit_s: int = 300
-    max_snap_m: float = 300.0
-    reach_limit_s: int = 3600
-    police_per_post: int = 1
-    auxiliary_per_post: int = 1
-    duty_lead_s: int = 600
-    duty_lag_s: int = 300
-    shift_lead_s: int = 1800
-    shift_lag_s: int = 1800
-    max_drive_s: int | None = None
-    target_profile: str = "basic"
-    officer_presence_pct: float = 80.0
-    speed_kph: Mapping[str, float] = field(default_factory=dict)
+    post_radius_m: _metres(2_000.0) = 150.0
+    dwell_s: _int(1, 3_600) = 300
+    car_sight_m: _metres(1_000.0) = 100.0
+    min_seen_s: _int(1, 3_600) | None = None
+    borrow_drive_s: _int(0, 7_200) = 900
+    visits_per_window: _int(1, 10) = 1
+    min_gap_s: _int(0, 7_200) = 900
+    response_target_s: _int(1, 3_600) = 180
+    second_unit_s: _int(1, 3_600) = 300
+    max_snap_m: _metres(5_000.0) = 300.0
+    reach_limit_s: _int(60, 4 * 3_600) = 3600
+    police_per_post: _int(0, 20) = 1
+    auxiliary_per_post: _int(0, 20) = 1
+    duty_lead_s: _int(0, 7_200) = 600
+    duty_lag_s: _int(0, 7_200) = 300
+    shift_lead_s: _int(0, 4 * 3_600) = 1800
+    shift_lag_s: _int(0, 4 * 3_600) = 1800
+    max_drive_s: _int(60, 86_400) | None = None
+    target_profile: Literal["basic", "strict"] = "basic"
+    officer_presence_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 80.0
+    speed_kph: Mapping[str, Annotated[float, Field(gt=0.0, le=200.0)]] = field(default_factory=dict)
     congestion: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONGESTION))
 
     def congestion_for(self, period: str) -> float | Mapping[str, float]:
@@ -192,90 +210,81 @@ class Parameters:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], *, file: str | Path | None = None) -> Parameters:
-        """Build from a ``[parameters]`` table, checking names, types and ranges."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
+        """Build from a ``[parameters]`` table: unknown names (with the nearest known one
+        suggested), types, ranges, and the checks between parameters; one :class:`InputError`."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        kwargs = dict(values)
+        for key in kwargs:
             if key not in known:
-                raise InputError(
-                    f"unknown parameter '{key}'",
-                    file=file,
-                    field=f"parameters.{key}",
-                    hint="known parameters: " + ", ".join(sorted(known)),
-                )
-            kwargs[key] = _check_parameter(key, value, file)
+                raise unknown_key(key, known, file=file, table="parameters")
         if "congestion" in kwargs:
-            kwargs["congestion"] = {**DEFAULT_CONGESTION, **kwargs["congestion"]}
-        params = cls(**kwargs)
+            kwargs["congestion"] = {**DEFAULT_CONGESTION, **_check_congestion(kwargs["congestion"], file)}
+        try:
+            params = cls(**kwargs)
+        except ValidationError as exc:
+            raise _parameter_error(exc, kwargs, file) from None
         params.check(file=file)
         return params
 
     def check(self, *, file: str | Path | None = None) -> None:
-        """Checks between parameters (each one's own range is checked on reading)."""
+        """Checks between parameters (each one's own range is checked on construction)."""
         if self.police_per_post + self.auxiliary_per_post < 1:
             raise InputError("a post needs at least one officer", file=file, field="parameters.police_per_post",
                              hint="set police_per_post or auxiliary_per_post to 1 or more")
-        if self.dwell_s < 1:
-            raise InputError("a patrol stop of 0 s is never seen", file=file, field="parameters.dwell_s",
-                             hint="use the stop's length in seconds, e.g. 300")
         if not 1 <= self.seen_s <= self.dwell_s:
             raise InputError(f"min_seen_s {self.seen_s} must lie within 1…dwell_s ({self.dwell_s})", file=file,
                              field="parameters.min_seen_s", hint="a stop is seen for at most its own length")
-        if self.car_sight_m <= 0:
-            raise InputError("car_sight_m must be positive", file=file, field="parameters.car_sight_m",
-                             hint="the distance in metres at which a car at the kerb is seen, e.g. 100")
 
 
-_INT_PARAMS = {
-    "dwell_s", "visits_per_window", "min_gap_s", "response_target_s", "second_unit_s",
-    "reach_limit_s", "police_per_post", "auxiliary_per_post", "duty_lead_s", "duty_lag_s",
-    "shift_lead_s", "shift_lag_s", "max_drive_s", "min_seen_s", "borrow_drive_s",
-}
-_FLOAT_PARAMS = {"post_radius_m", "max_snap_m", "officer_presence_pct", "car_sight_m"}
+def unknown_key(key: str, known, *, file: str | Path | None, table: str) -> InputError:
+    """An unknown key of a scenario table, with the closest known key suggested."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "known keys: " + ", ".join(sorted(known))
+    field_name = f"{table}.{key}" if table else key
+    return InputError(f"unknown key '{key}'" + (f" in [{table}]" if table else ""), file=file, field=field_name,
+                      hint=hint)
 
 
-def _check_parameter(key: str, value: Any, file: str | Path | None) -> Any:
-    where = {"file": file, "field": f"parameters.{key}"}
-    if key in _INT_PARAMS or key in _FLOAT_PARAMS:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"'{value}' is not a number", hint="write a plain number", **where)
-        if value < 0:
-            raise InputError(f"{value} is negative", hint="use a number ≥ 0", **where)
-        if key in {"visits_per_window"} and value < 1:
-            raise InputError(f"{value} is below 1", hint="use a whole number ≥ 1", **where)
-        if key == "officer_presence_pct" and value > 100:
-            raise InputError(f"{value} is above 100", hint="use a percentage 0–100", **where)
-        return int(value) if key in _INT_PARAMS else float(value)
-    if key == "target_profile":
-        if value not in ("basic", "strict"):
-            raise InputError(f"'{value}' is not a target profile", hint="use basic or strict", **where)
-        return value
-    if key == "speed_kph":
-        if not isinstance(value, Mapping):
-            raise InputError("must be a table of road class = km/h", **where)
-        for cls_name, speed in value.items():
-            if isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0:
-                raise InputError(f"speed for '{cls_name}' must be a positive number", **where)
-        return {str(k): float(v) for k, v in value.items()}
-    if key == "congestion":
-        if not isinstance(value, Mapping):
-            raise InputError("must be a table of period = factor", **where)
-        out: dict[str, Any] = {}
-        for period, factor in value.items():
-            if period not in PERIODS:
-                raise InputError(f"unknown period '{period}'", hint="use " + ", ".join(PERIODS), **where)
-            items = factor.items() if isinstance(factor, Mapping) else [("", factor)]
-            for cls_name, number in items:
-                if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 1:
-                    raise InputError(
-                        f"factor {number!r} for {period} {cls_name}".rstrip() + " is not a number ≥ 1",
-                        hint="peak traffic can only slow cars down: use 1.0 or more",
-                        **where,
-                    )
-            out[period] = ({str(k): float(v) for k, v in factor.items()} if isinstance(factor, Mapping)
-                           else float(factor))
-        return out
-    raise AssertionError(key)  # pragma: no cover - every field is handled above
+def _parameter_error(exc: ValidationError, values: Mapping[str, Any], file) -> InputError:
+    """The first problem pydantic found, as one line naming the parameter, its value and its range."""
+    error = exc.errors()[0]
+    key = str(error["loc"][0]) if error["loc"] else "parameters"
+    where = ".".join(str(part) for part in error["loc"])
+    value = values.get(key)
+    ctx = error.get("ctx") or {}
+    bounds = [f"{name} {ctx[k]}" for k, name in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")) if k in ctx]
+    if bounds:
+        hint = "use a number " + " and ".join(bounds)
+    elif error["type"] in ("int_type", "int_from_float"):
+        hint = "write a whole number"
+    elif error["type"] in ("float_type", "finite_number"):
+        hint = "write a finite number"
+    else:
+        hint = "see the parameters in the README"
+    return InputError(f"{value!r} is not valid ({error['msg'].lower()})", file=file, field=f"parameters.{where}",
+                      hint=hint)
+
+
+def _check_congestion(value: Any, file: str | Path | None) -> dict[str, Any]:
+    where = {"file": file, "field": "parameters.congestion"}
+    if not isinstance(value, Mapping):
+        raise InputError("must be a table of period = factor", **where)
+    out: dict[str, Any] = {}
+    for period, factor in value.items():
+        if period not in PERIODS:
+            raise InputError(f"unknown period '{period}'", hint="use " + ", ".join(PERIODS), **where)
+        items = factor.items() if isinstance(factor, Mapping) else [("", factor)]
+        for cls_name, number in items:
+            if (isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number)
+                    or not 1 <= number <= 10):
+                raise InputError(
+                    f"factor {number!r} for {period} {cls_name}".rstrip() + " is not a number in 1…10",
+                    hint="peak traffic can only slow cars down: use 1.0 or more (10 at most)",
+                    **where,
+                )
+        out[period] = ({str(k): float(v) for k, v in factor.items()} if isinstance(factor, Mapping)
+                       else float(factor))
+    return out
 
 
 

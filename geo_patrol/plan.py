@@ -22,10 +22,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import time
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ import numpy as np
 from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
-from geo_patrol.io.plandir import FORMAT, plan_frames, read_plan_rows, write_files
+from geo_patrol.io.plandir import FORMAT, is_plan_dir, plan_frames, read_plan_rows, write_files
 from geo_patrol.layers import reach_geojson, roads_geojson
 from geo_patrol.model import (
     Coverage,
@@ -136,7 +138,13 @@ class Plan:
                 write_report(folder)
                 write_duty_sheets(folder)
 
-        return write_directory(Path(path), fill, force=force)
+        return write_directory(Path(path), fill, force=force, replaceable=is_plan_dir, protect=self.input_paths())
+
+    def input_paths(self) -> list[Path]:
+        """The scenario file and the input files the plan was made from (never overwritten)."""
+        paths = [Path(v["file"]) for v in self.meta.get("inputs", {}).values() if v.get("file")]
+        source = self.meta.get("scenario", {}).get("source")
+        return paths + ([Path(source)] if source else [])
 
     @classmethod
     def from_dir(cls, path: str | Path) -> Plan:
@@ -471,6 +479,20 @@ def _changes(previous: Plan, duties) -> dict[str, Any]:
     }
 
 
+def creation_time(tz: str) -> str:
+    """The one instant every output of a plan carries, ISO 8601 in the scenario's time zone.
+
+    With ``SOURCE_DATE_EPOCH`` set (the reproducible-builds convention: seconds since 1970) that
+    instant, so two runs write identical files; otherwise now."""
+    zone = zoneinfo.ZoneInfo(tz)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        when = datetime.fromtimestamp(int(epoch), tz=zone)
+    else:
+        when = datetime.now(zone)
+    return when.replace(microsecond=0).isoformat()
+
+
 def build_meta(scenario: Scenario, duties, stops, routes, coverage, stations, *, seed: int) -> dict[str, Any]:
     """plan.json without solver and timing details: every figure derives from the CSV rows."""
     params = scenario.parameters
@@ -517,7 +539,7 @@ def build_meta(scenario: Scenario, duties, stops, routes, coverage, stations, *,
         "inputs": inputs,
         "summary": summary,
         "versions": _versions(),
-        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "created": creation_time(scenario.timezone),
     }
 
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import functools
 import sys
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import read_schools, read_sites, read_stations
-from geo_patrol.model import PERIODS, NetworkSource, Parameters, School, Site, Station
+from geo_patrol.model import PERIODS, NetworkSource, Parameters, School, Site, Station, unknown_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,6 +59,7 @@ class Scenario:
     source: Path | None = None
     input_files: Mapping[str, Path] = field(default_factory=dict)
     pools: tuple[Station, ...] = ()
+    timezone: str = "Asia/Shanghai"
 
     @property
     def periods(self) -> tuple[str, ...]:
@@ -90,13 +92,18 @@ class Scenario:
             raise InputError("scenario file is not UTF-8 text", file=path, hint="save it as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"not valid TOML ({exc})", file=path, hint="fix the syntax") from None
-        unknown = set(config) - {"scenario", "inputs", "parameters"}
-        if unknown:
-            raise InputError(
-                f"unknown table [{sorted(unknown)[0]}]", file=path, hint="use [scenario], [inputs], [parameters]"
-            )
+        _check_keys(config, TABLES, path, "")
+        for table, keys in TABLES.items():
+            if table in config:
+                if not isinstance(config[table], Mapping):
+                    raise InputError(f"'{table}' must be a table", file=path, field=table,
+                                     hint=f"write it as a [{table}] section")
+                if keys:
+                    _check_keys(config[table], keys, path, table)
         meta = config.get("scenario", {})
         inputs = config.get("inputs", {})
+        if isinstance(inputs.get("download"), Mapping):
+            _check_keys(inputs["download"], ("place", "bbox"), path, "inputs.download")
         base = path.parent
 
         def input_path(key: str, *, required: bool) -> Path | None:
@@ -108,7 +115,10 @@ class Scenario:
                         hint=f"add {key} = \"your_{key}_file\"",
                     )
                 return None
-            return (base / str(value)).resolve() if not Path(str(value)).is_absolute() else Path(str(value))
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"'{value}' is not a file name", file=path, field=f"inputs.{key}",
+                                 hint=f"write {key} = \"file name\" (relative to the scenario file)")
+            return (base / value).resolve() if not Path(value).is_absolute() else Path(value)
 
         files: dict[str, Path] = {}
         schools_path = input_path("schools", required=True)
@@ -138,8 +148,17 @@ class Scenario:
             )
         parameters = Parameters.from_mapping(config.get("parameters", {}), file=path)
         seed = meta.get("seed", 0)
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise InputError(f"seed '{seed}' is not a whole number", file=path, field="scenario.seed")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+            raise InputError(f"seed '{seed}' is not a whole number in 0 … 2147483647", file=path,
+                             field="scenario.seed", hint="write seed = 1 (any whole number in that range)")
+        if not isinstance(meta.get("name", ""), str):
+            raise InputError("the name must be text", file=path, field="scenario.name", hint='write name = "..."')
+        timezone = meta.get("timezone", "Asia/Shanghai")
+        try:
+            zoneinfo.ZoneInfo(str(timezone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"'{timezone}' is not a time zone", file=path, field="scenario.timezone",
+                             hint='use an IANA name such as "Asia/Shanghai"') from None
         scenario = cls(
             name=str(meta.get("name", path.stem)),
             schools=schools,
@@ -149,6 +168,7 @@ class Scenario:
             network=network,
             parameters=parameters,
             seed=seed,
+            timezone=str(timezone),
             source=path.resolve(),
             input_files=files,
         )
@@ -176,6 +196,21 @@ def demo_scenario_path() -> Path:
     return path
 
 
+#: The tables of a scenario file and their keys (``None``: any key, checked by its own reader).
+TABLES: Mapping[str, tuple[str, ...] | None] = {
+    "scenario": ("name", "seed", "timezone"),
+    "inputs": ("schools", "schools_datum", "stations", "stations_datum", "sites", "sites_datum", "network",
+               "download"),
+    "parameters": None,
+}
+
+
+def _check_keys(table: Mapping, known, path: Path, name: str) -> None:
+    for key in table:
+        if key not in known:
+            raise unknown_key(str(key), known, file=path, table=name)
+
+
 def check_scenario(scenario: Scenario) -> None:
     """Cross-file checks: station ids referenced by schools exist, at least one station."""
     if not scenario.stations:
@@ -183,8 +218,17 @@ def check_scenario(scenario: Scenario) -> None:
             "no police station", file=scenario.input_files.get("stations"),
             hint="add at least one station row (pool rows lend officers but patrol nothing)",
         )
+    scenario.parameters.check(file=scenario.source)
     station_ids = {s.id for s in scenario.stations}
     for school in scenario.schools:
+        ordered = [(p, school.windows[p]) for p in PERIODS if p in school.windows]
+        for (p1, w1), (p2, w2) in zip(ordered, ordered[1:]):
+            if w2.start_s < w1.end_s:
+                raise InputError(
+                    f"{school.id} {school.name}: the {p2} window {w2} overlaps the {p1} window {w1}",
+                    file=scenario.input_files.get("schools"), row=school.row, field=p2,
+                    hint="windows of one school follow each other (morning, noon, afternoon) without overlap",
+                )
         if school.station_id is not None and school.station_id not in station_ids:
             raise InputError(
                 f"station '{school.station_id}' is not in the stations file",

@@ -65,7 +65,7 @@ def posts_sweep(
     sites = candidate_sites(prepared)
     distance = coverage_distance(prepared, sites)
     enrolment = {s.id: s.enrolment for s in scenario.schools}
-    rows, previous = [], None
+    rows, previous, previous_budget = [], None, 0
     for budget in sorted(budgets):
         say(f"{budget} posts")
         try:
@@ -80,7 +80,7 @@ def posts_sweep(
             plan = previous
         covered = plan.covered_school_ids()
         before = previous.covered_school_ids() if previous else set()
-        step = budget - (previous_budget if previous else 0)
+        step = budget - previous_budget
         gain = plan.covered_weight - (previous.covered_weight if previous else 0.0)
         needed = plan.officers_needed()
         rows.append({

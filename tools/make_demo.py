@@ -1186,12 +1186,15 @@ network = "roads.osm.gz"             # road network: OpenStreetMap XML, gzip-com
 [parameters]                          # every key is optional; these are the defaults, spelt out
 post_radius_m = 150                  # a post covers the gates within this walking distance, metres
 dwell_s = 300                        # a patrol stop lasts this long at a gate, lights on, seconds
+car_sight_m = 100                    # a car and its lights are seen at gates this close to where it stands, metres
+# min_seen_s = 300                   # this much of a stop (or duty) must lie in a window to count; default dwell_s
 visits_per_window = 1                # patrol stops wanted per school and school-run window
 min_gap_s = 900                      # least time between two stops at the same school, seconds
 response_target_s = 180              # "135" mechanism: reach any gate within 3 minutes, seconds
 max_snap_m = 300                     # a gate or station farther than this from a road is an error, metres
 police_per_post = 1                  # police officers staffing each duty post
 auxiliary_per_post = 1               # auxiliary officers staffing each duty post
+borrow_drive_s = 900                 # a short station may borrow a team from a station this close to the post, seconds
 duty_lead_s = 600                    # a post is staffed this long before the first window it serves, seconds
 duty_lag_s = 300                     # ... and this long after the last one, seconds
 shift_lead_s = 1800                  # a patrol car goes out this long before the period's first window, seconds

@@ -6,15 +6,16 @@ behind. :func:`write_atomic` writes one file; :func:`write_directory` fills a wh
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from geo_patrol.errors import InputError
 
-__all__ = ["write_atomic", "write_directory"]
+__all__ = ["STAGING_MARKER", "check_target", "write_atomic", "write_directory"]
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -39,24 +40,70 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return path
 
 
-def write_directory(target: str | Path, fill: Callable[[Path], object], *, force: bool = False) -> Path:
-    """Make the folder ``target`` with ``fill(folder)``: in a temporary folder beside it, renamed
-    into place at the end, so a failure leaves nothing half-written; an existing folder is
-    replaced only with ``force``."""
+#: A file inside every staging folder, so that a stale one (a run killed mid-write) can be
+#: recognised and removed by the next run, and nothing else ever is.
+STAGING_MARKER = ".geo_patrol-staging"
+
+
+def check_target(target: str | Path, *, force: bool, replaceable: Callable[[Path], bool] | None = None,
+                 protect: Iterable[str | Path] = ()) -> Path:
+    """Check, before any work, that ``target`` can be written: its parent is (or can be made) a
+    writable folder; an existing ``target`` is replaced only with ``force`` and only when
+    ``replaceable(target)`` says it is ours; it holds none of the ``protect`` paths (inputs)."""
     target = Path(target)
-    if target.exists() and not force:
-        raise InputError("already exists", file=target, hint="choose another --out or add --force to replace it")
+    if target.is_symlink():
+        raise InputError("is a symbolic link", file=target, hint="give a real folder path for --out")
+    if target.exists():
+        if not force:
+            raise InputError("already exists", file=target, hint="choose another --out or add --force to replace it")
+        if not target.is_dir() or (replaceable is not None and not replaceable(target)):
+            raise InputError("exists and is not a folder geo_patrol wrote; --force replaces only those", file=target,
+                             hint="choose another --out (nothing was deleted)")
+    resolved = target.resolve()
+    for path in protect:
+        path = Path(path).resolve()
+        if path == resolved or resolved in path.parents:
+            raise InputError(f"holds an input file ({path.name}); writing there would replace it", file=target,
+                             hint="choose another --out")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError("cannot be written: its folder is not writable", file=target,
+                         hint="choose an --out in a folder you can write to")
+    return target
+
+
+def write_directory(target: str | Path, fill: Callable[[Path], object], *, force: bool = False,
+                    replaceable: Callable[[Path], bool] | None = None, protect: Iterable[str | Path] = ()) -> Path:
+    """Make the folder ``target`` with ``fill(folder)``, all or nothing.
+
+    The folder is filled in a staging folder beside it and swapped in at the end: the old folder
+    (replaced only with ``force``, see :func:`check_target`) is renamed aside, the staging folder
+    renamed into place, and only then is the old one deleted — if the second rename fails the old
+    one is put back. Staging folders left by a run that was killed are removed first. Renames
+    within one folder work on Windows too (the target never exists at the moment of a rename).
+    """
+    target = check_target(target, force=force, replaceable=replaceable, protect=protect)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    (staging / STAGING_MARKER).touch()
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a plan is a normal folder
     try:
         fill(staging)
+        (staging / STAGING_MARKER).unlink()
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / "plan")
-            os.replace(staging, target)
+            (old / STAGING_MARKER).touch()
+            os.replace(target, old / "previous")
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(old / "previous", target)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, target)
@@ -64,3 +111,12 @@ def write_directory(target: str | Path, fill: Callable[[Path], object], *, force
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Staging folders of earlier runs for the same target (they carry :data:`STAGING_MARKER`)."""
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        if path.is_dir() and not path.is_symlink() and (path / STAGING_MARKER).is_file():
+            if (path / "previous").is_dir() and not target.exists():
+                os.replace(path / "previous", target)  # a swap cut between its two renames: undo it
+            shutil.rmtree(path, ignore_errors=True)

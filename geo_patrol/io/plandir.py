@@ -48,11 +48,12 @@ from geo_patrol.errors import InputError
 from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
 
 __all__ = [
-    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "PlanFiles", "TABLES", "Table",
-    "USE_KINDS", "VIOLATION_COLUMNS", "coverage_cells", "csv_text", "json_text", "plan_cells", "plan_frames",
-    "posts_cells", "read_coverage", "read_geojson", "read_json", "read_meta", "read_plan_dir",
-    "read_plan_rows", "read_posts", "read_roster", "read_table", "read_visits", "roster_cells", "use_columns",
-    "violation_cells", "write_coverage", "write_files", "write_posts", "write_roster", "write_table",
+    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "POSTS_FORMAT_PREFIX", "PlanFiles",
+    "TABLES", "Table", "USE_KINDS", "VIOLATION_COLUMNS", "coverage_cells", "csv_text", "is_plan_dir",
+    "json_text", "plan_cells", "plan_frames", "posts_cells", "read_coverage", "read_geojson", "read_json",
+    "read_meta", "read_plan_dir", "read_plan_rows", "read_posts", "read_roster", "read_table", "read_visits",
+    "roster_cells", "use_columns", "violation_cells", "write_coverage", "write_files", "write_posts",
+    "write_roster", "write_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ FORMAT = "geo_patrol.plan/2"
 """The format this version writes into ``plan.json``."""
 
 FORMAT_PREFIX = "geo_patrol.plan/"
+
+POSTS_FORMAT_PREFIX = "geo_patrol.posts/"
+"""``posts.json``'s ``format`` in a post plan export (``geo-patrol posts``) starts with this."""
 """``plan.json``'s ``format`` starts with this; the number after it is the format version."""
 
 PLAN_FILES = (
@@ -133,6 +137,20 @@ def read_geojson(path: Path, *, required: bool) -> dict[str, Any] | None:
     if data is not None and not isinstance(data.get("features"), list):
         raise InputError("not a GeoJSON FeatureCollection", file=path, field="features", hint=_RERUN)
     return data
+
+
+def is_plan_dir(path: str | Path) -> bool:
+    """True for a folder geo_patrol wrote: a plan (``plan.json``) or a post plan export (``posts.json``),
+    each with its format marker — the only folders ``--force`` may replace."""
+    path = Path(path)
+    for name, prefix in (("plan.json", FORMAT_PREFIX), ("posts.json", POSTS_FORMAT_PREFIX)):
+        try:
+            data = json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(data, dict) and str(data.get("format", "")).startswith(prefix):
+            return True
+    return False
 
 
 def read_meta(plan_dir: Path) -> dict[str, Any]:
@@ -270,7 +288,9 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     def bad(problem: str) -> InputError:
         return InputError(problem, file=path, row=row, field=column, hint=_CELL_HINTS.get(kind, _RERUN))
 
-    if kind == "opt_str" or (kind == "opt_window" and value == ""):
+    if kind == "opt_str":
+        return restore(value)
+    if kind == "opt_window" and value == "":
         return value
     if kind == "bool":
         low = value.lower()
@@ -282,7 +302,7 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     if value == "":
         raise bad("empty value")
     if kind == "str":
-        return value
+        return restore(value)
     if kind == "period":
         if value not in PERIODS:
             raise bad(f"'{value}' is not a period")
@@ -331,8 +351,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A CSV file's bytes as the plan writes them: UTF-8 with a byte order mark, ``\\n`` line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(str(h)) for h in header])
+    writer.writerows([neutralise(_text(c)) for c in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -354,8 +374,36 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _text(cell: Any) -> str:
-    """A cell as the CSV writer writes it (``None`` blank, everything else ``str``)."""
+    """A cell as text (``None`` blank, everything else ``str``); :func:`csv_text` neutralises it."""
     return "" if cell is None else str(cell)
+
+
+#: A cell that starts with one of these is a formula to a spreadsheet (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will not run: a cell starting with ``= + - @``, tab or CR (and is not a
+    plain number) gets a leading ``'``, as OWASP recommends; so does a cell that already starts
+    with ``'``, so that :func:`restore` gives back exactly the original."""
+    if text.startswith("'") or (text.startswith(FORMULA_STARTS) and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """The original of a :func:`neutralise` d cell."""
+    if len(text) > 1 and text[0] == "'" and (text[1] == "'" or text[1:].startswith(FORMULA_STARTS)):
+        return text[1:]
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _cells(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[list[str], list[list[str]]]:
@@ -627,7 +675,7 @@ def plan_frames(plan) -> PlanFiles:
     then read through the same checks as the files (so a written plan reads back equal)."""
     label = Path(plan.directory or "plan")
     cells = plan_cells(plan)
-    tables = {name: _frame(_table(label / name, header, rows, TABLES[name]))
+    tables = {name: _frame(_table(label / name, header, [[neutralise(c) for c in row] for row in rows], TABLES[name]))
               for name, (header, rows) in cells.items()}
     return PlanFiles(plan_dir=None if plan.directory is None else Path(plan.directory), plan=plan.meta,
                      schools=tables["schools.csv"], posts=tables["posts.csv"], rosters=tables["rosters.csv"],

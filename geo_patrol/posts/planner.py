@@ -38,6 +38,7 @@ with their own matrices). The steps:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -48,7 +49,7 @@ import scipy.sparse as sp
 
 from geo_patrol.errors import BudgetError
 from geo_patrol.io.atomic import write_directory
-from geo_patrol.io.plandir import write_posts, write_roster, write_table
+from geo_patrol.io.plandir import POSTS_FORMAT_PREFIX, is_plan_dir, write_posts, write_roster, write_table
 from geo_patrol.model import PostDuty, RosterEntry, school_weight
 from geo_patrol.posts.backup import backup_coverage_sets
 from geo_patrol.posts.covering import max_coverage_sets, min_posts_sets
@@ -106,6 +107,8 @@ class PostPlan:
         ``station_use.csv`` (officers used against available per station and period) and
         ``uncovered.csv`` (every school without a post, with its reason); written atomically."""
         def fill(folder):
+            (folder / "posts.json").write_text(json.dumps({"format": f"{POSTS_FORMAT_PREFIX}1", "mode": self.mode,
+                                                           "posts": self.n_posts}) + "\n", encoding="utf-8")
             write_posts(folder, self.duties)
             write_roster(folder, self.roster)
             write_table(folder / "station_use.csv",
@@ -115,7 +118,7 @@ class PostPlan:
             write_table(folder / "uncovered.csv", ["school_id", "reason", "detail"],
                        ([u.school_id, u.reason, u.detail] for u in self.uncovered))
 
-        return write_directory(path, fill, force=force)
+        return write_directory(path, fill, force=force, replaceable=is_plan_dir)
 
     def officers_needed(self) -> dict[str, tuple[int, int]]:
         """Station id → (police, auxiliary) needed in the busiest period."""
