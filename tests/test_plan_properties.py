@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import GRID_LAT0, GRID_LON0, GRID_STEP, write_grid_osm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GRID_LAT0, GRID_LON0, GRID_STEP, write_grid_osm
 from geo_patrol.clock import Window
 from geo_patrol.model import Gate, NetworkSource, Parameters, School, Station
 from geo_patrol.network import load_network

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import SCENARIO_TOML, SCHOOLS_CSV, STATIONS_CSV, write_grid_osm
+
 from geo_patrol.cli import EXIT_BREACH, main
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.proof import DRIVE_TOLERANCE_S

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from geo_patrol.clock import parse_window
 from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.model import KINDS, Gate, School, Site, Station
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ SCHOOL_FIELDS = (
     FieldSpec("station_id", ("station_id", "所属派出所"), False),
     FieldSpec("car_visits", ("car_visits", "visits", "巡逻次数", "见警车次数"), False),
 )
+
+_LON_HEADERS = {"lon", "lng", "longitude", "x", "经度"}
+_LAT_HEADERS = {"lat", "latitude", "y", "纬度"}
 
 STATION_FIELDS = (
     FieldSpec("id", ("id", "station_id", "编号", "派出所编号")),
@@ -96,6 +102,10 @@ _TRUE = {"1", "true", "yes", "y", "是", "有", "t", "√", "✓"}
 _FALSE = {"", "0", "false", "no", "n", "否", "无", "f", "×"}
 
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
+
+#: Row key set when a GeoJSON/GeoPackage feature is an outline, not a point: its lon/lat is a
+#: point inside it, which will do for a station or a site but never for a school gate.
+OUTLINE = "__outline__"
 
 
 # --------------------------------------------------------------------------- reading tables
@@ -212,16 +222,20 @@ def _read_geo(path: Path) -> Table:
         frame = frame.to_crs(4326)
     rows, numbers = [], []
     headers = [str(c) for c in frame.columns if c != "geometry"]
+    lowered = {h.strip().lower() for h in headers}
+    declared = bool(lowered & _LON_HEADERS) and bool(lowered & _LAT_HEADERS)
     for number, (_, record) in enumerate(frame.iterrows(), start=1):
         row = {h: _cell_text(record[h]) for h in headers}
         geom = record.geometry
-        if geom is not None and not geom.is_empty:
+        if not declared and geom is not None and not geom.is_empty:
+            # a point is the gate; an outline (campus, building) has none: its readers decide
             point = geom if geom.geom_type == "Point" else geom.representative_point()
-            row.setdefault("lon", repr(point.x))
-            row.setdefault("lat", repr(point.y))
+            row["lon"], row["lat"] = repr(point.x), repr(point.y)
+            if geom.geom_type != "Point":
+                row[OUTLINE] = geom.geom_type
         rows.append(row)
         numbers.append(number)
-    return Table(path, tuple(rows), tuple(numbers), tuple(headers + ["lon", "lat"]))
+    return Table(path, tuple(rows), tuple(numbers), tuple(headers if declared else headers + ["lon", "lat"]))
 
 
 def read_table(path: str | Path) -> Table:
@@ -421,6 +435,10 @@ def read_schools(path: str | Path, *, datum: str = "wgs84") -> tuple[School, ...
         if kind is None:
             raise row.error("kind", f"'{kind_raw}' is not a school kind",
                             "use one of " + ", ".join(KINDS) + " (or 幼儿园, 小学, 初中, 九年一贯制, 高中, 特殊教育)")
+        if row.values.get(OUTLINE):
+            raise row.error("lon", f"the feature is a {row.values[OUTLINE]} (a campus outline), which has no gate",
+                            "add lon/lat (经度/纬度) attributes for the main gate, or give each school as a point "
+                            "at its gate")
         gates = [_point(row)] + _extra_gates(row)
         enrolment = row.count("enrolment")
         priority = row.count("priority", default=3)
@@ -476,6 +494,7 @@ def read_stations(path: str | Path, *, datum: str = "wgs84") -> tuple[Station, .
             id=_unique_id(row, seen), name=row.required_text("name"), point=_point(row),
             police=row.count("police"), auxiliary=row.count("auxiliary"), cars=cars, row=row.number, kind=kind,
         ))
+    _say_outlines(table)
     points = _convert([p.pop("point") for p in parsed], datum)
     return tuple(Station(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))
 
@@ -493,5 +512,14 @@ def read_sites(path: str | Path, *, datum: str = "wgs84") -> tuple[Site, ...]:
             id=_unique_id(row, seen), name=row.text("name"), point=_point(row),
             existing=row.flag("existing"), row=row.number,
         ))
+    _say_outlines(table)
     points = _convert([p.pop("point") for p in parsed], datum)
     return tuple(Site(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))
+
+
+def _say_outlines(table: Table) -> None:
+    """Outlines (polygons) stand at a point inside them; say which rows, once per file."""
+    rows = [n for n, r in zip(table.row_numbers, table.rows) if r.get(OUTLINE)]
+    if rows:
+        log.warning("%s: %d feature(s) are outlines, placed at a point inside each (rows %s); give points to "
+                    "choose the place yourself", table.path.name, len(rows), ", ".join(map(str, rows[:10])))
