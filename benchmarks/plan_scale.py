@@ -35,6 +35,16 @@ KINDS = [("kindergarten", 0.45, "幼儿园", (7 * 60 + 50, 16 * 60 + 30)),
          ("high", 0.05, "高中", (6 * 60 + 50, 17 * 60 + 40))]
 
 
+def _draw_kind(r: float):
+    """The KINDS entry a uniform draw ``r`` falls in (shares add up to 1)."""
+    acc = 0.0
+    for entry in KINDS:
+        acc += entry[1]
+        if r <= acc:
+            return entry
+    return KINDS[-1]
+
+
 def write_city(folder: Path, *, grid: int, schools: int, stations: int, seed: int) -> Path:
     rng = random.Random(seed)
     coords = {}
@@ -60,11 +70,7 @@ def write_city(folder: Path, *, grid: int, schools: int, stations: int, seed: in
     picks = rng.sample(nodes, schools)
     lines = ["学校编号,学校名称,类型,经度,纬度,在校人数,上学时间,放学时间"]
     for n, node in enumerate(picks, start=1):
-        r, acc = rng.random(), 0.0
-        for kind, share, label, (morning, afternoon) in KINDS:
-            acc += share
-            if r <= acc:
-                break
+        _, _, label, (morning, afternoon) = _draw_kind(rng.random())
         start = morning + 10 * rng.randint(-2, 2)
         end = afternoon + 10 * rng.randint(-2, 2)
         lon, lat = coords[node]

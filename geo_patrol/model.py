@@ -114,6 +114,8 @@ class NetworkSource:
     path: Path | None = None
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    layer: str | None = None
+    datum: str = "wgs84"
 
     def describe(self) -> str:
         if self.path is not None:

@@ -591,6 +591,8 @@ def load_network(
     speed_kph: Mapping[str, float] | None = None,
     name: str | None = None,
     use_maxspeed: bool = True,
+    layer: str | None = None,
+    datum: str = "wgs84",
 ) -> RoadNetwork:
     """Read a road network from an OpenStreetMap file or an osmnx GraphML file.
 

@@ -106,6 +106,13 @@ class Scenario:
             _check_keys(inputs["download"], ("place", "bbox"), path, "inputs.download")
         base = path.parent
 
+        def _sheet(key: str) -> str | None:
+            value = inputs.get(f"{key}_sheet")
+            if value is not None and not isinstance(value, (str, int)):
+                raise InputError(f"'{value}' is not a sheet name", file=path, field=f"inputs.{key}_sheet",
+                                 hint=f'write {key}_sheet = "Sheet name" (or its number, 1 for the first)')
+            return None if value is None else str(value)
+
         def input_path(key: str, *, required: bool) -> Path | None:
             value = inputs.get(key)
             if value is None:
@@ -125,18 +132,23 @@ class Scenario:
         stations_path = input_path("stations", required=True)
         sites_path = input_path("sites", required=False)
         files["schools"], files["stations"] = schools_path, stations_path
-        schools = read_schools(schools_path, datum=inputs.get("schools_datum", "wgs84"))
-        rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"))
+        schools = read_schools(schools_path, datum=inputs.get("schools_datum", "wgs84"), sheet=_sheet("schools"))
+        rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"), sheet=_sheet("stations"))
         stations = tuple(r for r in rows if r.kind == "station")
         pools = tuple(r for r in rows if r.kind == "pool")
         sites: tuple[Site, ...] = ()
         if sites_path is not None:
             files["sites"] = sites_path
-            sites = read_sites(sites_path, datum=inputs.get("sites_datum", "wgs84"))
+            sites = read_sites(sites_path, datum=inputs.get("sites_datum", "wgs84"), sheet=_sheet("sites"))
 
         download = inputs.get("download")
         if "network" in inputs:
-            network = NetworkSource(path=input_path("network", required=True))
+            layer = inputs.get("network_layer")
+            if layer is not None and not isinstance(layer, str):
+                raise InputError(f"'{layer}' is not a layer name", file=path, field="inputs.network_layer",
+                                 hint='write network_layer = "roads" (the layer of a GeoPackage)')
+            network = NetworkSource(path=input_path("network", required=True), layer=layer,
+                                    datum=str(inputs.get("network_datum", "wgs84")))
             files["network"] = network.path
         elif isinstance(download, Mapping) and ("place" in download or "bbox" in download):
             bbox = download.get("bbox")
@@ -199,8 +211,8 @@ def demo_scenario_path() -> Path:
 #: The tables of a scenario file and their keys (``None``: any key, checked by its own reader).
 TABLES: Mapping[str, tuple[str, ...] | None] = {
     "scenario": ("name", "seed", "timezone"),
-    "inputs": ("schools", "schools_datum", "stations", "stations_datum", "sites", "sites_datum", "network",
-               "download"),
+    "inputs": ("schools", "schools_datum", "schools_sheet", "stations", "stations_datum", "stations_sheet", "sites",
+               "sites_datum", "sites_sheet", "network", "network_layer", "network_datum", "download"),
     "parameters": None,
 }
 

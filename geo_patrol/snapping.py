@@ -92,7 +92,7 @@ def load_scenario_network(scenario: Scenario) -> RoadNetwork:
     source = scenario.network
     speeds = dict(scenario.parameters.speed_kph) or None
     if source.path is not None:
-        return load_network(source.path, speed_kph=speeds)
+        return load_network(source.path, speed_kph=speeds, layer=source.layer, datum=source.datum)
     return download_network(place=source.place, bbox=source.bbox, speed_kph=speeds)
 
 

@@ -238,7 +238,7 @@ def _read_geo(path: Path) -> Table:
     return Table(path, tuple(rows), tuple(numbers), tuple(headers if declared else headers + ["lon", "lat"]))
 
 
-def read_table(path: str | Path) -> Table:
+def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
     """Read a CSV, XLSX, GeoJSON or GeoPackage table into stripped text cells."""
     path = Path(path)
     if not path.is_file():
@@ -419,9 +419,9 @@ def _check_datum(datum: str, path: Path) -> str:
 # --------------------------------------------------------------------------- tables → objects
 
 
-def read_schools(path: str | Path, *, datum: str = "wgs84") -> tuple[School, ...]:
+def read_schools(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[School, ...]:
     """Read schools (see :data:`SCHOOL_FIELDS`) and convert their gates to WGS-84."""
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, SCHOOL_FIELDS)
     seen: dict[str, int] = {}
@@ -472,9 +472,9 @@ def read_schools(path: str | Path, *, datum: str = "wgs84") -> tuple[School, ...
     return tuple(schools)
 
 
-def read_stations(path: str | Path, *, datum: str = "wgs84") -> tuple[Station, ...]:
+def read_stations(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[Station, ...]:
     """Read police stations (see :data:`STATION_FIELDS`), converted to WGS-84."""
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, STATION_FIELDS)
     seen: dict[str, int] = {}
@@ -499,9 +499,9 @@ def read_stations(path: str | Path, *, datum: str = "wgs84") -> tuple[Station, .
     return tuple(Station(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))
 
 
-def read_sites(path: str | Path, *, datum: str = "wgs84") -> tuple[Site, ...]:
+def read_sites(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[Site, ...]:
     """Read candidate post sites (see :data:`SITE_FIELDS`), converted to WGS-84."""
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, SITE_FIELDS)
     seen: dict[str, int] = {}
