@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from geo_patrol.clock import format_time
+from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import GeoPatrolError
 from geo_patrol.io.atomic import check_target, write_atomic
+from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.outputs.map import render_map
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
-from geo_patrol.snapping import prepare
+from geo_patrol.snapping import datum_warnings, prepare
 from geo_patrol.verify import evaluate_plan_dir
 from geo_patrol.version import __version__
 from geo_patrol.whatif import POSTS_COLUMNS, plan_sweep, posts_sweep, write_plan_sweep, write_posts_sweep
@@ -131,7 +133,20 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         f"95th percentile {np.percentile(snap_m, 95):.0f} m, max {snap_m.max():.0f} m "
         f"(limit {scenario.parameters.max_snap_m:.0f} m)",
         f"  stations snapped: max {max(prepared.station_snap_m.values()):.0f} m",
+        "  farthest from the drive network (snap distance):",
     ]
+    worst = sorted(prepared.gates, key=lambda g: -g.snap_m)[:5]
+    out += [f"    school {g.school_id} {scenario.school(g.school_id).name} gate {g.gate_index + 1}: {g.snap_m:.0f} m"
+            for g in worst]
+    out += [f"    station {sid} {scenario.station(sid).name}: {m:.0f} m"
+            for sid, m in sorted(prepared.station_snap_m.items(), key=lambda kv: -kv[1])[:3]]
+    no_stand = [s for s in scenario.schools if s.id not in prepared.stands]
+    out.append(f"  schools no patrol car can be seen from (no road within car_sight_m = "
+               f"{scenario.parameters.car_sight_m:.0f} m of a gate): "
+               + (", ".join(f"{s.id} {s.name}" for s in no_stand[:10]) or "none")
+               + (f" and {len(no_stand) - 10} more" if len(no_stand) > 10 else ""))
+    warnings = datum_warnings(scenario, net)
+    out.append("  datum check: " + ("; ".join(warnings) if warnings else "the points fit the roads as declared"))
     for period in scenario.periods:
         nearest = np.array(list(prepared.nearest_station_s(period).values()))
         out.append(
@@ -247,6 +262,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    source = Path(args.table)
+    for option, name in (("--from", args.from_datum), ("--to", args.to_datum)):
+        try:
+            normalise_datum(name)
+        except GeoPatrolError as exc:
+            raise GeoPatrolError(f"{option} {name}: {exc}") from None
+    out = Path(args.out) if args.out else source.with_name(f"{source.stem}.{args.to_datum}{source.suffix}")
+    if out.is_dir() or (out.exists() and not args.force):
+        raise GeoPatrolError(f"{out}: already exists — choose another --out (or --force to replace a file)")
+    count = convert_table(source, out, src=args.from_datum, dst=args.to_datum, sheet=args.sheet)
+    print(f"{count} point(s) converted from {args.from_datum} to {args.to_datum}: {out}")
+    return 0
+
+
 def cmd_map(args: argparse.Namespace) -> int:
     path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles)
     print(f"Map written to {path}")
@@ -315,6 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif", help="folder for the CSV and PNG (default whatif)")
     p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")
+    p.add_argument("table", help="CSV, XLSX or GeoJSON table with lon/lat (经度/纬度) columns")
+    p.add_argument("--from", dest="from_datum", required=True, help="datum of the table: wgs84 | gcj02 | bd09")
+    p.add_argument("--to", dest="to_datum", required=True, help="datum to write: wgs84 | gcj02 | bd09")
+    p.add_argument("--out", default=None, help="file to write (default: TABLE.<to>.<ext> beside it)")
+    p.add_argument("--sheet", default=None, help="XLSX sheet name or number (default the first)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("map", help="draw a plan's self-contained HTML coverage map")
     p.add_argument("plan_dir", help="plan directory")

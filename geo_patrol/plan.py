@@ -37,7 +37,7 @@ import numpy as np
 from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
-from geo_patrol.io.plandir import FORMAT, is_plan_dir, plan_frames, read_plan_rows, write_files
+from geo_patrol.io.plandir import FORMAT, canonical_lonlat, is_plan_dir, plan_frames, read_plan_rows, write_files
 from geo_patrol.layers import reach_geojson, roads_geojson
 from geo_patrol.model import (
     Coverage,
@@ -264,7 +264,6 @@ def make_plan(
     say("proving the three sightings and the 135 response school by school")
     t0 = time.perf_counter()
     stops = tuple(s for p in scenario.periods for s in patrols[p].stops)
-    duties = tuple(dataclasses.replace(d, lon=round(d.lon, 6), lat=round(d.lat, 6)) for d in duties)
     solver = {
         "posts": {"mode": posts.mode, "status": posts.solver.status, "objective": _finite(posts.solver.objective),
                   "bound": _finite(posts.solver.bound), "solver": posts.solver.solver,
@@ -390,7 +389,7 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
 
 
 def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
-                        notes: Mapping[str, Any] | None = None) -> tuple[Plan, Proof]:
+                        notes: Mapping[str, Any] | None = None, datum: str | None = None) -> tuple[Plan, Proof]:
     """The :class:`Plan` that a set of decisions makes, and its :class:`~geo_patrol.proof.Proof`.
 
     The decisions are the posts (where, when, staffed by how many), the roster and the patrol
@@ -399,15 +398,26 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
     here, by :func:`geo_patrol.proof.prove`. The planner builds its plan through this function,
     and so does ``geo-patrol evaluate`` after a hand edit. ``notes`` carries the planner's own
     explanations into ``plan.json`` (solver statuses, why a visit or a post was dropped).
+    ``datum`` is the output datum the files show coordinates in (default: the scenario's); every
+    point is held as reading the files back gives it (:func:`geo_patrol.io.plandir.canonical_lonlat`).
     """
     scenario = prepared.scenario
     notes = dict(notes or {})
+    datum = scenario.output_datum if datum is None else datum
+
+    def canon(lon: float, lat: float) -> tuple[float, float]:
+        return canonical_lonlat(lon, lat, datum)
+
+    duties = tuple(dataclasses.replace(d, lon=canon(d.lon, d.lat)[0], lat=canon(d.lon, d.lat)[1]) for d in duties)
+    stops = tuple(dataclasses.replace(s, lon=canon(s.lon, s.lat)[0], lat=canon(s.lon, s.lat)[1],
+                                      stop_lon=canon(s.stop_lon, s.stop_lat)[0],
+                                      stop_lat=canon(s.stop_lon, s.stop_lat)[1]) for s in stops)
     proof = prove(prepared, duties, stops, roster, res)
     coverage = _with_drop_reasons(proof.coverage, notes)
     gates0 = {g.school_id: g for g in prepared.gates if g.gate_index == 0}
     schools = tuple(
         SchoolRow(
-            s.id, s.name, s.kind, round(gates0[s.id].lon, 6), round(gates0[s.id].lat, 6), s.enrolment, s.priority,
+            s.id, s.name, s.kind, *canon(gates0[s.id].lon, gates0[s.id].lat), s.enrolment, s.priority,
             *(str(s.windows[p]) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
         )
         for s in scenario.schools
@@ -432,10 +442,11 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
             cars_used += sum(1 for d in duties if d.station_id == st.id and d.period == period and d.car_at_post)
             use[period] = (len(officers.get((st.id, period, "police"), ())),
                            len(officers.get((st.id, period, "auxiliary"), ())), cars_used)
-        stations.append(StationRow(st.id, st.name, round(st.lon, 6), round(st.lat, 6), res.police[st.id],
+        stations.append(StationRow(st.id, st.name, *canon(st.lon, st.lat), res.police[st.id],
                                    res.auxiliary[st.id], res.cars.get(st.id, 0), use, kind=st.kind))
     meta = build_meta(scenario, proof.posts, proof.stops, tuple(routes), coverage, tuple(stations), seed=seed)
     meta["resources"] = dict(res.overrides)
+    meta["outputs"] = {"datum": datum}
     meta.update(notes)
     plan = Plan(meta=meta, schools=schools, stations=tuple(stations), posts=tuple(duties), roster=tuple(roster),
                 visits=tuple(stops), routes=tuple(routes), coverage=coverage, roads=roads_geojson(prepared.network),

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import read_schools, read_sites, read_stations
 from geo_patrol.model import PERIODS, NetworkSource, Parameters, School, Site, Station, unknown_key
@@ -60,6 +61,8 @@ class Scenario:
     input_files: Mapping[str, Path] = field(default_factory=dict)
     pools: tuple[Station, ...] = ()
     timezone: str = "Asia/Shanghai"
+    output_datum: str = "wgs84"
+    datums: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def periods(self) -> tuple[str, ...]:
@@ -171,8 +174,16 @@ class Scenario:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise InputError(f"'{timezone}' is not a time zone", file=path, field="scenario.timezone",
                              hint='use an IANA name such as "Asia/Shanghai"') from None
+        out_datum = config.get("outputs", {}).get("datum", "wgs84")
+        try:
+            out_datum = normalise_datum(str(out_datum))
+        except InputError as exc:
+            raise InputError(exc.problem, file=path, field="outputs.datum", hint=exc.hint) from None
         scenario = cls(
             name=str(meta.get("name", path.stem)),
+            output_datum=out_datum,
+            datums={key: normalise_datum(str(inputs.get(f"{key}_datum", "wgs84")))
+                    for key in ("schools", "stations", "sites")},
             schools=schools,
             stations=stations,
             pools=pools,
@@ -214,6 +225,7 @@ TABLES: Mapping[str, tuple[str, ...] | None] = {
     "inputs": ("schools", "schools_datum", "schools_sheet", "stations", "stations_datum", "stations_sheet", "sites",
                "sites_datum", "sites_sheet", "network", "network_layer", "network_datum", "download"),
     "parameters": None,
+    "outputs": ("datum",),
 }
 
 

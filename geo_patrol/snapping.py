@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.network import RoadNetwork, download_network, load_network, snap
 from geo_patrol.scenario import Scenario
@@ -113,14 +114,18 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
     lon = np.array([g.lon for _, _, g in gate_rows], dtype=float)
     lat = np.array([g.lat for _, _, g in gate_rows], dtype=float)
     nodes, snap_m = snap(network, lon, lat)
-    too_far = [(s, float(d)) for (s, _, _), d in zip(gate_rows, snap_m) if d > params.max_snap_m]
-    if too_far:
-        listed = "; ".join(f"{s.id} {s.name} (row {s.row}, {d:.0f} m)" for s, d in too_far[:5])
+    far = snap_m > params.max_snap_m
+    if far.any():
+        why = _why_far(network, lon[far], lat[far], params.max_snap_m)
+        too_far = [(s, float(d), w) for ((s, _, _), d), w in zip(
+            [(g, d) for g, d, f in zip(gate_rows, snap_m, far) if f], why)]
+        listed = "; ".join(f"{s.id} {s.name} (row {s.row}, {d:.0f} m: {w})" for s, d, w in too_far[:5])
         more = f" and {len(too_far) - 5} more" if len(too_far) > 5 else ""
         raise InputError(
-            f"{len(too_far)} gate(s) lie farther than {params.max_snap_m:.0f} m from any drivable road: {listed}{more}",
+            f"{len(too_far)} gate(s) lie farther than {params.max_snap_m:.0f} m from the drive network: {listed}{more}",
             file=schools_file, field="lon/lat",
-            hint="check the coordinates and their datum, or use a road network that covers these schools",
+            hint="where no road is near, check the coordinates and their datum; where a road is near but not "
+                 "driveable, use a road network that has it (or raise max_snap_m)",
         )
     gates = tuple(
         GateRef(s.id, i, float(g.lon), float(g.lat), int(n), float(d))
@@ -132,8 +137,9 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
     st_nodes, st_snap = snap(network, st_lon, st_lat)
     for station, d in zip(scenario.stations, st_snap):
         if d > params.max_snap_m:
+            (why,) = _why_far(network, [station.lon], [station.lat], params.max_snap_m)
             raise InputError(
-                f"station {station.id} {station.name} lies {d:.0f} m from the nearest drivable road",
+                f"station {station.id} {station.name} lies {d:.0f} m from the drive network ({why})",
                 file=stations_file, row=station.row, field="lon/lat",
                 hint="check its coordinates and datum",
             )
@@ -164,6 +170,8 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
                 file=schools_file, field="lon/lat",
                 hint="add a station that serves them, check their coordinates, or raise reach_limit_s",
             )
+    for warning in datum_warnings(scenario, network):
+        log.warning(warning)
     log.info("prepared %d gates, %d stations on %d nodes", len(gates), len(station_nodes), network.n_nodes)
     return prepared
 
@@ -182,4 +190,45 @@ def stand_points(network: RoadNetwork, gates, car_sight_m: float) -> dict[str, S
             out[school_id] = StandPoint(school_id, gate.gate_index, gate.node,
                                         round(float(network.drive.lon[gate.node]), 6),
                                         round(float(network.drive.lat[gate.node]), 6), round(gate.snap_m, 1))
+    return out
+
+
+def _why_far(network: RoadNetwork, lon, lat, max_snap_m: float) -> list[str]:
+    """Why a point did not snap: a road or path is near but outside the drive network, or none is."""
+    _, walk_m = snap(network, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), graph="walk")
+    return [f"a road or path {m:.0f} m away is not in the drive network (service or private road, a one-way "
+            f"street cut off by the map's edge, or not connected)" if m <= max_snap_m
+            else f"no road or path within {max_snap_m:.0f} m" for m in walk_m]
+
+
+def datum_warnings(scenario: Scenario, network: RoadNetwork) -> list[str]:
+    """A warning per input file whose points fit the roads clearly better in another datum.
+
+    Inside China, a school list from Amap or Tencent is GCJ-02, 100–700 m off the WGS-84 roads of
+    OpenStreetMap; loaded as WGS-84 every school lands off its gate without an error. For each
+    file, the median snap distance of its points as declared is compared with the median as if
+    the numbers were in the other datum; a warning names both when the other one is under half
+    of the declared one and at least 30 m nearer.
+    """
+    out = []
+    for key, points in (("schools", [(g.lon, g.lat) for s in scenario.schools for g in s.gates]),
+                        ("stations", [(s.lon, s.lat) for s in scenario.stations])):
+        declared = scenario.datums.get(key, "wgs84")
+        if len(points) < 3:
+            continue
+        lon, lat = np.array(points, dtype=float).T
+        if declared == "wgs84":
+            other = "gcj02"
+            alt_lon, alt_lat = to_wgs84(lon, lat, "gcj02")
+        else:
+            other = "wgs84"
+            alt_lon, alt_lat = from_wgs84(lon, lat, declared)  # the file's own numbers, read as WGS-84
+        _, as_declared = snap(network, lon, lat)
+        _, as_other = snap(network, np.asarray(alt_lon), np.asarray(alt_lat))
+        m_declared, m_other = float(np.median(as_declared)), float(np.median(as_other))
+        if m_other < 0.5 * m_declared and m_declared - m_other >= 30.0:
+            name = Path(scenario.input_files[key]).name if key in scenario.input_files else key
+            out.append(f"{name}: the points lie much nearer the roads read as {other.upper()} (median snap "
+                       f"{m_other:.0f} m) than as the declared {declared.upper()} ({m_declared:.0f} m) — declare "
+                       f'{key}_datum = "{other}" if that is where the list comes from')
     return out

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from geo_patrol.io.plandir import (
     csv_text,
+    output_datum,
     read_meta,
     read_posts,
     read_roster,
@@ -76,7 +77,8 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = Tru
                     cars=overrides.get("cars"))
     notes = {key: meta[key] for key in ("solver", "posts_uncovered") if key in meta}
     seed = int(meta.get("scenario", {}).get("seed", scenario.seed))
-    plan, proof = plan_from_decisions(prepared, posts, visits, roster, res, seed=seed, notes=notes)
+    plan, proof = plan_from_decisions(prepared, posts, visits, roster, res, seed=seed, notes=notes,
+                                      datum=output_datum(meta))
     rebuilt = dict(plan.meta)
     for key in ("timing_s", "changes_from_previous"):
         if key in meta:

@@ -41,9 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo_patrol.clock import format_time, parse_time, parse_window
+from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
 
@@ -410,14 +412,14 @@ def _cells(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[list[s
     return list(header), [[_text(c) for c in row] for row in rows]
 
 
-def _post_values(d: PostDuty) -> list[Any]:
-    return [d.post_id, d.period, f"{d.lon:.6f}", f"{d.lat:.6f}", d.station_id, ";".join(d.school_ids),
+def _post_values(d: PostDuty, datum: str = "wgs84") -> list[Any]:
+    return [d.post_id, d.period, *_xy(d.lon, d.lat, datum), d.station_id, ";".join(d.school_ids),
             format_time(d.duty_start_s), format_time(d.duty_end_s), d.police, d.auxiliary, _bool(d.car_at_post)]
 
 
-def posts_cells(posts: Sequence[PostDuty]) -> tuple[list[str], list[list[str]]]:
-    """Header and cells of ``posts.csv``: one row per post and period."""
-    return _cells(TABLES["posts.csv"], (_post_values(d) for d in posts))
+def posts_cells(posts: Sequence[PostDuty], datum: str = "wgs84") -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``posts.csv``: one row per post and period (coordinates in ``datum``)."""
+    return _cells(TABLES["posts.csv"], (_post_values(d, datum) for d in posts))
 
 
 def roster_cells(roster: Sequence[RosterEntry]) -> tuple[list[str], list[list[str]]]:
@@ -437,32 +439,59 @@ def coverage_cells(coverage: Sequence[Coverage]) -> tuple[list[str], list[list[s
         for c in coverage))
 
 
+def output_datum(meta: Mapping[str, Any]) -> str:
+    """The datum a plan writes the coordinates people read in (``[outputs] datum``; WGS-84 by default)."""
+    return str((meta.get("outputs") or {}).get("datum", "wgs84"))
+
+
+def _xy(lon: float, lat: float, datum: str) -> list[str]:
+    """A WGS-84 point as the two cells a plan file holds: in the output datum, 6 decimals."""
+    if datum != "wgs84":
+        lon, lat = from_wgs84(lon, lat, datum)
+    return [f"{lon:.6f}", f"{lat:.6f}"]
+
+
+def canonical_lonlat(lon: float, lat: float, datum: str) -> tuple[float, float]:
+    """The WGS-84 point that reading the plan's files gives back for ``(lon, lat)``: written in
+    ``datum`` with 6 decimals, read and converted back. A plan holds its points this way, so a
+    plan read from its directory equals the plan that wrote it."""
+    x, y = (float(c) for c in _xy(lon, lat, datum))
+    if datum == "wgs84":
+        return x, y
+    back = to_wgs84(x, y, datum)
+    return float(back[0]), float(back[1])
+
+
 def plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Every CSV file of ``plan`` (a :class:`geo_patrol.plan.Plan`): name → (header, cells as written)."""
+    """Every CSV file of ``plan`` (a :class:`geo_patrol.plan.Plan`): name → (header, cells as written).
+
+    Coordinates are written in the plan's output datum (:func:`output_datum`)."""
     periods = list(plan.meta["summary"]["periods"])
+    d = output_datum(plan.meta)
     return {
         "schools.csv": _cells(TABLES["schools.csv"], (
-            [s.school_id, s.name, s.kind, f"{s.lon:.6f}", f"{s.lat:.6f}", s.enrolment, s.priority,
+            [s.school_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.enrolment, s.priority,
              s.morning, s.noon, s.afternoon] for s in plan.schools)),
         "stations.csv": _cells(list(TABLES["stations.csv"]) + list(use_columns(periods)), (
-            [s.station_id, s.name, s.kind, f"{s.lon:.6f}", f"{s.lat:.6f}", s.police, s.auxiliary, s.cars]
+            [s.station_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.police, s.auxiliary, s.cars]
             + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations)),
-        "posts.csv": posts_cells(plan.posts),
+        "posts.csv": posts_cells(plan.posts, d),
         "rosters.csv": roster_cells(plan.roster),
         "visits.csv": _cells(TABLES["visits.csv"], (
-            [v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, f"{v.lon:.6f}", f"{v.lat:.6f}",
-             format_time(v.arrive_s), format_time(v.depart_s), f"{v.stop_lon:.6f}", f"{v.stop_lat:.6f}",
+            [v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, *_xy(v.lon, v.lat, d),
+             format_time(v.arrive_s), format_time(v.depart_s), *_xy(v.stop_lon, v.stop_lat, d),
              f"{v.gate_distance_m:.1f}"] for v in plan.visits)),
         "coverage.csv": coverage_cells(plan.coverage),
     }
 
 
-def posts_geojson(posts: Sequence[PostDuty]) -> dict[str, Any]:
-    """``posts.geojson``: a Point feature per post and period with the ``posts.csv`` cells."""
+def posts_geojson(posts: Sequence[PostDuty], datum: str = "wgs84") -> dict[str, Any]:
+    """``posts.geojson``: a Point feature per post and period (geometry WGS-84, as a GIS expects)
+    with the ``posts.csv`` cells as properties (coordinates in ``datum``)."""
     header = list(TABLES["posts.csv"])
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
-         "properties": dict(zip(header, _post_values(d)))} for d in posts
+         "properties": dict(zip(header, _post_values(d, datum)))} for d in posts
     ]}
 
 
@@ -487,7 +516,7 @@ def write_files(plan, folder: Path) -> None:
     cells = plan_cells(plan)
     for name in ("schools.csv", "stations.csv", "posts.csv"):
         _write_csv(folder / name, *cells[name])
-    _write_json(folder / "posts.geojson", posts_geojson(plan.posts))
+    _write_json(folder / "posts.geojson", posts_geojson(plan.posts, output_datum(plan.meta)))
     for name in ("rosters.csv", "visits.csv"):
         _write_csv(folder / name, *cells[name])
     _write_json(folder / "routes.geojson", routes_geojson(plan.routes))
@@ -526,8 +555,17 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]
 # ----------------------------------------------------------------------------- reading
 
 
-def read_posts(folder: Path) -> tuple[PostDuty, ...]:
-    """``posts.csv`` of a plan directory; a duty must end after it starts."""
+def _wgs(r: Mapping[str, Any], datum: str, lon: str = "lon", lat: str = "lat") -> tuple[float, float]:
+    """A row's point back in WGS-84 from the plan's output datum."""
+    if datum == "wgs84":
+        return r[lon], r[lat]
+    x, y = to_wgs84(r[lon], r[lat], datum)
+    return float(x), float(y)
+
+
+def read_posts(folder: Path, datum: str | None = None) -> tuple[PostDuty, ...]:
+    """``posts.csv`` of a plan directory (coordinates back in WGS-84); a duty must end after it starts."""
+    datum = output_datum(read_meta(Path(folder))) if datum is None else datum
     table = read_table(Path(folder) / "posts.csv")
     out = []
     for row, r in table.numbered():
@@ -535,24 +573,26 @@ def read_posts(folder: Path) -> tuple[PostDuty, ...]:
         if end <= start:
             raise table.error(row, "duty_end", "duty ends before it starts", "make duty_end later than duty_start")
         out.append(PostDuty(
-            r["post_id"], r["period"], r["lon"], r["lat"], r["station_id"],
+            r["post_id"], r["period"], *_wgs(r, datum), r["station_id"],
             tuple(s for s in r["school_ids"].split(";") if s), start, end,
             r["police"], r["auxiliary"], r["car_at_post"],
         ))
     return tuple(out)
 
 
-def read_visits(folder: Path) -> tuple[Stop, ...]:
-    """``visits.csv`` of a plan directory; a car must not leave a gate before it arrives."""
+def read_visits(folder: Path, datum: str | None = None) -> tuple[Stop, ...]:
+    """``visits.csv`` of a plan directory (coordinates back in WGS-84); a car must not leave a gate
+    before it arrives."""
+    datum = output_datum(read_meta(Path(folder))) if datum is None else datum
     table = read_table(Path(folder) / "visits.csv")
     out = []
     for row, r in table.numbered():
         arrive, depart = parse_time(r["arrive"]), parse_time(r["depart"])
         if depart < arrive:
             raise table.error(row, "depart", "departure before arrival", "make depart later than arrive")
-        out.append(Stop(r["vehicle_id"], r["station_id"], r["period"], r["seq"], r["school_id"], r["lon"],
-                        r["lat"], arrive, depart, stop_lon=r["stop_lon"], stop_lat=r["stop_lat"],
-                        gate_distance_m=r["gate_distance_m"]))
+        stop_lon, stop_lat = _wgs(r, datum, "stop_lon", "stop_lat")
+        out.append(Stop(r["vehicle_id"], r["station_id"], r["period"], r["seq"], r["school_id"], *_wgs(r, datum),
+                        arrive, depart, stop_lon=stop_lon, stop_lat=stop_lat, gate_distance_m=r["gate_distance_m"]))
     return tuple(out)
 
 
@@ -578,15 +618,16 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
     :class:`geo_patrol.plan.Plan` (``meta``, ``schools``, ``stations``, ``posts``, ...)."""
     folder = Path(folder)
     meta = read_meta(folder)
+    datum = output_datum(meta)
     periods = list(meta["summary"]["periods"])
     schools = tuple(
-        SchoolRow(r["school_id"], r["name"], r["kind"], r["lon"], r["lat"], r["enrolment"], r["priority"],
+        SchoolRow(r["school_id"], r["name"], r["kind"], *_wgs(r, datum), r["enrolment"], r["priority"],
                   r["morning"], r["noon"], r["afternoon"])
         for r in read_table(folder / "schools.csv").records
     )
     station_columns = {**TABLES["stations.csv"], **use_columns(periods)}
     stations = tuple(
-        StationRow(r["station_id"], r["name"], r["lon"], r["lat"], r["police"], r["auxiliary"], r["cars"],
+        StationRow(r["station_id"], r["name"], *_wgs(r, datum), r["police"], r["auxiliary"], r["cars"],
                    {p: tuple(r[f"{w}_used_{p}"] for w in USE_KINDS) for p in periods}, kind=r["kind"])
         for r in read_table(folder / "stations.csv", station_columns).records
     )
@@ -602,8 +643,9 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
     coverage = read_coverage(folder / "coverage.csv")
     roads = read_geojson(folder / "roads.geojson", required=False) or {}
     reach = read_geojson(folder / "reach.geojson", required=False) or {}
-    return dict(directory=str(folder), meta=meta, schools=schools, stations=stations, posts=read_posts(folder),
-                roster=roster, visits=read_visits(folder), routes=routes, coverage=coverage, roads=roads, reach=reach)
+    return dict(directory=str(folder), meta=meta, schools=schools, stations=stations,
+                posts=read_posts(folder, datum), roster=roster, visits=read_visits(folder, datum), routes=routes,
+                coverage=coverage, roads=roads, reach=reach)
 
 
 def read_coverage(path: Path) -> tuple[Coverage, ...]:
@@ -643,6 +685,18 @@ class PlanFiles:
     roads: Mapping[str, Any] | None
     reach: Mapping[str, Any] | None
 
+    @property
+    def datum(self) -> str:
+        """The datum the plan shows coordinates to people in (its files; the frames hold WGS-84)."""
+        return output_datum(self.plan)
+
+    def shown(self, lon: float, lat: float) -> tuple[float, float]:
+        """A WGS-84 point of the frames as people read and paste it: in the plan's output datum."""
+        if self.datum == "wgs84":
+            return float(lon), float(lat)
+        x, y = from_wgs84(float(lon), float(lat), self.datum)
+        return float(x), float(y)
+
     def file(self, name: str) -> Path:
         """Where a file of this plan is (or would be) — for messages about a plan held in memory too."""
         return (self.plan_dir if self.plan_dir is not None else Path("plan")) / name
@@ -677,6 +731,7 @@ def plan_frames(plan) -> PlanFiles:
     cells = plan_cells(plan)
     tables = {name: _frame(_table(label / name, header, [[neutralise(c) for c in row] for row in rows], TABLES[name]))
               for name, (header, rows) in cells.items()}
+    _frames_to_wgs(tables, output_datum(plan.meta))
     return PlanFiles(plan_dir=None if plan.directory is None else Path(plan.directory), plan=plan.meta,
                      schools=tables["schools.csv"], posts=tables["posts.csv"], rosters=tables["rosters.csv"],
                      visits=tables["visits.csv"], coverage=tables["coverage.csv"], stations=tables["stations.csv"],
@@ -688,6 +743,7 @@ def read_plan_dir(plan_dir: str | Path) -> PlanFiles:
     plan_dir = Path(plan_dir)
     plan = read_meta(plan_dir)
     tables = {name: _frame(read_table(plan_dir / name)) for name in TABLES}
+    _frames_to_wgs(tables, output_datum(plan))
     routes = read_geojson(plan_dir / "routes.geojson", required=True)
     roads = read_geojson(plan_dir / "roads.geojson", required=False)
     reach = read_geojson(plan_dir / "reach.geojson", required=False)
@@ -700,6 +756,20 @@ def read_plan_dir(plan_dir: str | Path) -> PlanFiles:
 
 
 _DTYPES = {"lon": "float64", "lat": "float64", "float": "float64", "int": "int64", "bool": "bool"}
+
+
+def _frames_to_wgs(tables: dict[str, pd.DataFrame], datum: str) -> None:
+    """The frames' points back in WGS-84 (the map draws in WGS-84; documents show them with
+    :meth:`PlanFiles.shown`)."""
+    if datum == "wgs84":
+        return
+    for name, pairs in (("schools.csv", [("lon", "lat")]), ("stations.csv", [("lon", "lat")]),
+                        ("posts.csv", [("lon", "lat")]), ("visits.csv", [("lon", "lat"), ("stop_lon", "stop_lat")])):
+        frame = tables[name]
+        for lon, lat in pairs:
+            if len(frame):
+                x, y = to_wgs84(frame[lon].to_numpy(float), frame[lat].to_numpy(float), datum)
+                frame[lon], frame[lat] = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 def _frame(table) -> pd.DataFrame:

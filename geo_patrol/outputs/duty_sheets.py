@@ -2,12 +2,11 @@
 
 Where (post id, coordinates, nearest named road), which schools and gates, when (duty interval,
 police and auxiliary per period), who (the roster), signatures. Inline CSS and system fonts only;
-written atomically.
+built from the autoescaped template ``templates/duty_sheets.html``; written atomically.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import read_plan_dir
 from geo_patrol.model import PERIODS
+from geo_patrol.outputs import markup
 from geo_patrol.outputs.common import (
     KIND_NAMES,
     PERIOD_NAMES,
@@ -57,29 +57,6 @@ _SHEET_TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-_SHEET_CSS = """
-@page { size: A4; margin: 16mm 15mm; }
-* { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "WenQuanYi Micro Hei", "SimSun", sans-serif; color: #111; margin: 0; font-size: 11pt; }
-.page { page-break-after: always; break-after: page; padding: 0; max-width: 180mm; margin: 0 auto; }
-.page:last-child { page-break-after: auto; break-after: auto; }
-h1 { font-size: 20pt; text-align: center; margin: 0 0 2mm 0; letter-spacing: 0.1em; }
-.sub { text-align: center; color: #444; margin-bottom: 5mm; font-size: 10pt; }
-h2 { font-size: 12.5pt; border-left: 4px solid #1f4e9c; padding-left: 2mm; margin: 5mm 0 2mm 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #555; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
-th { background: #e8eef7; font-weight: bold; }
-table.kv th { width: 32%; }
-.note { margin-top: 5mm; font-size: 10pt; border: 1px dashed #888; padding: 2mm; }
-.sign { margin-top: 10mm; display: flex; gap: 8mm; }
-.sign div { flex: 1; border-bottom: 1px solid #111; padding-bottom: 9mm; }
-.foot { margin-top: 6mm; text-align: right; font-size: 9pt; color: #555; }
-@media screen { body { background: #ddd; } .page { background: #fff; margin: 8mm auto; padding: 12mm;
-  width: 210mm; max-width: none; min-height: 297mm; box-shadow: 0 0 4px #999; } }
-"""
-
-
 def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, lang: str = "zh") -> Path:
     """Write ``duty_sheets.html`` (default in ``plan_dir``): one printable A4 page per duty post.
 
@@ -91,7 +68,6 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
     text = language(lang, _SHEET_TEXT)
     plan = read_plan_dir(plan_dir)
     out = Path(out) if out is not None else plan.plan_dir / "duty_sheets.html"
-    esc = html.escape
     periods = PERIOD_NAMES[lang]
     kinds = KIND_NAMES[lang]
     schools = plan.schools.set_index("school_id")
@@ -104,57 +80,41 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
         first = rows.iloc[0]
         lon, lat = float(first["lon"]), float(first["lat"])
         road = nearest_road(plan.roads, lon, lat)
-        road_text = f"{esc(road[0])} ({road[1]:.0f} {text['metres']})" if road else text["none"]
         station_id = str(first["station_id"])
-        station_name = str(stations["name"].get(station_id, "")) if station_id in stations.index else ""
         served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
         school_rows = []
         for sid in served:
             if sid in schools.index:
                 s = schools.loc[sid]
-                windows = "; ".join(f"{periods[p]} {s[p]}" for p in PERIODS if str(s[p]))
-                school_rows.append(
-                    f"<tr><td>{esc(str(s['name']))} ({esc(sid)})</td><td>{esc(kinds.get(s['kind'], s['kind']))}</td>"
-                    f"<td>{int(s['enrolment'])}</td><td>{s['lon']:.6f}, {s['lat']:.6f}</td>"
-                    f"<td>{esc(windows)}</td></tr>")
+                school_rows.append({
+                    "name": f"{s['name']} ({sid})", "kind": kinds.get(s["kind"], s["kind"]),
+                    "enrolment": int(s["enrolment"]), "gate": "{:.6f}, {:.6f}".format(*plan.shown(s["lon"], s["lat"])),
+                    "windows": "; ".join(f"{periods[p]} {s[p]}" for p in PERIODS if str(s[p]))})
             else:
-                school_rows.append(f"<tr><td>{esc(sid)}</td><td></td><td></td><td></td><td></td></tr>")
-        duty_rows = "".join(
-            f"<tr><td>{esc(periods.get(r.period, r.period))}</td><td>{hour_minute(r.duty_start)}–{hour_minute(r.duty_end)}</td>"
-            f"<td>{r.police}</td><td>{r.auxiliary}</td><td>{text['yes'] if r.car_at_post else text['no']}</td></tr>"
-            for r in rows.itertuples())
+                school_rows.append({"name": sid, "kind": "", "enrolment": "", "gate": "", "windows": ""})
         roster = plan.rosters[plan.rosters["post_id"] == post_id].sort_values(["period", "officer"], key=period_order)
-        roster_rows = "".join(
-            f"<tr><td>{esc(periods.get(r.period, r.period))}</td><td>{esc(r.officer)}</td>"
-            f"<td>{text['role_' + officer_role(r.officer)]}</td><td>{hour_minute(r.start)}–{hour_minute(r.end)}</td><td></td></tr>"
-            for r in roster.itertuples()) or f"<tr><td colspan='5'>{text['none']}</td></tr>"
-        pages.append(f"""
-<section class="page">
-<h1>{text['title']}</h1>
-<div class="sub">{text['post']} {esc(post_id)} · {esc(station_name)} · {text['scenario']}: {esc(str(scenario.get('name', '')))}</div>
-<h2>{text['where']}</h2>
-<table class="kv">
-<tr><th>{text['post']}</th><td>{esc(post_id)}</td></tr>
-<tr><th>{text['coords']}</th><td>{lon:.6f}, {lat:.6f}</td></tr>
-<tr><th>{text['road']}</th><td>{road_text}</td></tr>
-<tr><th>{text['station']}</th><td>{esc(station_name)} ({esc(station_id)})</td></tr>
-</table>
-<h2>{text['schools']}</h2>
-<table><tr><th>{text['school']}</th><th>{text['kind']}</th><th>{text['enrolment']}</th><th>{text['gate']}</th><th>{text['window']}</th></tr>
-{''.join(school_rows)}</table>
-<h2>{text['when']}</h2>
-<table><tr><th>{text['period']}</th><th>{text['duty']}</th><th>{text['police']}</th><th>{text['auxiliary']}</th><th>{text['car']}</th></tr>
-{duty_rows}</table>
-<h2>{text['who']}</h2>
-<table><tr><th>{text['period']}</th><th>{text['officer']}</th><th>{text['role']}</th><th>{text['duty']}</th><th>{text['sign_officers']}</th></tr>
-{roster_rows}</table>
-<div class="note">{text['note']}</div>
-<div class="sign"><div>{text['sign_leader']}:</div><div>{text['sign_officers']}:</div><div>{text['date']}:</div></div>
-<div class="foot">{text['created']}: {esc(str(plan.plan.get('created', '')))} · {text['page'].format(i=i, n=len(post_ids))}</div>
-</section>""")
-    document = (f"<!DOCTYPE html>\n<html lang=\"{text['lang']}\"><head><meta charset=\"utf-8\">"
-                f"<title>{text['title']} — {esc(str(scenario.get('name', '')))}</title>"
-                f"<style>{_SHEET_CSS}</style></head><body>{''.join(pages)}\n</body></html>\n")
-    write_atomic(out, document)
+        pages.append({
+            "post_id": post_id, "station_id": station_id,
+            "station_name": str(stations["name"].get(station_id, "")) if station_id in stations.index else "",
+            "coords": "{:.6f}, {:.6f}".format(*plan.shown(lon, lat)) + _datum_note(plan.datum),
+            "road": f"{road[0]} ({road[1]:.0f} {text['metres']})" if road else text["none"],
+            "schools": school_rows,
+            "duties": [{"period": periods.get(r.period, r.period),
+                        "duty": f"{hour_minute(r.duty_start)}–{hour_minute(r.duty_end)}",
+                        "police": r.police, "auxiliary": r.auxiliary,
+                        "car": text["yes"] if r.car_at_post else text["no"]} for r in rows.itertuples()],
+            "roster": [{"period": periods.get(r.period, r.period), "officer": r.officer,
+                        "role": text["role_" + officer_role(r.officer)],
+                        "duty": f"{hour_minute(r.start)}–{hour_minute(r.end)}"} for r in roster.itertuples()],
+            "page": text["page"].format(i=i, n=len(post_ids)),
+        })
+    document = markup.render("duty_sheets.html", text=text, pages=pages, scenario_name=str(scenario.get("name", "")),
+                             created=str(plan.plan.get("created", "")))
+    write_atomic(out, str(document))
     log.info("wrote %d duty sheets to %s", len(pages), out)
     return out
+
+
+def _datum_note(datum: str) -> str:
+    """How to read the coordinates: GCJ-02 pastes into Amap and Tencent, BD-09 into Baidu."""
+    return {"wgs84": " (WGS-84)", "gcj02": " (GCJ-02, 高德/腾讯)", "bd09": " (BD-09, 百度)"}.get(datum, "")

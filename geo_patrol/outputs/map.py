@@ -16,7 +16,13 @@
   along its route at the clock times of ``routes.geojson``), a legend and the plan's headline
   figures.
 
-Labels are Chinese (``lang="zh"``, default) or English (``lang="en"``). :func:`render_map`
+Labels are Chinese (``lang="zh"``, default) or English (``lang="en"``). Every HTML piece of the map
+(panels, legend, popups, tooltips, labels, stylesheet) comes from the autoescaped templates of
+``geo_patrol/outputs/templates`` (:mod:`geo_patrol.outputs.markup`); data reach the page's
+scripts only as escaped JSON, and the map's own elements go into the page as rendered (branca
+would compile each rendered piece as a template once more, evaluating any ``{{`` in the data).
+Element ids are numbered in drawing order, so the same plan gives the same page byte for byte.
+:func:`render_map`
 writes the page with every script and stylesheet inlined (:mod:`geo_patrol.outputs.offline`): Leaflet
 and jQuery come from the installed ``xstatic`` packages, markers are vector circles and HTML
 ``divIcon`` s, so no icon font or image is fetched. The only URL a page may refer to is the
@@ -25,7 +31,7 @@ and jQuery come from the installed ``xstatic`` packages, markers are vector circ
 
 from __future__ import annotations
 
-import html
+import itertools
 import logging
 import math
 import re
@@ -34,15 +40,14 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import MacroElement
-from jinja2 import Template
+from branca.element import Element, Figure, MacroElement
 
 from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, read_plan_dir
-from geo_patrol.outputs import offline
+from geo_patrol.outputs import markup, offline
 from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
 
 __all__ = ["build_map", "render_map", "TEXT", "STATUS_COLOURS"]
@@ -86,6 +91,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "minutes_seconds": "{m}分{s:02d}秒", "unnamed": "无名道路", "km_unit": "公里", "m_unit": "米",
         "source_words": "officer=警察|car=警车|lights=警灯|post=护学岗",
         "attribution": "道路数据 © OpenStreetMap 贡献者",
+        "met_strict": "三见达标(严格)", "schools_with_post": "设护学岗学校",
     },
     "en": {
         "html_lang": "en", "title": "Duty posts and patrol coverage", "roads": "Road network (basemap)",
@@ -109,13 +115,13 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "minutes_seconds": "{m} min {s:02d} s", "unnamed": "unnamed road", "km_unit": "km", "m_unit": "m",
         "source_words": "",
         "attribution": "Roads © OpenStreetMap contributors",
+        "met_strict": "met, strict", "schools_with_post": "schools with a post",
     },
 }
 
 
-def _e(value: Any) -> str:
-    """HTML-escape text that ends up inside a JavaScript template literal as well."""
-    return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;")
+#: the map's HTML pieces (macros of templates/map_parts.html), each returning escaped markup
+_PARTS = markup.template("map_parts.html").module
 
 
 def _text(lang: str) -> Mapping[str, str]:
@@ -133,9 +139,114 @@ def _duration(seconds: float, t: Mapping[str, str]) -> str:
     return t["minutes_seconds"].format(m=m, s=s)
 
 
-def _popup(title: str, rows: list[tuple[str, str]], *, width: int = 340) -> folium.Popup:
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return folium.Popup(f"<div class='gp-pop'><h4>{title}</h4><table>{body}</table></div>", max_width=width)
+# ---------------------------------------------------------------------------------------------
+# Elements: rendered from templates/map_*.html and put into the page as they are
+# ---------------------------------------------------------------------------------------------
+
+
+class _Verbatim(Element):
+    """Text that goes into the page unchanged (a plain branca Element would compile it as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = str(text)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _Element(MacroElement):
+    """A map element drawn by the ``header``/``html``/``script`` macros of a template file.
+
+    :class:`branca.element.MacroElement` wraps each rendered macro in ``Element(text)``, which
+    compiles the text as a jinja2 template: a name holding ``{{ ... }}`` would be evaluated and
+    a lone ``{%`` would stop the render. Here the rendered text is added as it is. Each subclass
+    sets ``_template`` to its file.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("a map element renders only inside a Figure")
+        module = self._template.module
+        for part, section in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                section.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Popup(_Element):
+    """A popup on its parent layer; ``html`` is markup from templates/map_parts.html."""
+
+    _template = markup.template("map_popup.html")
+
+    def __init__(self, html: str, *, max_width: int = 340) -> None:
+        super().__init__()
+        self._name = "Popup"
+        self.html = html
+        self.options = {"maxWidth": max_width}
+
+
+class _Tooltip(_Element):
+    """A tooltip on its parent layer; ``html`` is markup, ``options`` Leaflet's tooltip options."""
+
+    _template = markup.template("map_tooltip.html")
+
+    def __init__(self, html: str, *, sticky: bool = True, **options: Any) -> None:
+        super().__init__()
+        self._name = "Tooltip"
+        self.html = html
+        self.options = {**options, "sticky": sticky}
+
+
+class _Lines(_Element):
+    """A GeoJSON layer drawn in one style; ``tooltip`` names a property shown as text on hover."""
+
+    _template = markup.template("map_lines.html")
+
+    def __init__(self, data: Mapping[str, Any], *, style: Mapping[str, Any], tooltip: str | None = None,
+                 attribution: str | None = None) -> None:
+        super().__init__()
+        self._name = "GeoJson"
+        self.data = data
+        self.style = dict(style)
+        self.tooltip = tooltip
+        self.attribution = attribution
+
+
+def _popup(title: str, rows: list[tuple[str, Any]], *, width: int = 340) -> _Popup:
+    """A popup with a title and a table of (label, value); a value is text, markup or a list of lines."""
+    return _Popup(_PARTS.popup(title, rows), max_width=width)
+
+
+def _tooltip(text: str, **options: Any) -> _Tooltip:
+    return _Tooltip(_PARTS.tooltip(text), **options)
+
+
+def _number_elements(fmap: folium.Map) -> None:
+    """Give every element of the page an id from a counter, in drawing order.
+
+    branca draws a random id for each element, and ids name the page's JavaScript variables:
+    numbered, the same plan gives the same page byte for byte.
+    """
+    counter = itertools.count(1)
+    seen: set[int] = set()
+
+    def visit(element: Element) -> None:
+        if id(element) in seen:
+            return
+        seen.add(id(element))
+        element._id = str(next(counter))
+        for child in element._children.values():
+            visit(child)
+        for part in ("header", "html", "script"):
+            section = getattr(element, part, None)
+            if isinstance(section, Element):
+                visit(section)
+
+    visit(fmap.get_root())
 
 
 def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str | None = None,
@@ -165,7 +276,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
                       control_scale=True, prefer_canvas=False)
     fmap.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
-    fmap.get_root().title = f"{t['title']} — {plan.plan.get('scenario', {}).get('name', '')}"
+    fmap.get_root().title = _PARTS.page_title(t["title"], str(plan.plan.get("scenario", {}).get("name", "")))
     fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
 
     if tiles:
@@ -186,6 +297,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     fmap.add_child(_Animation(plan, t, lang, animation, period))
     fmap.add_child(_Panels(plan, t, lang))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    _number_elements(fmap)
     return fmap
 
 
@@ -242,12 +354,8 @@ def _add_roads(fmap: folium.Map, plan: PlanFiles, t: Mapping[str, str], *, show:
     for i, bucket in enumerate(order):
         weight, colour = ROAD_STYLES[bucket]
         style = {"color": colour, "weight": weight, "opacity": 0.95, "lineCap": "round", "lineJoin": "round"}
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": buckets[bucket]}, name=f"roads_{bucket}",
-            style_function=lambda _f, s=style: s, control=False, smooth_factor=1.0,
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
-            **({"attribution": t["attribution"]} if i == 0 else {}),
-        ).add_to(group)
+        group.add_child(_Lines({"type": "FeatureCollection", "features": buckets[bucket]}, style=style,
+                               tooltip="name", attribution=t["attribution"] if i == 0 else None))
 
 
 def _round(coords: Any) -> Any:
@@ -264,9 +372,9 @@ def _add_reach(fmap, plan: PlanFiles, t, period: str, *, show: bool) -> None:
         return
     periods = PERIOD_NAMES[t["html_lang"][:2]]
     group = folium.FeatureGroup(name=t["reach"].format(period=periods[period]), show=show).add_to(fmap)
-    folium.GeoJson({"type": "FeatureCollection", "features": features}, control=False,
-                   style_function=lambda _f: {"color": REACH_COLOUR, "weight": 1, "fillColor": REACH_COLOUR,
-                                              "fillOpacity": 0.12, "opacity": 0.6}).add_to(group)
+    group.add_child(_Lines({"type": "FeatureCollection", "features": features},
+                           style={"color": REACH_COLOUR, "weight": 1, "fillColor": REACH_COLOUR,
+                                  "fillOpacity": 0.12, "opacity": 0.6}))
 
 
 def _add_posts(fmap, plan: PlanFiles, t, lang: str) -> None:
@@ -280,15 +388,14 @@ def _add_posts(fmap, plan: PlanFiles, t, lang: str) -> None:
         first = rows.iloc[0]
         lat, lon = float(first["lat"]), float(first["lon"])
         served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
-        duty = "<br>".join(
-            f"{_e(periods.get(r.period, r.period))} {r.duty_start[:5]}–{r.duty_end[:5]} · {t['police']} {r.police}"
-            f" · {t['auxiliary']} {r.auxiliary}" + (f" · {t['car_at_post']}" if r.car_at_post else "")
-            for r in rows.itertuples())
-        popup = _popup(f"{_e(t['post'])} {_e(post_id)}", [
-            (t["station"], f"{_e(stations.get(first['station_id'], ''))} ({_e(first['station_id'])})"),
-            (t["schools_served"], "<br>".join(_e(names.get(s, s)) for s in served)),
+        duty = [f"{periods.get(r.period, r.period)} {r.duty_start[:5]}–{r.duty_end[:5]} · {t['police']} {r.police}"
+                f" · {t['auxiliary']} {r.auxiliary}" + (f" · {t['car_at_post']}" if r.car_at_post else "")
+                for r in rows.itertuples()]
+        popup = _popup(f"{t['post']} {post_id}", [
+            (t["station"], f"{stations.get(first['station_id'], '')} ({first['station_id']})"),
+            (t["schools_served"], [names.get(s, s) for s in served]),
             (t["duty"], duty),
-            (t["radius"], f"{radius_m:.0f} {_e(t['m_unit'])}"),
+            (t["radius"], f"{radius_m:.0f} {t['m_unit']}"),
             ("WGS-84", f"{lon:.6f}, {lat:.6f}"),
         ])
         folium.Circle([lat, lon], radius=radius_m, color=POST_COLOUR, weight=1.5, dash_array="5 4",
@@ -296,10 +403,15 @@ def _add_posts(fmap, plan: PlanFiles, t, lang: str) -> None:
         folium.CircleMarker([lat, lon], radius=3.5, color="#ffffff", weight=1.5, fill=True, fill_color=POST_COLOUR,
                             fill_opacity=1.0, interactive=False).add_to(group)
         # the label hangs just below the post so that it never hides a school at the same spot
-        icon = folium.DivIcon(html=f"<div class='gp-post'>{_e(post_id)}</div>", icon_size=(30, 20),
-                              icon_anchor=(15, -6), class_name="gp-icon")
-        folium.Marker([lat, lon], icon=icon, popup=popup,
-                      tooltip=folium.Tooltip(f"{_e(t['post'])} {_e(post_id)}")).add_to(group)
+        icon = folium.DivIcon(html=_inert(_PARTS.post_label(post_id)), icon_size=(30, 20), icon_anchor=(15, -6),
+                              class_name="gp-icon")
+        marker = folium.Marker([lat, lon], icon=icon).add_to(group)
+        marker.add_child(popup).add_child(_tooltip(f"{t['post']} {post_id}"))
+
+
+def _inert(html: str) -> str:
+    """Markup for a folium element (rendered as a template once more): braces as character references."""
+    return str(html).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _add_stations(fmap, plan: PlanFiles, t, lang: str) -> None:
@@ -313,16 +425,16 @@ def _add_stations(fmap, plan: PlanFiles, t, lang: str) -> None:
             parts = [f"{t[k]} {s[f'{k}_used_{p}']}" for k, col in (("police", "police"), ("auxiliary", "auxiliary"),
                                                                     ("cars", "cars")) if f"{col}_used_{p}" in s]
             if parts:
-                used.append(f"{_e(periods[p])}: " + " · ".join(_e(x) for x in parts))
-        popup = _popup(f"{_e(s['name'])} ({_e(s['station_id'])})", [
-            (t["resources"], f"{t['police']} {s['police']} · {t['auxiliary']} {s['auxiliary']} · {t['cars']} {s['cars']}"),
-            (t["used"], "<br>".join(used) or t["none"]),
+                used.append(f"{periods[p]}: " + " · ".join(parts))
+        popup = _popup(f"{s['name']} ({s['station_id']})", [
+            (t["resources"], f"{t['police']} {s['police']} · {t['auxiliary']} {s['auxiliary']}"
+                             f" · {t['cars']} {s['cars']}"),
+            (t["used"], used or t["none"]),
         ])
-        icon = folium.DivIcon(html="<div class='gp-station'>警</div>" if lang == "zh" else
-                              "<div class='gp-station'>P</div>", icon_size=(26, 26), icon_anchor=(13, 13),
-                              class_name="gp-icon")
-        folium.Marker([s["lat"], s["lon"]], icon=icon, popup=popup,
-                      tooltip=folium.Tooltip(_e(s["name"]))).add_to(group)
+        icon = folium.DivIcon(html=_inert(_PARTS.station_label("警" if lang == "zh" else "P")), icon_size=(26, 26),
+                              icon_anchor=(13, 13), class_name="gp-icon")
+        marker = folium.Marker([s["lat"], s["lon"]], icon=icon).add_to(group)
+        marker.add_child(popup).add_child(_tooltip(s["name"]))
 
 
 def _vehicle_colours(plan: PlanFiles) -> dict[str, str]:
@@ -374,38 +486,27 @@ def _add_routes(fmap, plan: PlanFiles, t, period: str, *, show: bool) -> None:
         coords = geometry["coordinates"]
         vehicle = str(p.get("vehicle_id"))
         colour = colours.get(vehicle, VEHICLE_COLOURS[0])
-        label = (f"{_e(t['vehicle'])} {_e(vehicle)} · {_e(p.get('start', ''))[:5]}–{_e(p.get('end', ''))[:5]}"
-                 f" · {_e(t['drive'])} {float(p.get('drive_km') or 0):.1f} {_e(t['km_unit'])}"
-                 f" · {_e(t['stops'])} {_e(p.get('stops', ''))}")
+        label = (f"{t['vehicle']} {vehicle} · {str(p.get('start', ''))[:5]}–{str(p.get('end', ''))[:5]}"
+                 f" · {t['drive']} {float(p.get('drive_km') or 0):.1f} {t['km_unit']}"
+                 f" · {t['stops']} {p.get('stops', '')}")
         folium.PolyLine([[c[1], c[0]] for c in coords], color="#ffffff", weight=7, opacity=0.8,
                         interactive=False).add_to(group)
         folium.PolyLine([[c[1], c[0]] for c in coords], color=colour, weight=4, opacity=0.9,
-                        tooltip=folium.Tooltip(label, sticky=True)).add_to(group)
+                        ).add_to(group).add_child(_tooltip(label, sticky=True))
         arrows.extend([*a, colour] for a in _arrows(coords))
     group.add_child(_Arrows(arrows))
     for v in visits.sort_values(["vehicle_id", "seq"]).itertuples():
         colour = colours.get(v.vehicle_id, VEHICLE_COLOURS[0])
-        label = (f"{_e(v.vehicle_id)} · {_e(t['stop'].format(seq=v.seq))} · {_e(names.get(v.school_id, v.school_id))}"
+        label = (f"{v.vehicle_id} · {t['stop'].format(seq=v.seq)} · {names.get(v.school_id, v.school_id)}"
                  f" · {v.arrive[:5]}–{v.depart[:5]}")
         folium.CircleMarker([v.lat, v.lon], radius=4, color=colour, weight=2, fill=True, fill_color="#ffffff",
-                            fill_opacity=1.0, tooltip=folium.Tooltip(label)).add_to(group)
+                            fill_opacity=1.0).add_to(group).add_child(_tooltip(label))
 
 
-class _Arrows(MacroElement):
+class _Arrows(_Element):
     """Direction arrows (CSS triangles in divIcons) added to the parent layer."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function (layer) {
-            {{ this.arrows|tojson }}.forEach(function (a) {
-                var html = '<div class="gp-arrow" style="transform: rotate(' + a[2] + 'deg);'
-                         + 'border-bottom-color:' + a[3] + '"></div>';
-                L.marker([a[0], a[1]], {icon: L.divIcon({className: 'gp-icon', html: html,
-                    iconSize: [10, 10], iconAnchor: [5, 5]}), interactive: false, keyboard: false}).addTo(layer);
-            });
-        })({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
+    _template = markup.template("map_arrows.html")
 
     def __init__(self, arrows: list[list]) -> None:
         super().__init__()
@@ -428,40 +529,42 @@ def _add_schools(fmap, plan: PlanFiles, t, lang: str, period: str, *, show: bool
         s = schools.loc[sid]
         status = school_status(r)
         radius = 7.0 + min(5.0, float(s["enrolment"]) / 300.0)
-        sightings = " ".join(f"{_e(t[k])} {t['yes'] if r[f'{k}_seen'] else t['no']}" for k in ("officer", "car", "lights"))
-        rows_html = [
-            (t["kind"], _e(KIND_NAMES[lang].get(s["kind"], s["kind"]))),
+        sightings = " ".join(f"{t[k]} {t['yes'] if r[f'{k}_seen'] else t['no']}" for k in ("officer", "car", "lights"))
+        cells: list[tuple[str, Any]] = [
+            (t["kind"], KIND_NAMES[lang].get(s["kind"], s["kind"])),
             (t["enrolment"], f"{int(s['enrolment'])}"),
-            (t["window"], f"{_e(PERIOD_NAMES[lang][period])} {r['window_start'][:5]}–{r['window_end'][:5]}"),
-            (t["status"], f"<b style='color:{STATUS_COLOURS[status]}'>{_e(t[status])}</b><br>{sightings}"),
-            (t["sources"], _sources_html(r["sources"], t)),
+            (t["window"], f"{PERIOD_NAMES[lang][period]} {r['window_start'][:5]}–{r['window_end'][:5]}"),
+            (t["status"], _PARTS.status(STATUS_COLOURS[status], t[status], sightings)),
+            (t["sources"], _source_lines(r["sources"], t)),
             (t["presence"], f"{float(r['officer_presence_pct']):.1f}%"),
-            (t["worst"], _e(_duration(r["worst_response_s"], t))),
+            (t["worst"], _duration(r["worst_response_s"], t)),
             (t["within"], f"{float(r['within_target_pct']):.1f}%"),
             (t["second"], t["yes"] if r["second_unit_300s"] else t["no"]),
         ]
         if r["reason"]:
-            rows_html.append((t["reason"], f"<span style='color:{STATUS_COLOURS['missed']}'>{_e(r['reason'])}</span>"))
-        tooltip = folium.Tooltip(f"{_e(s['name'])}", permanent=True, direction="top",
-                                 offset=(0, -int(radius) - 1), class_name="gp-label") if labels_permanent else \
-            folium.Tooltip(f"{_e(s['name'])} · {_e(t[status])}")
+            cells.append((t["reason"], _PARTS.coloured(STATUS_COLOURS["missed"], r["reason"])))
+        if labels_permanent:
+            tooltip = _tooltip(s["name"], permanent=True, direction="top", offset=[0, -int(radius) - 1],
+                               className="gp-label")
+        else:
+            tooltip = _tooltip(f"{s['name']} · {t[status]}")
         folium.CircleMarker([float(s["lat"]), float(s["lon"])], radius=radius, color="#ffffff", weight=2.5,
                             fill=True, fill_color=STATUS_COLOURS[status], fill_opacity=0.95,
-                            popup=_popup(f"{_e(s['name'])} ({_e(sid)})", rows_html), tooltip=tooltip).add_to(group)
+                            ).add_to(group).add_child(_popup(f"{s['name']} ({sid})", cells)).add_child(tooltip)
 
 
-def _sources_html(sources: str, t: Mapping[str, str]) -> str:
+def _source_lines(sources: str, t: Mapping[str, str]) -> list[str] | str:
+    """The ``;``-separated sources of a coverage row, one line each, English words in ``t``'s language."""
     parts = [p.strip() for p in str(sources or "").split(";") if p.strip()]
     if not parts:
-        return _e(t["none"])
+        return t["none"]
     words = dict(w.split("=", 1) for w in t["source_words"].split("|") if "=" in w)
     out = []
-    for part in parts:
-        text = _e(part)
+    for text in parts:
         for en, zh in words.items():
             text = _replace_word(text, en, zh)
         out.append(text)
-    return "<br>".join(out)
+    return out
 
 
 def _replace_word(text: str, word: str, by: str) -> str:
@@ -482,8 +585,8 @@ def _add_uncovered(fmap, plan: PlanFiles, t, lang: str, period: str, *, show: bo
         reason = r["reason"] or t[school_status(r)]
         folium.CircleMarker([float(s["lat"]), float(s["lon"])], radius=17, color=STATUS_COLOURS["missed"], weight=3,
                             dash_array="6 3", fill=False,
-                            tooltip=folium.Tooltip(f"<b>{_e(s['name'])}</b> · {_e(t[school_status(r)])}<br>{_e(reason)}"),
-                            ).add_to(group)
+                            ).add_to(group).add_child(_Tooltip(_PARTS.ring_tooltip(s["name"], t[school_status(r)],
+                                                                                   reason)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,97 +594,10 @@ def _add_uncovered(fmap, plan: PlanFiles, t, lang: str, period: str, *, show: bo
 # ---------------------------------------------------------------------------------------------
 
 
-class _Animation(MacroElement):
+class _Animation(_Element):
     """Time slider + play button moving one dot per car along its route (clock times per vertex)."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function (map, layer) {
-            var data = {{ this.tracks|tojson }};
-            var text = {{ this.text|tojson }};
-            var periods = Object.keys(data);
-            if (!periods.length) { return; }
-            var state = {period: {{ this.period|tojson }}, t: 0, timer: null, speed: 60};
-            if (!(state.period in data)) { state.period = periods[0]; }
-            var dots = [];
-            var pane = map.getPane('gpCars') || map.createPane('gpCars');
-            pane.style.zIndex = 650;  // above markers: a car at its station stays visible
-            function hhmm(s) {
-                s = Math.round(s); var h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), x = s % 60;
-                return (h < 10 ? '0' : '') + h + ':' + (m < 10 ? '0' : '') + m + ':' + (x < 10 ? '0' : '') + x;
-            }
-            function where(track, t) {
-                var ts = track.t, n = ts.length;
-                if (t < ts[0] || t > ts[n - 1]) { return null; }
-                var lo = 0, hi = n - 1;
-                while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (ts[mid] <= t) { lo = mid; } else { hi = mid; } }
-                var span = ts[hi] - ts[lo], f = span > 0 ? (t - ts[lo]) / span : 0;
-                return [track.lat[lo] + f * (track.lat[hi] - track.lat[lo]),
-                        track.lon[lo] + f * (track.lon[hi] - track.lon[lo])];
-            }
-            function range(p) {
-                var lo = Infinity, hi = -Infinity;
-                data[p].forEach(function (tr) { lo = Math.min(lo, tr.t[0]); hi = Math.max(hi, tr.t[tr.t.length - 1]); });
-                return [lo, hi];
-            }
-            var box = L.DomUtil.create('div', 'gp-anim leaflet-bar');
-            var select = L.DomUtil.create('select', '', box);
-            periods.forEach(function (p) {
-                var o = L.DomUtil.create('option', '', select); o.value = p; o.textContent = text.periods[p];
-            });
-            var button = L.DomUtil.create('button', '', box); button.type = 'button';
-            var slider = L.DomUtil.create('input', '', box); slider.type = 'range'; slider.step = 1;
-            var clock = L.DomUtil.create('span', 'gp-clock', box);
-            var speed = L.DomUtil.create('select', '', box); speed.title = text.speed;
-            [30, 60, 120, 300].forEach(function (k) {
-                var o = L.DomUtil.create('option', '', speed); o.value = k; o.textContent = '×' + k;
-                if (k === state.speed) { o.selected = true; }
-            });
-            L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
-            function draw() {
-                dots.forEach(function (d) {
-                    var ll = where(d.track, state.t);
-                    if (ll) { d.marker.setLatLng(ll); if (!layer.hasLayer(d.marker)) { layer.addLayer(d.marker); } }
-                    else if (layer.hasLayer(d.marker)) { layer.removeLayer(d.marker); }
-                });
-                clock.textContent = hhmm(state.t);
-                slider.value = state.t;
-            }
-            function setPeriod(p) {
-                state.period = p; select.value = p;
-                dots.forEach(function (d) { layer.removeLayer(d.marker); });
-                dots = data[p].map(function (tr) {
-                    var m = L.circleMarker([tr.lat[0], tr.lon[0]], {radius: 8, color: '#ffffff', weight: 2.5,
-                        fillColor: tr.color, fillOpacity: 1, pane: 'gpCars'});
-                    m.bindTooltip(tr.id);
-                    return {track: tr, marker: m};
-                });
-                var r = range(p); slider.min = r[0]; slider.max = r[1]; state.t = r[0];
-                draw();
-            }
-            function stop() { if (state.timer) { clearInterval(state.timer); state.timer = null; } button.textContent = '▶ ' + text.play; }
-            function play() {
-                if (state.timer) { stop(); return; }
-                var r = range(state.period);
-                if (state.t >= r[1]) { state.t = r[0]; }
-                button.textContent = '❚❚ ' + text.pause;
-                state.timer = setInterval(function () {
-                    state.t = Math.min(r[1], state.t + state.speed * 0.1);
-                    draw();
-                    if (state.t >= r[1]) { stop(); }
-                }, 100);
-            }
-            L.DomEvent.on(button, 'click', play);
-            L.DomEvent.on(select, 'change', function () { stop(); setPeriod(select.value); });
-            L.DomEvent.on(speed, 'change', function () { state.speed = +speed.value; });
-            L.DomEvent.on(slider, 'input', function () { state.t = +slider.value; draw(); });
-            var Control = L.Control.extend({options: {position: 'bottomleft'}, onAdd: function () { return box; }});
-            new Control().addTo(map);
-            stop();
-            setPeriod(state.period);
-        })({{ this._parent.get_name() }}, {{ this.layer.get_name() }});
-        {% endmacro %}
-    """)
+    _template = markup.template("map_animation.html")
 
     def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str, layer: folium.FeatureGroup,
                  period: str | None) -> None:
@@ -617,93 +633,45 @@ class _Animation(MacroElement):
                      "periods": {p: PERIOD_NAMES[lang][p] for p in self.tracks}}
 
 
-_CSS = """
-.leaflet-container { background: %(bg)s; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
-  "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif; }
-.gp-icon { background: transparent; border: none; }
-.gp-post { background: %(post)s; color: #fff; font: bold 11px/18px sans-serif; text-align: center;
-  border: 1.5px solid #fff; border-radius: 4px; box-shadow: 0 1px 3px rgba(0,0,0,.45); }
-.gp-station { background: %(station)s; color: #fff; font: bold 13px/22px sans-serif; text-align: center;
-  width: 22px; height: 22px; border: 2px solid #fff; border-radius: 50%%; box-shadow: 0 1px 3px rgba(0,0,0,.5); }
-.gp-arrow { width: 0; height: 0; border-left: 5px solid transparent; border-right: 5px solid transparent;
-  border-bottom: 10px solid #333; }
-.gp-label { background: rgba(255,255,255,.85); border: none; box-shadow: none; padding: 0 3px;
-  font-size: 12px; font-weight: bold; color: #222; }
-.gp-label::before { display: none; }
-.gp-pop h4 { margin: 0 0 6px 0; font-size: 14px; }
-.gp-pop table { border-collapse: collapse; font-size: 12px; }
-.gp-pop th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; color: #555; white-space: nowrap; }
-.gp-pop td { padding: 2px 0; }
-.gp-panel, .gp-anim { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei",
-  "Helvetica Neue", Arial, sans-serif; }
-.gp-panel { position: fixed; z-index: 1000; background: rgba(255,255,255,.94); border-radius: 6px;
-  box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 12px; line-height: 1.45; color: #222; }
-.gp-panel h3 { margin: 0 0 4px 0; font-size: 14px; }
-.gp-panel table { border-collapse: collapse; }
-.gp-panel td, .gp-panel th { padding: 1px 6px 1px 0; text-align: left; }
-.gp-sw { display: inline-block; width: 12px; height: 12px; border-radius: 50%%; border: 2px solid #fff;
-  box-shadow: 0 0 0 1px #999; vertical-align: -2px; margin-right: 5px; }
-.gp-line { display: inline-block; width: 22px; vertical-align: middle; margin-right: 5px; }
-.gp-anim { background: #fff; padding: 6px 8px; font-size: 12px; display: flex; gap: 6px; align-items: center; }
-.gp-anim input[type=range] { width: 220px; }
-.gp-anim button { cursor: pointer; }
-.gp-clock { font: bold 13px monospace; min-width: 64px; }
-""" % {"bg": BACKGROUND, "post": POST_COLOUR, "station": STATION_COLOUR}
+class _Panels(_Element):
+    """Stylesheet, the headline-figures panel (top left) and the legend (bottom right).
 
+    The headline table has a column per figure of ``plan.json``'s summary, by period: three
+    sightings attained, then — when the summary has them — schools meeting the strict target
+    (``met_strict``) and schools with a duty post (``schools_with_post``), then cars, km and the
+    "135" reach.
+    """
 
-class _Panels(MacroElement):
-    """Stylesheet, the headline-figures panel (top left) and the legend (bottom right)."""
-
-    _template = Template("""
-        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-        {% macro html(this, kwargs) %}
-        <div class="gp-panel gp-headline" style="top: 10px; left: 54px; max-width: 360px;">{{ this.headline }}</div>
-        <div class="gp-panel gp-legend" style="bottom: 28px; right: 10px;">{{ this.legend }}</div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');
-        {% endmacro %}
-    """)
+    _template = markup.template("map_panels.html")
 
     def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str) -> None:
         super().__init__()
         self._name = "Panels"
-        self.css = _CSS
+        self.css = markup.render("map.css", bg=BACKGROUND, post=POST_COLOUR, station=STATION_COLOUR)
+        self.t = t
         s = plan.summary
-        scenario = plan.plan.get("scenario", {})
+        extra = [key for key in ("met_strict", "schools_with_post") if isinstance(s.get(key), Mapping)]
         rows = []
         for p in plan.periods:
             share = s.get("attained_share", {}).get(p)
             reach = s.get("response_within_target_share", {}).get(p)
-            rows.append(
-                f"<tr><td>{_e(PERIOD_NAMES[lang][p])}</td><td>{'' if share is None else f'{100 * share:.0f}%'}</td>"
-                f"<td>{_e(s.get('cars_used', {}).get(p, ''))}</td>"
-                f"<td>{float(s.get('km_driven', {}).get(p, 0) or 0):.1f}</td>"
-                f"<td>{'' if reach is None else f'{100 * reach:.0f}%'}</td></tr>")
+            rows.append([PERIOD_NAMES[lang][p], "" if share is None else f"{100 * share:.0f}%",
+                         *(s[key].get(p, "") for key in extra), s.get("cars_used", {}).get(p, ""),
+                         f"{float(s.get('km_driven', {}).get(p, 0) or 0):.1f}",
+                         "" if reach is None else f"{100 * reach:.0f}%"])
         n_uncovered = len(s.get("uncovered", []))
-        self.headline = (
-            f"<h3>{_e(t['headline'])} · {_e(scenario.get('name', ''))}</h3>"
-            f"<div>{_e(t['n_schools'])} {_e(s.get('schools', len(plan.schools)))} · {_e(t['n_posts'])} "
-            f"{_e(s.get('posts', plan.posts['post_id'].nunique()))} · {_e(t['police'])} {_e(s.get('police', ''))}"
-            f" · {_e(t['auxiliary'])} {_e(s.get('auxiliary', ''))}</div>"
-            f"<table><tr><th>{_e(t['period'])}</th><th>{_e(t['attained'])}</th><th>{_e(t['cars'])}</th>"
-            f"<th>{_e(t['km'])}</th><th>{_e(t['response'])}</th></tr>{''.join(rows)}</table>"
-            f"<div>{_e(t['not_met'])}: <b style='color:{STATUS_COLOURS['missed'] if n_uncovered else STATUS_COLOURS['met']}'>"
-            f"{n_uncovered}</b> · {_e(t['created'])} {_e(str(plan.plan.get('created', ''))[:16].replace('T', ' '))}</div>")
+        self.headline = {
+            "scenario": plan.plan.get("scenario", {}).get("name", ""),
+            "schools": s.get("schools", len(plan.schools)), "posts": s.get("posts", plan.posts["post_id"].nunique()),
+            "police": s.get("police", ""), "auxiliary": s.get("auxiliary", ""),
+            "columns": [t["period"], t["attained"], *(t[key] for key in extra), t["cars"], t["km"], t["response"]],
+            "rows": rows, "not_met": n_uncovered,
+            "not_met_colour": STATUS_COLOURS["missed"] if n_uncovered else STATUS_COLOURS["met"],
+            "created": str(plan.plan.get("created", ""))[:16].replace("T", " "),
+        }
         major_w, major_c = ROAD_STYLES["primary"]
-        minor_w, minor_c = ROAD_STYLES["residential"]
-        dot = "<span class='gp-sw' style='background:{c}'></span>{label}"
-        items = [dot.format(c=STATUS_COLOURS[k], label=_e(t[k])) for k in ("met", "partly", "missed")]
-        items += [
-            f"<span class='gp-sw' style='background:transparent;border:2.5px dashed {STATUS_COLOURS['missed']};"
-            f"box-shadow:none'></span>{_e(t['ring'])}",
-            f"<span class='gp-post' style='display:inline-block;padding:0 4px;margin-right:5px'>K</span>{_e(t['post'])}",
-            f"<span class='gp-station' style='display:inline-block;margin-right:5px'>{'警' if lang == 'zh' else 'P'}"
-            f"</span>{_e(t['station'])}",
-            f"<span class='gp-line' style='border-top:4px solid {VEHICLE_COLOURS[0]}'></span>{_e(t['route'])}",
-            f"<span class='gp-line' style='height:10px;background:{REACH_COLOUR};opacity:.3'></span>"
-            f"{_e(t['reach_legend'])}",
-            f"<span class='gp-line' style='border-top:{major_w:.0f}px solid {major_c}'></span>{_e(t['road_major'])}",
-            f"<span class='gp-line' style='border-top:2px solid {minor_c}'></span>{_e(t['road_minor'])}",
-        ]
-        self.legend = f"<h3>{_e(t['legend'])}</h3>" + "<br>".join(items)
+        self.legend = {
+            "status": STATUS_COLOURS, "station_letter": "警" if lang == "zh" else "P", "route": VEHICLE_COLOURS[0],
+            "reach": REACH_COLOUR, "major": f"{major_w:.0f}px solid {major_c}",
+            "minor": f"2px solid {ROAD_STYLES['residential'][1]}",
+        }

@@ -3,6 +3,11 @@
 Sheets: 概况 (Summary); 护学岗 (Posts); one 勤务 (Roster) sheet per station; 巡逻排班 (Car
 schedule); 巡逻路线 (Routes); 三见覆盖 (Coverage), coloured green/orange/red for
 met/partly/missed. Chinese titles with English in brackets. Written atomically.
+
+What a cell shows is what the plan says: every text cell is stored as a string, never as a
+formula (a school called ``=HYPERLINK(...)`` stays that text). The file depends on the plan
+only: the workbook's created/modified properties and the zip entries' times are the plan's
+``created`` time, so the same plan gives the same bytes.
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, read_plan_dir
@@ -37,6 +46,11 @@ __all__ = ["write_report"]
 
 _STATUS_FILL = {"met": "C6EFCE", "partly": "FFE0B2", "missed": "FFC7CE"}
 _STATUS_ZH = {"met": "达成 (met)", "partly": "部分 (partly)", "missed": "未达成 (missed)"}
+#: summary figures per period shown beside the attained share when plan.json has them
+_OPTIONAL_FIGURES = {"met_strict": "三见达标(严格) (met, strict)",
+                     "schools_with_post": "设护学岗学校 (schools with a post)"}
+#: the earliest time a zip entry can carry
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _yn(value: bool) -> str:
@@ -68,13 +82,13 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     for r in plan.posts.sort_values(["post_id", "period"], key=period_order).itertuples():
         served = [s for s in str(r.school_ids).split(";") if s]
         rows.append([r.post_id, period_label(r.period), f"{r.station_id} {stations.get(r.station_id, '')}".strip(),
-                     "、".join(f"{names.get(s, s)} ({s})" for s in served), hour_minute(r.duty_start), hour_minute(r.duty_end),
-                     minutes_between(r.duty_start, r.duty_end), r.police, r.auxiliary, _yn(r.car_at_post),
-                     round(r.lon, 6), round(r.lat, 6)])
+                     "、".join(f"{names.get(s, s)} ({s})" for s in served), hour_minute(r.duty_start),
+                     hour_minute(r.duty_end), minutes_between(r.duty_start, r.duty_end), r.police, r.auxiliary,
+                     _yn(r.car_at_post), *_shown(plan, r.lon, r.lat)])
     _table(book.create_sheet("护学岗 (Posts)"),
            ["岗位 (post)", "时段 (period)", "派出所 (station)", "服务学校 (schools)", "上岗 (start)",
             "下岗 (end)", "时长分钟 (minutes)", "民警 (police)", "辅警 (auxiliary)", "警车驻岗 (car at post)",
-            "经度 (lon)", "纬度 (lat)"], rows)
+            f"经度 (lon, {plan.datum})", f"纬度 (lat, {plan.datum})"], rows)
 
     post_schools = {r.post_id: r.school_ids for r in plan.posts.itertuples()}
     station_ids = list(plan.stations["station_id"]) + sorted(set(plan.rosters["station_id"]) - set(stations))
@@ -91,11 +105,12 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
 
     rows = [[r.vehicle_id, f"{r.station_id} {stations.get(r.station_id, '')}".strip(), period_label(r.period),
              r.seq, r.school_id, names.get(r.school_id, ""), hour_minute(r.arrive), hour_minute(r.depart),
-             minutes_between(r.arrive, r.depart), round(r.lon, 6), round(r.lat, 6)]
+             minutes_between(r.arrive, r.depart), *_shown(plan, r.lon, r.lat)]
             for r in plan.visits.sort_values(["vehicle_id", "period", "seq"], key=period_order).itertuples()]
     _table(book.create_sheet("巡逻排班 (Car schedule)"),
            ["警车 (car)", "派出所 (station)", "时段 (period)", "顺序 (seq)", "学校编号 (school_id)",
-            "学校 (school)", "到达 (arrive)", "离开 (depart)", "停留分钟 (minutes)", "经度 (lon)", "纬度 (lat)"],
+            "学校 (school)", "到达 (arrive)", "离开 (depart)", "停留分钟 (minutes)", f"经度 (lon, {plan.datum})",
+            f"纬度 (lat, {plan.datum})"],
            rows)
 
     rows = []
@@ -128,11 +143,44 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     for i, colour in enumerate(fills, start=2):
         sheet.cell(row=i, column=9).fill = PatternFill("solid", fgColor=colour)
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(out, buffer.getvalue())
+    write_atomic(out, _workbook_bytes(book, _created(plan.plan.get("created"))))
     log.info("wrote %s", out)
     return out
+
+
+def _created(text: Any) -> datetime | None:
+    """The plan's ``created`` time (ISO 8601), or ``None`` when it is missing or unreadable."""
+    try:
+        return datetime.fromisoformat(str(text).strip().replace("Z", "+00:00")) if text else None
+    except ValueError:
+        log.warning("plan.json's created time %r is not ISO 8601; report.xlsx carries no time", text)
+        return None
+
+
+def _workbook_bytes(book: Workbook, created: datetime | None) -> bytes:
+    """The workbook as XLSX bytes that depend on its content and ``created`` only.
+
+    The document properties created/modified are ``created`` (in UTC, as the format wants) and
+    every zip entry carries ``created``'s wall time, instead of the clock; without a ``created``
+    time both are 1980-01-01 00:00, the earliest a zip entry can hold.
+    """
+    if created is None:
+        created = datetime(*_ZIP_EPOCH)
+    utc = created.astimezone(timezone.utc).replace(tzinfo=None) if created.tzinfo else created
+    book.properties.created = book.properties.modified = utc
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()  # Workbook.save would stamp modified with the clock
+    stamp = max(_ZIP_EPOCH, created.timetuple()[:6])
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return packed.getvalue()
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
@@ -145,10 +193,22 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
+def _append(sheet, row: list) -> None:
+    """Append a row; text cells stay text (openpyxl takes a string starting with ``=`` for a formula)."""
+    sheet.append([_text_cell(sheet, v) if isinstance(v, str) else _cell(v) for v in row])
+
+
+def _text_cell(sheet, text: str) -> Cell:
+    # control characters (other than tab and newlines) are not allowed in a worksheet: shown as U+FFFD
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+    cell.data_type = "s"
+    return cell
+
+
 def _table(sheet, header: list[str], rows: Iterable[list]) -> None:
-    sheet.append(header)
+    _append(sheet, header)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        _append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F3")
@@ -185,13 +245,15 @@ def _summary_sheet(sheet, plan: PlanFiles, period_label) -> None:
         ["辅警 (auxiliary)", s.get("auxiliary", "")],
         ["派出所 (stations)", len(plan.stations)],
         [],
-        ["时段 (period)", "三见达成率 (attained share)", "用车 (cars used)", "里程公里 (km driven)",
-         "135达标率 (within response target)"],
     ]
+    extra = [key for key in _OPTIONAL_FIGURES if isinstance(s.get(key), Mapping)]
+    rows.append(["时段 (period)", "三见达成率 (attained share)", *(_OPTIONAL_FIGURES[key] for key in extra),
+                 "用车 (cars used)", "里程公里 (km driven)", "135达标率 (within response target)"])
     header_row = len(rows)
     for p in plan.periods:
-        rows.append([period_label(p), _share(s.get("attained_share", {}).get(p)), s.get("cars_used", {}).get(p),
-                     s.get("km_driven", {}).get(p), _share(s.get("response_within_target_share", {}).get(p))])
+        rows.append([period_label(p), _share(s.get("attained_share", {}).get(p)), *(s[key].get(p) for key in extra),
+                     s.get("cars_used", {}).get(p), s.get("km_driven", {}).get(p),
+                     _share(s.get("response_within_target_share", {}).get(p))])
     rows.append([])
     rows.append(["未达成 (not met)", "时段 (period)", "原因 (reason)"])
     uncovered_row = len(rows)
@@ -205,13 +267,19 @@ def _summary_sheet(sheet, plan: PlanFiles, period_label) -> None:
     for key, value in plan.parameters.items():
         rows.append([key, json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value])
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        _append(sheet, row)
     for r in (header_row, uncovered_row, params_row):
         for cell in sheet[r]:
             cell.font = Font(bold=True)
-    for col in "ABCDE":
+    for col in "ABCDEFG"[:5 + len(extra)]:
         sheet.column_dimensions[col].width = 30
 
 
 def _share(value: Any) -> Any:
     return None if value is None else f"{100.0 * float(value):.1f}%"
+
+
+def _shown(plan: PlanFiles, lon: float, lat: float) -> tuple[float, float]:
+    """A point as people paste it: in the plan's output datum, 6 decimals."""
+    x, y = plan.shown(lon, lat)
+    return round(x, 6), round(y, 6)

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from geo_patrol.geo import LocalMetres, haversine_m
+from geo_patrol.io.plandir import canonical_lonlat
 from geo_patrol.network import snap
 from geo_patrol.snapping import Prepared
 from geo_patrol.traveltime import walk_metres_from
@@ -39,23 +40,24 @@ class CandidateSite:
 def candidate_sites(prepared: Prepared) -> tuple[CandidateSite, ...]:
     """Gates, drive nodes within ``post_radius_m`` of a gate, and the scenario's sites.
 
-    Coordinates are rounded to 6 decimals (about 0.1 m), as the plan files write them, so a post
-    reaches the same gates in the plan and when its file is read back."""
+    Coordinates are held as the plan files give them back (6 decimals in the output datum, about
+    0.1 m), so a post reaches the same gates in the plan and when its file is read back."""
     radius = prepared.scenario.parameters.post_radius_m
     net = prepared.network
-    sites: list[CandidateSite] = [
-        CandidateSite(f"S:{s.id}", round(s.lon, 6), round(s.lat, 6), "input", s.existing)
-        for s in prepared.scenario.sites
-    ]
-    sites += [CandidateSite(f"G:{g.id}", round(g.lon, 6), round(g.lat, 6), "gate") for g in prepared.gates]
+    datum = prepared.scenario.output_datum
+
+    def site(site_id: str, lon: float, lat: float, origin: str, existing: bool = False) -> CandidateSite:
+        return CandidateSite(site_id, *canonical_lonlat(lon, lat, datum), origin, existing)
+
+    sites: list[CandidateSite] = [site(f"S:{s.id}", s.lon, s.lat, "input", s.existing) for s in prepared.scenario.sites]
+    sites += [site(f"G:{g.id}", g.lon, g.lat, "gate") for g in prepared.gates]
     node_lon, node_lat = net.drive.lon, net.drive.lat
     local = LocalMetres.at_latitude(float(np.mean(node_lat)))
     tree = cKDTree(local.xy(node_lon, node_lat))
     gate_xy = local.xy([g.lon for g in prepared.gates], [g.lat for g in prepared.gates])
     near = sorted({int(i) for hits in tree.query_ball_point(gate_xy, r=radius) for i in hits})
     sites += [
-        CandidateSite(f"R:{int(net.drive.node_ids[i])}", round(float(node_lon[i]), 6), round(float(node_lat[i]), 6),
-                      "road") for i in near
+        site(f"R:{int(net.drive.node_ids[i])}", float(node_lon[i]), float(node_lat[i]), "road") for i in near
     ]
     return tuple(sites)
 
