@@ -253,6 +253,8 @@ def _parameter_error(exc: ValidationError, values: Mapping[str, Any], file) -> I
     key = str(error["loc"][0]) if error["loc"] else "parameters"
     where = ".".join(str(part) for part in error["loc"])
     value = values.get(key)
+    for part in error["loc"][1:]:  # a value inside a table, e.g. speed_kph.primary
+        value = value.get(part) if isinstance(value, Mapping) else value
     ctx = error.get("ctx") or {}
     bounds = [f"{name} {ctx[k]}" for k, name in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")) if k in ctx]
     if bounds:

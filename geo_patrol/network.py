@@ -1,10 +1,13 @@
-"""Road networks: build the drive and walk graphs from OpenStreetMap or GraphML, snap points.
+"""Road networks: build the drive and walk graphs from OpenStreetMap, road line layers or GraphML, snap points.
 
 Model
 -----
 Which OSM ways are drive or walk roads, and which way a one-way road runs, is decided by the
 tag rules of :mod:`geo_patrol.io.osm` (:data:`DRIVE_CLASSES`, :data:`WALK_CLASSES`), which also
-reads clipped extracts.  This module numbers the nodes and builds the graphs.
+reads clipped extracts.  Road line layers (shapefile, GeoPackage, GeoJSON from PGIS, SuperMap or
+ArcGIS) are read by :mod:`geo_patrol.io.roads` into the same edge lists, their classes mapped
+onto the OSM classes, so both kinds of file go through the same builder below.  This module
+numbers the nodes and builds the graphs.
 
 *Drive network* — directed.  The graph is unsimplified: one edge per pair of consecutive way
 nodes.  Only the largest strongly connected component is kept, so that every node can reach
@@ -45,9 +48,11 @@ import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError, NetworkError
 from geo_patrol.geo import haversine_m, unit_vectors
-from geo_patrol.io.osm import DRIVE_CLASSES, WALK_CLASSES, network_file_kind, read_osm_schools, read_osm_ways
+from geo_patrol.io.osm import DRIVE_CLASSES, WALK_CLASSES, RawWays, network_file_kind, read_osm_schools, read_osm_ways
+from geo_patrol.io.roads import SNAP_TOLERANCE_M, layer_files, read_line_roads
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ __all__ = [
     "DEFAULT_SPEED_KPH",
     "DRIVE_CLASSES",
     "GraphArrays",
+    "MIN_CONNECTED_SHARE",
     "RoadNetwork",
     "WALK_CLASSES",
     "download_network",
@@ -97,6 +103,10 @@ residential 25, living_street 15, road 25; each ``*_link`` is 0.8 × its parent 
 """
 
 _FORMAT_VERSION = "geo_patrol-network-1"
+
+MIN_CONNECTED_SHARE = 0.2
+"""A line layer whose largest strongly connected drive component keeps a smaller share of its
+drive nodes is refused: its lines do not meet (see :func:`load_network`)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,12 +187,13 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 class GraphArrays:
     """Compact arrays of one graph (drive or walk), rows ``0..n_nodes-1``.
 
-    Nodes are sorted by OSM id.  Edges (arcs) are sorted by (tail row, head row), so
-    ``indptr`` / ``edge_v`` form the CSR adjacency: the arcs leaving row ``r`` are
-    ``indptr[r]:indptr[r+1]``.  An undirected graph (walk) stores every edge in both
-    directions.  ``classes[class_code[e]]`` is the road class of arc ``e``.  Arrays are
-    read-only; ``node_index`` (OSM id → row) and ``geometry`` (arc → (k, 2) lon/lat points,
-    only for arcs that have a drawn shape) are plain dicts not to be changed.  Picklable.
+    Nodes are sorted by OSM id (a line layer's node number, see :mod:`geo_patrol.io.roads`).
+    Edges (arcs) are sorted by (tail row, head row), so ``indptr`` / ``edge_v`` form the CSR
+    adjacency: the arcs leaving row ``r`` are ``indptr[r]:indptr[r+1]``.  An undirected graph
+    (walk) stores every edge in both directions.  ``classes[class_code[e]]`` is the road class
+    of arc ``e``.  Arrays are read-only; ``node_index`` (OSM id → row) and ``geometry`` (arc →
+    (k, 2) lon/lat points, only for arcs that have a drawn shape) are plain dicts not to be
+    changed.  Picklable.
     """
 
     node_ids: np.ndarray  # int64 [n] OSM node ids
@@ -246,7 +257,8 @@ class RoadNetwork:
     and ``highway``.  ``drive`` and ``walk`` hold the same graphs as :class:`GraphArrays`;
     rows in those arrays are what :func:`snap` returns and what travel-time functions take.
     ``fingerprint`` is a sha256 of the input bytes and the speed settings (a cache key).
-    ``way_names`` maps an OSM way id of the drive network to its name (OSM files only).
+    ``way_names`` maps a way id of the drive network to its name (OSM files: the OSM way id;
+    line layers: the feature number, see :mod:`geo_patrol.io.roads`).
     """
 
     drive_graph: nx.MultiDiGraph
@@ -593,21 +605,40 @@ def load_network(
     use_maxspeed: bool = True,
     layer: str | None = None,
     datum: str = "wgs84",
+    snap_tolerance_m: float | None = None,
 ) -> RoadNetwork:
-    """Read a road network from an OpenStreetMap file or an osmnx GraphML file.
+    """Read a road network from an OpenStreetMap file, a road line layer or an osmnx GraphML file.
 
     Parameters
     ----------
     source:
         ``.osm``, ``.osm.gz``, ``.osm.bz2``, ``.xml`` (OSM XML) or ``.osm.pbf`` — read with
-        pyosmium, clipped extracts allowed — or ``.graphml`` (an osmnx drive graph, or a
-        ``drive_graph`` of this module written with :func:`networkx.write_graphml`).
+        pyosmium, clipped extracts allowed —, a road line layer ``.shp``, ``.zip`` (zipped
+        shapefile), ``.gpkg`` or ``.geojson``/``.json`` (fields, classes, directions and topology:
+        :mod:`geo_patrol.io.roads`), or ``.graphml`` (an osmnx drive graph, or a ``drive_graph``
+        of this module written with :func:`networkx.write_graphml`).
     speed_kph:
         Free-flow speed overrides per road class, km/h (see :func:`resolve_speeds`).
     name:
         Label for logs and maps; defaults to the file name.
     use_maxspeed:
-        Use the ``maxspeed`` tag of a road when it can be read (else the class speed only).
+        Use the ``maxspeed`` tag of a road (a line layer's speed column) when it can be read
+        (else the class speed only).
+    layer:
+        Line layers only: the layer to read (a GeoPackage's, or a shapefile's name inside a
+        zip); by default the file's only line layer.  Given for an OSM or GraphML file it is an
+        error.
+    datum:
+        ``wgs84`` (default), ``gcj02`` or ``bd09``: the datum of a line layer's coordinates,
+        converted with :func:`geo_patrol.datum.to_wgs84`.  OSM and GraphML files are WGS-84;
+        another datum for them is an error.
+    snap_tolerance_m:
+        Line layers only: metres within which line ends are joined to other ends and lines;
+        default :data:`geo_patrol.io.roads.SNAP_TOLERANCE_M` (2 m), 0 for exact ends only.
+
+    A line layer whose drive graph falls apart — its largest strongly connected component keeps
+    fewer than :data:`MIN_CONNECTED_SHARE` (20 %) of the drive nodes — is an error (the lines do
+    not share their junctions); an OSM extract is not checked so.
 
     A GraphML file holds one network: its drivable edges (classes of :data:`DRIVE_CLASSES`,
     or edges without ``highway``) form the drive graph, and the walk graph is the same
@@ -617,12 +648,27 @@ def load_network(
     Raises
     ------
     NetworkError
-        Missing file, unknown extension, unreadable data, or no drivable road.
+        Missing file, unknown extension, unreadable data, no drivable road, a line layer
+        without lines, class column or connected roads, or a datum or layer an OSM/GraphML
+        file cannot have.
     """
     path = Path(source)
     kind = network_file_kind(path)
+    datum = _file_datum(datum, kind, path)
     speeds = resolve_speeds(speed_kph)
     label = name if name is not None else path.name
+    if kind == "lines":
+        tolerance = SNAP_TOLERANCE_M if snap_tolerance_m is None else float(snap_tolerance_m)
+        return _line_layer_network(path, layer=layer, datum=datum, snap_tolerance_m=tolerance, speeds=speeds,
+                                   use_maxspeed=use_maxspeed, name=label)
+    if layer is not None:
+        raise NetworkError(
+            f"network_layer '{layer}' is given, but {'an OpenStreetMap' if kind == 'osm' else 'a GraphML'} "
+            "file has no layers",
+            file=path,
+            field="network_layer",
+            hint="remove network_layer; it names the layer of a GeoPackage (or of a zipped shapefile)",
+        )
     fingerprint = _fingerprint(_file_chunks(path), speeds, use_maxspeed)
     if kind == "graphml":
         graph = _read_graphml(path)
@@ -632,14 +678,68 @@ def load_network(
     raw = read_osm_ways(path)
     if not raw.drive_u:
         raise _no_drive_error(path)
+    drive, walk = _arrays_from_raw_ways(raw, speeds=speeds, use_maxspeed=use_maxspeed)
+    return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=label,
+                   path_for_errors=path, way_names=raw.way_names)
+
+
+def _arrays_from_raw_ways(raw: RawWays, *, speeds: Mapping[str, float], use_maxspeed: bool
+                          ) -> tuple[GraphArrays, GraphArrays]:
+    """The drive and walk :class:`GraphArrays` of edge lists read from a file (OSM or line layer)."""
     node_ids, lon, lat, u, v = _arrays_from_raw(raw.drive_u, raw.drive_v, raw.coords)
     drive = _build_arrays(node_ids, lon, lat, u, v, np.asarray(raw.drive_way), raw.drive_class,
                           directed=True, maxspeed=raw.drive_maxspeed, speeds=speeds, use_maxspeed=use_maxspeed)
     w_ids, w_lon, w_lat, wu, wv = _arrays_from_raw(raw.walk_u, raw.walk_v, raw.coords)
     walk = _build_arrays(w_ids, w_lon, w_lat, wu, wv, np.asarray(raw.walk_way, dtype=np.int64), raw.walk_class,
                          directed=False)
-    return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=label,
+    return drive, walk
+
+
+def _line_layer_network(
+    path: Path, *, layer: str | None, datum: str, snap_tolerance_m: float, speeds: Mapping[str, float],
+    use_maxspeed: bool, name: str,
+) -> RoadNetwork:
+    read = read_line_roads(path, layer=layer, datum=datum, snap_tolerance_m=snap_tolerance_m)
+    raw = read.raw
+    settings = json.dumps({"layer": layer, "datum": datum, "snap_tolerance_m": snap_tolerance_m}, sort_keys=True)
+    chunks = (chunk for part in layer_files(path) for chunk in _file_chunks(part))
+    fingerprint = _fingerprint([b"line-layer", *chunks, settings.encode()], speeds, use_maxspeed)
+    drive, walk = _arrays_from_raw_ways(raw, speeds=speeds, use_maxspeed=use_maxspeed)
+    n_all = int(np.unique(np.concatenate([np.asarray(raw.drive_u), np.asarray(raw.drive_v)])).size)
+    if drive.n_arcs == 0 or drive.n_nodes < MIN_CONNECTED_SHARE * n_all:
+        raise NetworkError(
+            f"the roads do not connect: the largest part in which every road node reaches every other holds "
+            f"{drive.n_nodes} of {n_all} drive nodes",
+            file=path,
+            hint="lines must share end points or vertices where roads meet: snap the ends in the GIS "
+            f"(gaps up to {snap_tolerance_m:g} m are closed here), and check the direction column "
+            "(方向/ONEWAY) of one-way streets",
+        )
+    for warning in read.warnings:
+        logger.warning("%s: %s", path.name, warning)
+    if drive.n_nodes < n_all:
+        logger.info("%s: the largest strongly connected part keeps %d of %d drive nodes", path.name,
+                    drive.n_nodes, n_all)
+    return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=name,
                    path_for_errors=path, way_names=raw.way_names)
+
+
+def _file_datum(datum: str, kind: str, path: Path) -> str:
+    """The declared datum, checked: OSM and GraphML networks are WGS-84 by definition."""
+    try:
+        d = normalise_datum(datum)
+    except InputError as exc:
+        raise NetworkError(exc.problem, file=path, field="network_datum", hint=exc.hint) from None
+    if d != "wgs84" and kind != "lines":
+        what = "an OpenStreetMap file" if kind == "osm" else "a GraphML network"
+        raise NetworkError(
+            f"{what} is in WGS-84, but the network datum is given as {d}",
+            file=path,
+            field="network_datum",
+            hint="remove network_datum (or set it to \"wgs84\"); only road line layers (.shp, .gpkg, .geojson) "
+            "can be in GCJ-02 or BD-09",
+        )
+    return d
 
 
 def _read_graphml(path: Path) -> nx.Graph:

@@ -153,8 +153,10 @@ def plan_sweep(
             n = s["windows"][period]
             row[f"strict_{period}"] = round(s["met_strict"][period] / n, 4) if n else 0.0
             row[f"with_post_{period}"] = round(s["schools_with_post"][period] / n, 4) if n else 0.0
-        row.update(posts=s["posts"], police=s["police"], auxiliary=s["auxiliary"],
-                   cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1), note="")
+        used = {"posts": s["posts"], "police": s["police"], "auxiliary": s["auxiliary"]}
+        # the swept value keeps its column (the curve's x axis); what the plan used goes beside it
+        row.update({(f"{k}_used" if k == resource else k): v for k, v in used.items()})
+        row.update(cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1), note="")
         rows.append(row)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     columns.append(columns.pop(columns.index("note")))

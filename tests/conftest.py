@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
+
+from geo_patrol.plan import Plan, make_plan
+from geo_patrol.scenario import Scenario
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -71,7 +75,27 @@ def tiny_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def require_shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
-    return SHARED_DATA
+@pytest.fixture
+def tiny(tiny_dir: Path) -> Scenario:
+    """The tiny town loaded from its scenario file."""
+    return Scenario.from_toml(tiny_dir / "scenario.toml")
+
+
+@pytest.fixture
+def tiny_plan(tiny: Scenario) -> Plan:
+    """The tiny town planned with the default model (fewest posts covering every school)."""
+    return make_plan(tiny, time_limit_s=2)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file the package wrote (UTF-8 with BOM), as dicts of text."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def require_shared_data(*parts: str) -> Path:
+    """``../shared/data`` (or a path inside it); skips the test when it is not there."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}")
+    return path

@@ -1,4 +1,4 @@
-"""A small but complete synthetic plan directory, written the way the planner writes one.
+"""A small but complete synthetic plan, written through the package's own plan writer.
 
 The town is an 8 × 8 grid of two-way streets 0.003° apart (≈ 288 m east-west, ≈ 332 m
 north-south at 30.5°N), south-west corner at 114.300°E 30.500°N, with named streets of several
@@ -6,28 +6,55 @@ OSM classes. Five schools, two police stations, two duty posts (K1 serves a prim
 the kindergarten next door, K2 a middle school) and two patrol cars (P01-1, P02-1) that drive
 along the streets at class speeds and stop ``dwell_s`` at gates.
 
-Everything is derived, so the files agree with each other: routes are shortest travel-time paths
-on the grid, visits are the routes' stops, coverage is computed minute by minute from the posts'
-duty intervals and the cars' positions, and the summary from coverage. The plan meets the three
-sightings everywhere except at 第二中学 at noon (officer only: partly) and at 阳光幼儿园 in the
-afternoon (no car and no post: missed).
+Only the plan's decisions are written here (where the posts stand and whom they serve, which
+school each car visits and not before when); everything else comes from the package, so the files
+agree with each other and with its rules:
+
+- the parameters are the package defaults (:class:`geo_patrol.model.Parameters`) with the town's
+  own class speeds;
+- routes are shortest travel-time paths on the grid, visits are the routes' stops;
+- coverage is :func:`geo_patrol.sightings.evaluate` of the posts and stops; the town measures
+  only what the rule asks for: the schools within ``post_radius_m`` of each post (posts stand on
+  the street of the gates they serve, so the walk is the straight line), the cars' tracks and the
+  drive times on the grid for the "135" response columns;
+- ``plan.json`` is :func:`geo_patrol.plan.build_meta` of those rows, and the files are written by
+  :meth:`geo_patrol.plan.Plan.to_dir`.
+
+The plan meets the three sightings everywhere except at 第二中学 at noon (officer only: partly)
+and at 阳光幼儿园 in the afternoon (no car and no post: missed).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-from dataclasses import dataclass
+import dataclasses
+import shutil
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
+from geo_patrol.clock import parse_time, parse_window
+from geo_patrol.geo import LocalMetres, haversine_m
+from geo_patrol.model import (
+    Gate,
+    NetworkSource,
+    Parameters,
+    PostDuty,
+    RosterEntry,
+    RouteLine,
+    School,
+    SchoolRow,
+    Station,
+    StationRow,
+    Stop,
+)
+from geo_patrol.plan import Plan, build_meta
+from geo_patrol.scenario import Scenario
+from geo_patrol.sightings import evaluate
+
 LON0, LAT0, STEP_DEG, N = 114.300, 30.500, 0.003, 8
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(LAT0 + STEP_DEG * (N - 1) / 2))
 
 #: (highway class, name) of the east-west street j and of the north-south street i.
 EAST_WEST = [
@@ -40,82 +67,61 @@ NORTH_SOUTH = [
     ("primary", "人民路"), ("residential", "建设路"), ("tertiary", "东风路"),
     ("residential", None), ("trunk", "东环大道"),
 ]
+#: The town's own free-flow speeds by class (km/h): the one parameter it sets.
 SPEED_KPH = {"trunk": 50.0, "primary": 40.0, "secondary": 35.0, "tertiary": 30.0, "residential": 20.0}
-#: Units responding to an incident drive at this speed (peak traffic), km/h.
-RESPONSE_SPEED_KPH = 25.0
 
-PARAMETERS = {
-    "post_radius_m": 150.0, "dwell_s": 300, "visits_per_window": 1, "min_gap_s": 900,
-    "response_target_s": 180, "second_unit_s": 300, "max_snap_m": 300.0, "reach_limit_s": 3600,
-    "police_per_post": 1, "auxiliary_per_post": 1, "duty_lead_s": 600, "duty_lag_s": 300,
-    "shift_lead_s": 1800, "shift_lag_s": 1800, "max_drive_s": None, "target_profile": "basic",
-    "officer_presence_pct": 80.0, "speed_kph": SPEED_KPH,
-    "congestion": {"morning": 1.6, "noon": 1.2, "afternoon": 1.5},
-}
+#: The package defaults, with the town's class speeds.
+PARAMETERS = {**dataclasses.asdict(Parameters()), "speed_kph": SPEED_KPH}
+
+#: The "135" reach layer is drawn as the area within ``response_target_s`` at this speed of
+#: every unit on duty (a picture for the map only; coverage.csv's response columns come from
+#: drive times on the streets).
+REACH_SPEED_KPH = 25.0
 
 
 def node_lonlat(i: int, j: int) -> tuple[float, float]:
     return (round(LON0 + i * STEP_DEG, 6), round(LAT0 + j * STEP_DEG, 6))
 
 
-def hms(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+def node_row(node: tuple[int, int]) -> int:
+    """The row of grid node (i, j) in the drive-time arrays handed to the sightings rule."""
+    return node[0] * N + node[1]
 
 
-def hm(seconds: float) -> str:
-    return hms(seconds)[:5]
+#: School id → the grid node of its gate.
+SCHOOL_NODES = {"S1": (2, 4), "S2": (3, 4), "S3": (5, 1), "S4": (4, 7), "S5": (1, 1)}
 
 
-def t(text: str) -> int:
-    parts = [int(p) for p in text.split(":")] + [0]
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+def _school(sid, name, kind, enrolment, priority, windows) -> School:
+    return School(id=sid, name=name, kind=kind, enrolment=enrolment, priority=priority,
+                  gates=(Gate(*node_lonlat(*SCHOOL_NODES[sid])),),
+                  windows={p: parse_window(w) for p, w in windows.items()})
 
 
-def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return math.hypot((a[0] - b[0]) * M_PER_DEG_LON, (a[1] - b[1]) * M_PER_DEG_LAT)
-
-
-@dataclass(frozen=True)
-class School:
-    id: str
-    name: str
-    kind: str
-    node: tuple[int, int]
-    enrolment: int
-    priority: int
-    windows: dict  # period -> "HH:MM-HH:MM"
-
-    @property
-    def gate(self) -> tuple[float, float]:
-        return node_lonlat(*self.node)
-
-
-SCHOOLS = [
-    School("S1", "第一小学", "primary", (2, 4), 960, 4,
-           {"morning": "07:30-08:10", "afternoon": "16:00-16:40"}),
-    School("S2", "实验幼儿园", "kindergarten", (3, 4), 210, 3,
-           {"morning": "08:00-08:40", "afternoon": "16:30-17:10"}),
-    School("S3", "第二中学", "middle", (5, 1), 1350, 5,
-           {"morning": "07:00-07:40", "noon": "11:50-12:20", "afternoon": "17:20-18:00"}),
-    School("S4", "阳光幼儿园", "kindergarten", (4, 7), 180, 2,
-           {"morning": "08:00-08:40", "afternoon": "16:30-17:10"}),
-    School("S5", "第三小学", "primary", (1, 1), 720, 3,
-           {"morning": "07:40-08:20", "afternoon": "16:10-16:50"}),
-]
+SCHOOLS = (
+    _school("S1", "第一小学", "primary", 960, 4, {"morning": "07:30-08:10", "afternoon": "16:00-16:40"}),
+    _school("S2", "实验幼儿园", "kindergarten", 210, 3, {"morning": "08:00-08:40", "afternoon": "16:30-17:10"}),
+    _school("S3", "第二中学", "middle", 1350, 5,
+            {"morning": "07:00-07:40", "noon": "11:50-12:20", "afternoon": "17:20-18:00"}),
+    _school("S4", "阳光幼儿园", "kindergarten", 180, 2, {"morning": "08:00-08:40", "afternoon": "16:30-17:10"}),
+    _school("S5", "第三小学", "primary", 720, 3, {"morning": "07:40-08:20", "afternoon": "16:10-16:50"}),
+)
 PERIODS = ["morning", "noon", "afternoon"]
 
-STATIONS = [
-    {"station_id": "P01", "name": "城关派出所", "node": (0, 0), "police": 12, "auxiliary": 16, "cars": 2},
-    {"station_id": "P02", "name": "东湖派出所", "node": (7, 6), "police": 8, "auxiliary": 10, "cars": 1},
-]
+#: Station id → the grid node it stands at.
+STATION_NODES = {"P01": (0, 0), "P02": (7, 6)}
+STATIONS = (
+    Station("P01", "城关派出所", *node_lonlat(*STATION_NODES["P01"]), police=12, auxiliary=16, cars=2),
+    Station("P02", "东湖派出所", *node_lonlat(*STATION_NODES["P02"]), police=8, auxiliary=10, cars=1),
+)
 
-#: Posts: id, position, station, schools, staffing per period (police, auxiliary).
+#: Posts: id, position, the road node it stands by, station, schools, staffing per period
+#: (police, auxiliary).
 POSTS = [
-    {"post_id": "K1", "lonlat": (round(LON0 + 2.5 * STEP_DEG, 6), node_lonlat(2, 4)[1]),
+    {"post_id": "K1", "lonlat": (round(LON0 + 2.5 * STEP_DEG, 6), node_lonlat(2, 4)[1]), "node": (2, 4),
      "station_id": "P01", "schools": ["S1", "S2"],
      "staff": {"morning": (1, 2), "afternoon": (1, 2)}},
-    {"post_id": "K2", "lonlat": (node_lonlat(5, 1)[0], round(node_lonlat(5, 1)[1] - 0.0002, 6)),
+    {"post_id": "K2", "lonlat": (node_lonlat(5, 1)[0], round(node_lonlat(5, 1)[1] - 0.0002, 6)), "node": (5, 1),
      "station_id": "P02", "schools": ["S3"],
      "staff": {"morning": (1, 1), "noon": (1, 0), "afternoon": (1, 1)}},
 ]
@@ -129,7 +135,18 @@ TOURS = [
 ]
 
 
-def _street_graph() -> nx.Graph:
+def fixture_parameters() -> Parameters:
+    return Parameters(**PARAMETERS)
+
+
+def fixture_scenario() -> Scenario:
+    """The town's schools and stations with the fixture parameters (no road file: the grid is here)."""
+    return Scenario(name="示范镇 (synthetic)", schools=SCHOOLS, stations=STATIONS, network=NetworkSource(),
+                    parameters=fixture_parameters(), seed=7)
+
+
+def street_graph() -> nx.Graph:
+    """The grid as a networkx graph: nodes (i, j), edges with ``length_m`` and free-flow ``travel_time_s``."""
     graph = nx.Graph()
     for j, (highway, name) in enumerate(EAST_WEST):
         for i in range(N - 1):
@@ -141,7 +158,7 @@ def _street_graph() -> nx.Graph:
 
 
 def _add_edge(graph, a, b, highway, name):
-    length_m = metres(node_lonlat(*a), node_lonlat(*b))
+    length_m = float(haversine_m(*node_lonlat(*a), *node_lonlat(*b)))
     graph.add_edge(a, b, length_m=length_m, highway=highway, name=name,
                    travel_time_s=length_m / (SPEED_KPH[highway] / 3.6))
 
@@ -161,143 +178,114 @@ def _line(coords, props):
     return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}, "properties": props}
 
 
-def _window(text: str) -> tuple[int, int]:
-    a, b = text.split("-")
-    return t(a), t(b)
-
-
-def _drive(graph, tours, dwell_s):
-    """Routes with a clock time per vertex, and the visits (stops) along them."""
-    school_by_id = {s.id: s for s in SCHOOLS}
-    station_by_id = {s["station_id"]: s for s in STATIONS}
-    routes, visits = [], []
-    for vehicle, period, ready, stops in tours:
-        station = station_by_id[vehicle.split("-")[0]]
-        here, clock = station["node"], t(ready)
-        coords, times, drive_m = [node_lonlat(*here)], [clock], 0.0
-        targets = [(school_by_id[sid].node, t(not_before), sid) for sid, not_before in stops]
-        targets.append((station["node"], None, None))
+def _drive(graph: nx.Graph, dwell_s: int):
+    """The tours driven: per tour its vertices ``(node, clock_s)`` and drive metres, and the stops."""
+    station_of = {s.id: s for s in STATIONS}
+    tours, stops = [], []
+    for vehicle, period, ready, visits in TOURS:
+        station = station_of[vehicle.split("-")[0]]
+        here = STATION_NODES[station.id]
+        clock = float(parse_time(ready))
+        vertices, drive_m = [(here, clock)], 0.0
+        targets = [(SCHOOL_NODES[sid], parse_time(not_before), sid) for sid, not_before in visits]
+        targets.append((STATION_NODES[station.id], None, None))
         for seq, (node, not_before, school_id) in enumerate(targets, start=1):
             path = nx.shortest_path(graph, here, node, weight="travel_time_s")
             leg_s = sum(graph.edges[a, b]["travel_time_s"] for a, b in zip(path, path[1:]))
             if not_before is not None and clock + leg_s < not_before:
                 clock = not_before - leg_s  # wait where the car is, leave just in time
-                coords.append(node_lonlat(*here))
-                times.append(clock)
+                vertices.append((here, clock))
             for a, b in zip(path, path[1:]):
                 clock += graph.edges[a, b]["travel_time_s"]
                 drive_m += graph.edges[a, b]["length_m"]
-                coords.append(node_lonlat(*b))
-                times.append(clock)
+                vertices.append((b, clock))
             here = node
             if school_id is not None:
-                arrive, depart = clock, clock + dwell_s
-                coords.append(node_lonlat(*node))
-                times.append(depart)
-                clock = depart
-                visits.append({"vehicle_id": vehicle, "station_id": station["station_id"], "period": period,
-                               "seq": seq, "school_id": school_id, "lon": node_lonlat(*node)[0],
-                               "lat": node_lonlat(*node)[1], "arrive": arrive, "depart": depart})
-        routes.append({"vehicle_id": vehicle, "station_id": station["station_id"], "period": period,
-                       "coords": coords, "times": times, "drive_km": drive_m / 1000.0,
-                       "stops": len(stops)})
-    return routes, visits
+                arrive, depart = int(round(clock)), int(round(clock)) + dwell_s
+                clock = float(depart)
+                vertices.append((node, clock))
+                # the car stands at the gate's own node
+                stops.append(Stop(vehicle, station.id, period, seq, school_id, *node_lonlat(*node), arrive, depart,
+                                  *node_lonlat(*node), 0.0, node=node_row(node)))
+        tours.append({"vehicle_id": vehicle, "station_id": station.id, "period": period,
+                      "vertices": [(node, int(round(t))) for node, t in vertices],
+                      "drive_km": round(drive_m / 1000.0, 3), "stops": len(visits)})
+    return tours, stops
 
 
-def _duty(post, period):
-    """A post's duty interval in a period: lead before the first window, lag after the last."""
-    windows = [_window(s.windows[period]) for s in SCHOOLS if s.id in post["schools"] and period in s.windows]
-    return (min(w[0] for w in windows) - PARAMETERS["duty_lead_s"],
-            max(w[1] for w in windows) + PARAMETERS["duty_lag_s"])
-
-
-def _position(route, clock):
-    """Where a car is at ``clock`` (linear between vertices), or None when it is not out."""
-    times, coords = route["times"], route["coords"]
-    if clock < times[0] or clock > times[-1]:
-        return None
-    for k in range(1, len(times)):
-        if clock <= times[k]:
-            span = times[k] - times[k - 1]
-            f = 0.0 if span <= 0 else (clock - times[k - 1]) / span
-            a, b = coords[k - 1], coords[k]
-            return (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
-    return coords[-1]
-
-
-def _response_s(a, b):
-    """Drive time on the street grid (Manhattan distance) at the response speed, seconds."""
-    grid_m = abs(a[0] - b[0]) * M_PER_DEG_LON + abs(a[1] - b[1]) * M_PER_DEG_LAT
-    return grid_m / (RESPONSE_SPEED_KPH / 3.6)
-
-
-def _coverage(routes, visits):
-    rows = []
-    target, second = PARAMETERS["response_target_s"], PARAMETERS["second_unit_s"]
-    for school in SCHOOLS:
+def _duties(params: Parameters) -> list[PostDuty]:
+    """Each post per period: staffed from ``duty_lead_s`` before its schools' first window to
+    ``duty_lag_s`` after their last."""
+    windows = {s.id: s.windows for s in SCHOOLS}
+    duties = []
+    for post in POSTS:
         for period in PERIODS:
-            if period not in school.windows:
+            if period not in post["staff"]:
                 continue
-            w0, w1 = _window(school.windows[period])
-            sources, officer, car = [], False, False
-            presence = []
-            for post in POSTS:
-                if school.id in post["schools"] and period in post["staff"]:
-                    d0, d1 = _duty(post, period)
-                    if d0 < w1 and d1 > w0:
-                        officer = True
-                        presence.append((max(d0, w0), min(d1, w1)))
-                        sources.append(f"officer: post {post['post_id']} {hm(d0)}–{hm(d1)}")
-            for v in visits:
-                if v["school_id"] == school.id and v["period"] == period and v["arrive"] < w1 and v["depart"] > w0:
-                    officer = car = True
-                    presence.append((max(v["arrive"], w0), min(v["depart"], w1)))
-                    sources.append(f"officer+car+lights: car {v['vehicle_id']} {hm(v['arrive'])}–{hm(v['depart'])}")
-            present_min = sum(1 for m in range(w0, w1, 60) if any(a <= m < b for a, b in presence))
-            worst, within, second_ok = 0.0, 0, True
-            for m in range(w0, w1, 60):
-                times = []
-                for post in POSTS:
-                    if period in post["staff"]:
-                        d0, d1 = _duty(post, period)
-                        if d0 <= m < d1:
-                            times.append(_response_s(post["lonlat"], school.gate))
-                for route in routes:
-                    if route["period"] == period:
-                        pos = _position(route, m)
-                        if pos is not None:
-                            times.append(_response_s(pos, school.gate))
-                times.sort()
-                best = times[0] if times else 3600.0
-                worst = max(worst, best)
-                within += best <= target
-                second_ok &= len(times) >= 2 and times[1] <= second
-            n_min = (w1 - w0) // 60
-            met = officer and car
-            missing = [name for name, ok in (("officer", officer), ("car", car), ("lights", car)) if not ok]
-            reason = "" if met else (
-                "not seen: " + ", ".join(missing)
-                + ("; no patrol car on duty in the window" if not car else "")
-                + ("; no post within post_radius_m" if not officer else ""))
-            rows.append({
-                "school_id": school.id, "period": period, "window_start": hms(w0), "window_end": hms(w1),
-                "officer_seen": officer, "car_seen": car, "lights_seen": car, "three_sightings": met,
-                "officer_presence_pct": round(100.0 * present_min / n_min, 1),
-                "worst_response_s": int(round(worst)),
-                "within_target_pct": round(100.0 * within / n_min, 1),
-                "second_unit_300s": second_ok, "sources": "; ".join(sources), "reason": reason,
-            })
-    return rows
+            wins = [windows[sid][period] for sid in post["schools"] if period in windows[sid]]
+            police, auxiliary = post["staff"][period]
+            duties.append(PostDuty(
+                post["post_id"], period, *post["lonlat"], post["station_id"], tuple(post["schools"]),
+                min(w.start_s for w in wins) - params.duty_lead_s, max(w.end_s for w in wins) + params.duty_lag_s,
+                police, auxiliary, False, node=node_row(post["node"]),
+            ))
+    return duties
 
 
-def _reach(routes):
-    """Per period, the area within response_target_s (grid distance) of any unit on duty."""
-    radius_m = PARAMETERS["response_target_s"] * RESPONSE_SPEED_KPH / 3.6
-    rx, ry = radius_m / M_PER_DEG_LON, radius_m / M_PER_DEG_LAT
+def _roster(duties: list[PostDuty]) -> list[RosterEntry]:
+    """An officer works one post in each period: numbering restarts per station, role and period."""
+    roster, counters = [], {}
+    for duty in duties:
+        for role, count in (("police", duty.police), ("auxiliary", duty.auxiliary)):
+            for _ in range(count):
+                key = (duty.station_id, role, duty.period)
+                counters[key] = counters.get(key, 0) + 1
+                roster.append(RosterEntry(f"{duty.station_id}-{role}-{counters[key]}", duty.station_id, duty.period,
+                                          duty.post_id, duty.duty_start_s, duty.duty_end_s, role))
+    return roster
+
+
+def post_reach(params: Parameters, duties) -> dict[tuple[str, str], frozenset[str]]:
+    """``(post_id, period)`` → the schools with a gate within ``post_radius_m`` of the post."""
+    return {(d.post_id, d.period): frozenset(
+        s.id for s in SCHOOLS if any(haversine_m(d.lon, d.lat, g.lon, g.lat) <= params.post_radius_m for g in s.gates))
+        for d in duties}
+
+
+def _coverage(scenario: Scenario, graph: nx.Graph, duties, stops, tours):
+    """What :func:`geo_patrol.sightings.evaluate` says of the posts and stops: posts reach the
+    schools within their radius, cars are tracked along their tours, drive times to each gate on
+    the grid with the period's congestion."""
+    params = scenario.parameters
+    tracks: dict[str, dict] = {}
+    for tour in tours:
+        times = np.array([t for _, t in tour["vertices"]], dtype=np.int64)
+        nodes = np.array([node_row(n) for n, _ in tour["vertices"]], dtype=np.int64)
+        tracks.setdefault(tour["period"], {})[tour["vehicle_id"]] = (times, nodes)
+    to_gate = {}
+    for sid, node in SCHOOL_NODES.items():
+        seconds = nx.single_source_dijkstra_path_length(graph, node, weight="travel_time_s")
+        row = np.full(N * N, np.inf)
+        for other, s in seconds.items():
+            row[node_row(other)] = s
+        to_gate[sid] = row
+
+    def time_to_school(school_id: str, period: str) -> np.ndarray:
+        return to_gate[school_id] * float(params.congestion_for(period))
+
+    return evaluate(scenario, duties, stops, post_reach=post_reach(params, duties), tracks=tracks,
+                    time_to_school=time_to_school)
+
+
+def _reach(params: Parameters, duties, tours) -> dict:
+    """Per period, the area within ``response_target_s`` at :data:`REACH_SPEED_KPH` of any unit on duty."""
+    radius_m = params.response_target_s * REACH_SPEED_KPH / 3.6
+    local = LocalMetres(LON0, LAT0 + STEP_DEG * (N - 1) / 2)
+    rx, ry = radius_m / local.kx, radius_m / local.ky
     features = []
     for period in PERIODS:
-        points = [p["lonlat"] for p in POSTS if period in p["staff"]]
-        points += [tuple(c) for r in routes if r["period"] == period for c in r["coords"]]
+        points = [(d.lon, d.lat) for d in duties if d.period == period]
+        points += [node_lonlat(*n) for t in tours if t["period"] == period for n, _ in t["vertices"]]
         if not points:
             continue
         diamonds = [Polygon([(x + rx, y), (x, y + ry), (x - rx, y), (x, y - ry)]) for x, y in points]
@@ -316,127 +304,50 @@ def _rounded(geometry):
     return {"type": geometry["type"], "coordinates": r(geometry["coordinates"])}
 
 
-def _csv(path: Path, header: list[str], rows: list[list]) -> None:
-    def cell(v):
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, float):
-            text = f"{v:.6f}".rstrip("0").rstrip(".")
-            return text
-        text = str(v)
-        return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
-    lines = [",".join(header)] + [",".join(cell(v) for v in row) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+def fixture_plan() -> Plan:
+    """The synthetic plan in memory (see the module docstring)."""
+    scenario = fixture_scenario()
+    params = scenario.parameters
+    graph = street_graph()
+    tours, stops = _drive(graph, params.dwell_s)
+    duties = _duties(params)
+    roster = _roster(duties)
+    coverage = _coverage(scenario, graph, duties, stops, tours)
+    routes = tuple(
+        RouteLine(t["vehicle_id"], t["station_id"], t["period"], t["vertices"][0][1], t["vertices"][-1][1],
+                  t["drive_km"], t["stops"], tuple(node_lonlat(*n) for n, _ in t["vertices"]),
+                  tuple(s for _, s in t["vertices"]))
+        for t in tours)
+    schools = tuple(
+        SchoolRow(s.id, s.name, s.kind, s.lon, s.lat, s.enrolment, s.priority,
+                  *(str(s.windows[p]) if p in s.windows else "" for p in PERIODS))
+        for s in SCHOOLS)
+    stations = tuple(
+        StationRow(st.id, st.name, st.lon, st.lat, st.police, st.auxiliary, st.cars, {
+            p: (sum(d.police for d in duties if d.station_id == st.id and d.period == p),
+                sum(d.auxiliary for d in duties if d.station_id == st.id and d.period == p),
+                len({r.vehicle_id for r in routes if r.station_id == st.id and r.period == p}))
+            for p in PERIODS})
+        for st in STATIONS)
+    meta = build_meta(scenario, duties, stops, routes, coverage, stations, seed=scenario.seed)
+    meta["scenario"]["source"] = "tests/plan_fixture.py"
+    meta["created"] = "2025-09-01T08:00:00+08:00"
+    meta["solver"] = {
+        "posts": {"status": "optimal", "objective": 2.0, "bound": 2.0, "runtime_s": 0.01, "solver": "CP-SAT"},
+        "patrols": {p: {"engine": "ortools", "status": "feasible", "runtime_s": 0.05,
+                        "objective": meta["summary"]["km_driven"][p]} for p in PERIODS},
+    }
+    return Plan(meta=meta, schools=schools, stations=stations, posts=tuple(duties), roster=tuple(roster),
+                visits=tuple(stops), routes=routes, coverage=coverage, roads=_roads_geojson(),
+                reach=_reach(params, duties, tours))
 
 
 def write_plan_fixture(plan_dir: Path) -> Path:
-    """Write the synthetic plan into ``plan_dir`` (created if needed) and return it."""
+    """Write the synthetic plan's files (no documents) into ``plan_dir`` and return it; an empty
+    folder there (``tmp_path_factory.mktemp``) or an earlier plan is replaced."""
     plan_dir = Path(plan_dir)
-    plan_dir.mkdir(parents=True, exist_ok=True)
-    graph = _street_graph()
-    routes, visits = _drive(graph, TOURS, PARAMETERS["dwell_s"])
-    coverage = _coverage(routes, visits)
-
-    (plan_dir / "roads.geojson").write_text(json.dumps(_roads_geojson(), ensure_ascii=False), encoding="utf-8")
-    (plan_dir / "reach.geojson").write_text(json.dumps(_reach(routes)), encoding="utf-8")
-
-    _csv(plan_dir / "schools.csv",
-         ["school_id", "name", "kind", "lon", "lat", "enrolment", "priority", "morning", "noon", "afternoon"],
-         [[s.id, s.name, s.kind, s.gate[0], s.gate[1], s.enrolment, s.priority,
-           s.windows.get("morning", ""), s.windows.get("noon", ""), s.windows.get("afternoon", "")]
-          for s in SCHOOLS])
-
-    post_rows, roster_rows, post_features = [], [], []
-    counters: dict[tuple[str, str], int] = {}
-    for post in POSTS:
-        for period in PERIODS:
-            if period not in post["staff"]:
-                continue
-            police, auxiliary = post["staff"][period]
-            d0, d1 = _duty(post, period)
-            row = {"post_id": post["post_id"], "period": period, "lon": post["lonlat"][0], "lat": post["lonlat"][1],
-                   "station_id": post["station_id"], "school_ids": ";".join(post["schools"]),
-                   "duty_start": hms(d0), "duty_end": hms(d1), "police": police, "auxiliary": auxiliary,
-                   "car_at_post": False}
-            post_rows.append(list(row.values()))
-            post_features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": list(post["lonlat"])},
-                                  "properties": row})
-            for role, count in (("police", police), ("auxiliary", auxiliary)):
-                for k in range(count):
-                    # an officer works one post in each period: numbering restarts per period
-                    key = (post["station_id"], role + period)
-                    counters[key] = counters.get(key, 0) + 1
-                    roster_rows.append([f"{post['station_id']}-{role}-{counters[key]}", post["station_id"], period,
-                                        post["post_id"], hms(d0), hms(d1)])
-    post_header = ["post_id", "period", "lon", "lat", "station_id", "school_ids", "duty_start", "duty_end",
-                   "police", "auxiliary", "car_at_post"]
-    _csv(plan_dir / "posts.csv", post_header, post_rows)
-    (plan_dir / "posts.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": post_features}, ensure_ascii=False), encoding="utf-8")
-    _csv(plan_dir / "rosters.csv", ["officer", "station_id", "period", "post_id", "start", "end"], roster_rows)
-
-    _csv(plan_dir / "visits.csv",
-         ["vehicle_id", "station_id", "period", "seq", "school_id", "lon", "lat", "arrive", "depart"],
-         [[v["vehicle_id"], v["station_id"], v["period"], v["seq"], v["school_id"], v["lon"], v["lat"],
-           hms(v["arrive"]), hms(v["depart"])] for v in visits])
-
-    route_features = [
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(c) for c in r["coords"]]},
-         "properties": {"vehicle_id": r["vehicle_id"], "station_id": r["station_id"], "period": r["period"],
-                        "start": hms(r["times"][0]), "end": hms(r["times"][-1]),
-                        "drive_km": round(r["drive_km"], 3), "stops": r["stops"],
-                        "times": [hms(x) for x in r["times"]]}}
-        for r in routes]
-    (plan_dir / "routes.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": route_features}), encoding="utf-8")
-
-    cov_header = list(coverage[0].keys())
-    _csv(plan_dir / "coverage.csv", cov_header, [list(r.values()) for r in coverage])
-
-    station_rows = []
-    used_header = [f"{what}_used_{p}" for p in PERIODS for what in ("police", "auxiliary", "cars")]
-    for st in STATIONS:
-        used = []
-        for p in PERIODS:
-            rows = [x for x in post_rows if x[4] == st["station_id"] and x[1] == p]
-            cars = {r["vehicle_id"] for r in routes if r["station_id"] == st["station_id"] and r["period"] == p}
-            used += [sum(x[8] for x in rows), sum(x[9] for x in rows), len(cars)]
-        lon, lat = node_lonlat(*st["node"])
-        station_rows.append([st["station_id"], st["name"], lon, lat, st["police"], st["auxiliary"], st["cars"], *used])
-    _csv(plan_dir / "stations.csv", ["station_id", "name", "lon", "lat", "police", "auxiliary", "cars", *used_header],
-         station_rows)
-
-    summary = {
-        "schools": len(SCHOOLS), "periods": PERIODS,
-        "attained_share": {p: round(sum(r["three_sightings"] for r in coverage if r["period"] == p)
-                                    / sum(1 for r in coverage if r["period"] == p), 4) for p in PERIODS},
-        "posts": len(POSTS),
-        "police": max(sum(x[8] for x in post_rows if x[1] == p) for p in PERIODS),
-        "auxiliary": max(sum(x[9] for x in post_rows if x[1] == p) for p in PERIODS),
-        "cars_used": {p: len({r["vehicle_id"] for r in routes if r["period"] == p}) for p in PERIODS},
-        "km_driven": {p: round(sum(r["drive_km"] for r in routes if r["period"] == p), 3) for p in PERIODS},
-        "uncovered": [{"school_id": r["school_id"], "period": r["period"], "reason": r["reason"]}
-                      for r in coverage if not r["three_sightings"]],
-        "response_within_target_share": {
-            p: round(sum(r["within_target_pct"] for r in coverage if r["period"] == p)
-                     / (100.0 * sum(1 for r in coverage if r["period"] == p)), 4) for p in PERIODS},
-    }
-    schools_sha = hashlib.sha256((plan_dir / "schools.csv").read_bytes()).hexdigest()
-    plan = {
-        "format": "geo_patrol.plan/1",
-        "scenario": {"name": "示范镇 (synthetic)", "seed": 7, "source": "tests/plan_fixture.py"},
-        "parameters": PARAMETERS,
-        "inputs": {"schools": {"file": "schools.csv", "sha256": schools_sha}},
-        "summary": summary,
-        "solver": {
-            "posts": {"status": "optimal", "objective": 2.0, "bound": 2.0, "runtime_s": 0.01, "solver": "CP-SAT"},
-            "patrols": {p: {"engine": "ortools", "status": "feasible", "runtime_s": 0.05,
-                            "objective": summary["km_driven"][p]} for p in PERIODS},
-        },
-        "versions": {"geo_patrol": "0.1.0"},
-        "created": "2025-09-01T08:00:00+08:00",
-    }
-    (plan_dir / "plan.json").write_text(json.dumps(plan, ensure_ascii=False, indent=2), encoding="utf-8")
-    return plan_dir
+    if plan_dir.is_dir() and not any(plan_dir.iterdir()):
+        plan_dir.rmdir()
+    elif plan_dir.is_dir() and not (plan_dir / "plan.json").is_file():
+        shutil.rmtree(plan_dir)
+    return fixture_plan().to_dir(plan_dir, force=True, documents=False)

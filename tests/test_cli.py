@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import write_grid_osm
+from test_inputs import BAD_SCHOOLS
 
 from geo_patrol.cli import main
+from geo_patrol.model import Parameters
+
+MAX_SNAP_M = Parameters().max_snap_m
 
 
 def run(args, capsys):
@@ -44,11 +49,12 @@ CASES = {
     "no drivable road": (lambda d: write_grid_osm(d / "roads.osm", highway="footway"),
                          r"roads\.osm: .*no drivable road"),
     "gate too far": (lambda d: _break(d, "schools.csv", (d / "schools.csv").read_text().replace("114.3060,30.5060", "114.3200,30.5060")),
-                     r"schools\.csv, field 'lon/lat': 1 gate\(s\) lie farther than 300 m from any drivable road: S3 第二中学 \(row 4, \d+ m\)"),
+                     rf"schools\.csv, field 'lon/lat': 1 gate\(s\) lie farther than {MAX_SNAP_M:.0f} m from the drive network: "
+                     r"S3 第二中学 \(row 4, \d+ m"),
     "negative cars": (lambda d: _break(d, "stations.csv", (d / "stations.csv").read_text().replace(",12,2", ",12,-2")),
                       r"stations\.csv, row 2, field '警车': -2 is negative"),
-    "unreachable": (lambda d: _break(d, "scenario.toml", (d / "scenario.toml").read_text() + "\n[parameters]\nreach_limit_s = 30\n"),
-                    r"schools\.csv, field 'lon/lat': \d school\(s\) unreachable from every station within 0 min in the morning"),
+    "unreachable": (lambda d: _break(d, "scenario.toml", (d / "scenario.toml").read_text() + "\n[parameters]\nreach_limit_s = 60\n"),
+                    r"schools\.csv, field 'lon/lat': 3 school\(s\) unreachable from every station within 1 min in the morning"),
 }
 
 
@@ -60,18 +66,18 @@ def test_bad_input_is_one_line_exit_2(tiny_dir, capsys, case):
     assert code == 2
     line = _one_error_line(err)
     assert line.startswith("geo-patrol: error: ")
-    import re
-
     assert re.search(pattern, line), line
 
 
 def test_plan_refuses_to_overwrite_and_writes_nothing_on_error(tiny_dir, capsys, tmp_path):
     out = tmp_path / "out" / "plan"
     out.parent.mkdir()
+    good = (tiny_dir / "stations.csv").read_text(encoding="utf-8")
     (tiny_dir / "stations.csv").write_text("派出所编号,派出所,经度,纬度,民警,辅警,警车\nP1,x,114.3,30.5,abc,1,1\n", encoding="utf-8")
     code, _, err = run(["plan", tiny_dir / "scenario.toml", "--out", out, "--no-map"], capsys)
-    assert code == 2 and "field '民警': 'abc' is not a number" in _one_error_line(err)
+    assert code == 2 and "stations.csv, row 2, field '民警': 'abc' is not a number" in _one_error_line(err)
     assert list(out.parent.iterdir()) == []
+    (tiny_dir / "stations.csv").write_text(good, encoding="utf-8")
     out.mkdir()
     code, _, err = run(["plan", tiny_dir / "scenario.toml", "--out", out], capsys)
     assert code == 2 and "already exists" in _one_error_line(err)
@@ -97,10 +103,6 @@ def test_console_script_runs_as_a_process(tiny_dir):
 
 
 def test_every_bad_school_table_is_one_line_exit_2_from_the_cli(tiny_dir, capsys):
-    import re
-
-    from test_inputs import BAD_SCHOOLS
-
     for case, text, pattern in BAD_SCHOOLS:
         (tiny_dir / "schools.csv").write_text(text, encoding="utf-8")
         code, _, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
@@ -108,4 +110,4 @@ def test_every_bad_school_table_is_one_line_exit_2_from_the_cli(tiny_dir, capsys
         assert code == 2 and re.search(pattern, line), (case, line)
     (tiny_dir / "schools.csv").write_bytes(b"\xff\xfe\xfa\x00binary")
     code, _, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
-    assert code == 2 and "schools.csv" in _one_error_line(err)
+    assert code == 2 and _one_error_line(err).startswith("geo-patrol: error: schools.csv: ")

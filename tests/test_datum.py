@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import require_shared_data
 
 from geo_patrol.datum import DATUMS, convert, from_wgs84, normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SCHOOLS_CSV = DATA / "schools" / "wuhan_amap_school_poi.csv"
-EARTH_RADIUS_M = 6371008.8
+from geo_patrol.geo import haversine_m as distance_m
 
 TIANANMEN_WGS = (116.391305, 39.907380)
 
 
-def distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Local equirectangular distance in metres (exact enough below a few km)."""
-    dx = np.radians(np.asarray(lon1) - lon2) * EARTH_RADIUS_M * np.cos(np.radians(lat2))
-    dy = np.radians(np.asarray(lat1) - lat2) * EARTH_RADIUS_M
-    return np.hypot(dx, dy)
-
-
 @pytest.fixture(scope="module")
 def wuhan() -> pd.DataFrame:
-    if not DATA.is_dir():
-        pytest.skip(f"shared data folder {DATA} is absent")
-    df = pd.read_csv(SCHOOLS_CSV, encoding="utf-8-sig")
+    df = pd.read_csv(require_shared_data("schools", "wuhan_amap_school_poi.csv"), encoding="utf-8-sig")
     assert len(df) == 7375
     return df
 

@@ -84,9 +84,9 @@ def test_map_shows_every_layer_school_post_station_and_car_in_chinese(page_zh):
         "学校“三见” · 下午", "未达成“三见” · 中午", "未达成“三见” · 下午", "派出所", "警车动画"]
     # popups: sightings from where and when, presence, response, the reason when missed
     assert "护学岗 K1" in page_zh and "护学岗 K2" in page_zh
-    assert "警察: 护学岗 K1 07:20–08:45" in page_zh
-    assert "警察+警车+警灯: 警车 P01-1 07:35–07:40" in page_zh
-    assert "no patrol car on duty in the window" in page_zh
+    assert "警察: 护学岗 K1 07:20:00–08:45:00" in page_zh
+    assert "警车+警灯+警察: 警车 P01-1 07:35:00–07:40:00" in page_zh
+    assert "no officer; no car or lights" in page_zh
     assert "城关派出所" in page_zh and "东湖派出所" in page_zh
     assert "民警在场率" in page_zh and "最长到场时间" in page_zh
     # the headline panel and the legend
@@ -170,8 +170,11 @@ def test_animation_carries_every_route_with_clock_seconds(plan_dir):
 def test_routes_with_times_going_backwards_are_refused(tmp_path):
     plan = write_plan_fixture(tmp_path / "plan")
     path = plan / "routes.geojson"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('"times": ["06:50:00"', '"times": ["23:50:00"', 1), encoding="utf-8")
+    routes = json.loads(path.read_text(encoding="utf-8"))
+    first = routes["features"][0]["properties"]
+    assert (first["vehicle_id"], first["period"], first["times"][0]) == ("P01-1", "morning", "06:50:00")
+    first["times"][0] = "23:50:00"
+    path.write_text(json.dumps(routes, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InputError, match=r"routes.geojson, field 'times': vertex times of P01-1 \(morning\) go backwards"):
         build_map(plan)
 
@@ -203,7 +206,8 @@ def test_missing_or_broken_plan_files_name_file_row_and_field(tmp_path):
     plan = write_plan_fixture(tmp_path / "plan")
     schools = plan / "schools.csv"
     good = schools.read_text(encoding="utf-8-sig")
-    schools.write_text(good.replace("114.309,30.512", "east,30.512"), encoding="utf-8-sig")
+    assert good.count("114.309000,30.512000") == 1  # S2's gate, row 3
+    schools.write_text(good.replace("114.309000,30.512000", "east,30.512000"), encoding="utf-8-sig")
     with pytest.raises(InputError, match=r"schools.csv, row 3, field 'lon': 'east' is not a number"):
         render_map(plan)
     schools.write_text(good.replace("enrolment", "pupils"), encoding="utf-8-sig")
@@ -232,7 +236,7 @@ def test_inline_assets_inlines_and_refuses_what_it_cannot():
             '</head><body></body></html>')
     out = inline_assets(page)
     tags = _markup(out)
-    assert [t for t, a in tags if t == "link" or (t == "script" and "src" in a)] == []
+    assert [t for t, _ in tags if t == "link"] == [] and [a for t, a in tags if t == "script" and "src" in a] == []
     assert "jQuery" in out and ".leaflet-container" in out and "url(images/" not in out
     with pytest.raises(OfflineError, match="font-awesome.*has no local copy"):
         inline_assets('<link rel="stylesheet" href="https://cdn.example/font-awesome/all.min.css">')

@@ -12,11 +12,14 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import require_shared_data
 
 from geo_patrol.errors import InputError, NetworkError
+from geo_patrol.geo import EARTH_RADIUS_M
 from geo_patrol.network import (
     DEFAULT_SPEED_KPH,
     DRIVE_CLASSES,
+    LINK_SPEED_FACTOR,
     RoadNetwork,
     download_network,
     load_network,
@@ -28,11 +31,14 @@ from geo_patrol.network import (
 )
 from geo_patrol.traveltime import route_path, travel_times
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-NANJING = DATA / "osm" / "china" / "nanjing_gulou_osm_bbox.osm"
-LIECHTENSTEIN = DATA / "osm" / "world" / "liechtenstein-2013-08-03.osm.pbf"
 
-R_M = 6_371_009.0
+def nanjing_osm() -> Path:
+    return require_shared_data("osm", "china", "nanjing_gulou_osm_bbox.osm")
+
+
+def liechtenstein_pbf() -> Path:
+    return require_shared_data("osm", "world", "liechtenstein-2013-08-03.osm.pbf")
+
 
 # --------------------------------------------------------------------------------------------
 # the hand-written network
@@ -84,23 +90,24 @@ WAYS = [
 SCHOOL_NODE = (30, {"amenity": "school", "name": "幼儿园"})
 
 EXPECTED_DRIVE_NODES = {1, 2, 3, 4, 5, 6, 12, 13, 14}
-# (u, v): (way, class, speed_kph)
+RESIDENTIAL_KPH = DEFAULT_SPEED_KPH["residential"]  # way 101's maxspeed CN:urban is no number
+# (u, v): (way, class, speed_kph): the primary's own maxspeed 60, the link's 30 mph, else the class default
 EXPECTED_DRIVE_EDGES = {
     (1, 2): (100, "primary", 60.0),
     (2, 1): (100, "primary", 60.0),
     (2, 3): (100, "primary", 60.0),
     (3, 2): (100, "primary", 60.0),
-    (3, 4): (101, "residential", 25.0),
-    (4, 5): (102, "residential", 25.0),
-    (5, 4): (102, "residential", 25.0),
-    (5, 6): (102, "residential", 25.0),
-    (6, 5): (102, "residential", 25.0),
-    (1, 6): (103, "tertiary", 35.0),
-    (6, 12): (108, "motorway", 80.0),
-    (12, 6): (109, "motorway", 80.0),
-    (4, 13): (110, "residential", 25.0),
-    (13, 14): (110, "residential", 25.0),
-    (14, 4): (110, "residential", 25.0),
+    (3, 4): (101, "residential", RESIDENTIAL_KPH),
+    (4, 5): (102, "residential", RESIDENTIAL_KPH),
+    (5, 4): (102, "residential", RESIDENTIAL_KPH),
+    (5, 6): (102, "residential", RESIDENTIAL_KPH),
+    (6, 5): (102, "residential", RESIDENTIAL_KPH),
+    (1, 6): (103, "tertiary", DEFAULT_SPEED_KPH["tertiary"]),
+    (6, 12): (108, "motorway", DEFAULT_SPEED_KPH["motorway"]),
+    (12, 6): (109, "motorway", DEFAULT_SPEED_KPH["motorway"]),
+    (4, 13): (110, "residential", RESIDENTIAL_KPH),
+    (13, 14): (110, "residential", RESIDENTIAL_KPH),
+    (14, 4): (110, "residential", RESIDENTIAL_KPH),
     (2, 5): (112, "primary_link", 30 * 1.609344),
     (5, 2): (112, "primary_link", 30 * 1.609344),
 }
@@ -135,7 +142,7 @@ def hav(a: int, b: int) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * R_M * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +159,7 @@ def tiny(tiny_path) -> RoadNetwork:
 
 @pytest.fixture(scope="module")
 def nanjing() -> RoadNetwork:
-    return load_network(NANJING)
+    return load_network(nanjing_osm())
 
 
 def edge_table(net: RoadNetwork) -> dict[tuple[int, int], int]:
@@ -202,9 +209,9 @@ def test_tiny_lengths_speeds_and_times_exact(tiny):
         attrs = tiny.drive_graph.edges[a, b, 0]
         assert attrs["length_m"] == d.length_m[e] and attrs["travel_time_s"] == d.travel_time_s[e]
         assert attrs["highway"] == cls and attrs["osmid"] == way
-    # 0.001° of longitude at 32°N, hand formula
-    assert edge_table(tiny)[(1, 2)] is not None
-    assert hav(1, 2) == pytest.approx(2 * R_M * math.asin(math.cos(math.radians(32)) * math.sin(math.radians(0.0005))))
+    # 0.001° of longitude at 32°N, by hand: 2R·asin(cos 32° · sin 0.0005°)
+    assert d.length_m[edge_table(tiny)[(1, 2)]] == pytest.approx(
+        2 * EARTH_RADIUS_M * math.asin(math.cos(math.radians(32)) * math.sin(math.radians(0.0005))), rel=1e-9)
     assert tiny.length_km == pytest.approx(
         sum(hav(a, b) for a, b in {tuple(sorted(k)) for k in EXPECTED_DRIVE_EDGES}) / 1000, rel=1e-9
     )
@@ -244,16 +251,16 @@ def test_tiny_gz_and_bz2_and_xml_give_the_same_network(tiny, tiny_path, tmp_path
 
 
 def test_speed_overrides_links_and_fingerprint(tiny_path, tiny):
-    assert DEFAULT_SPEED_KPH["primary_link"] == pytest.approx(45 * 0.8)
-    assert DEFAULT_SPEED_KPH["living_street"] == 15
+    assert DEFAULT_SPEED_KPH["primary_link"] == pytest.approx(DEFAULT_SPEED_KPH["primary"] * LINK_SPEED_FACTOR)
+    assert LINK_SPEED_FACTOR == 0.8 and DEFAULT_SPEED_KPH["living_street"] == 15
     speeds = resolve_speeds({"primary": 30})
-    assert speeds["primary_link"] == pytest.approx(24.0) and speeds["secondary"] == 40
+    assert speeds["primary_link"] == pytest.approx(24.0) and speeds["secondary"] == DEFAULT_SPEED_KPH["secondary"]
     assert resolve_speeds({"primary": 30, "primary_link": 50})["primary_link"] == 50
     slow = load_network(tiny_path, speed_kph={"residential": 10}, use_maxspeed=False)
     e = edge_table(slow)
     assert slow.drive.speed_kph[e[(4, 5)]] == 10.0
-    assert slow.drive.speed_kph[e[(1, 2)]] == 45.0  # maxspeed ignored
-    assert slow.drive.speed_kph[e[(2, 5)]] == pytest.approx(36.0)
+    assert slow.drive.speed_kph[e[(1, 2)]] == DEFAULT_SPEED_KPH["primary"]  # maxspeed ignored
+    assert slow.drive.speed_kph[e[(2, 5)]] == pytest.approx(DEFAULT_SPEED_KPH["primary_link"])
     assert slow.fingerprint != tiny.fingerprint
     assert load_network(tiny_path).fingerprint == tiny.fingerprint
     assert len(tiny.fingerprint) == 64
@@ -293,7 +300,7 @@ def test_snap_nearest_node(tiny):
     ids = tiny.drive.node_ids[rows].tolist()
     assert ids[:2] == [3, 2]
     assert dist[0] == pytest.approx(0.0, abs=1e-6)
-    assert dist[1] == pytest.approx(2 * R_M * math.asin(math.sin(math.radians(0.00005))), rel=1e-9)
+    assert dist[1] == pytest.approx(2 * EARTH_RADIUS_M * math.asin(math.sin(math.radians(0.00005))), rel=1e-9)
     assert ids[2] == 1 and dist[2] > 11_000
     row, d = snap(tiny, 118.0005, 32.0005, graph="walk")
     assert tiny.walk.node_ids[row[0]] == 8 and d[0] == pytest.approx(0.0, abs=1e-6)
@@ -340,7 +347,8 @@ def test_network_from_osmnx_style_graph():
     net = network_from_graph(g, name="g")
     e = edge_table(net)
     assert set(e) == {(1, 2), (2, 1)}
-    assert net.drive.speed_kph[e[(1, 2)]] == 45 and net.drive.speed_kph[e[(2, 1)]] == 50
+    # a way tagged with two classes takes the first one's speed
+    assert net.drive.speed_kph[e[(1, 2)]] == DEFAULT_SPEED_KPH["primary"] and net.drive.speed_kph[e[(2, 1)]] == 50
     assert net.drive.travel_time_s[e[(2, 1)]] == pytest.approx(100 / (50 / 3.6))
     assert net.drive.way_id[e[(1, 2)]] == 5
     assert net.fingerprint == network_from_graph(g, name="g").fingerprint
@@ -356,9 +364,10 @@ def test_error_missing_file(tmp_path):
 
 
 def test_error_unknown_extension(tmp_path):
-    p = tmp_path / "roads.shp"
+    p = tmp_path / "roads.dwg"
     p.write_text("x")
-    with pytest.raises(NetworkError, match=r"roads\.shp: unknown road network format '\.shp'.*\.osm\.pbf"):
+    with pytest.raises(NetworkError, match=r"^roads\.dwg: unknown road network format '\.dwg' — give an OpenStreetMap "
+                                           r"file \(\.osm, .*\.osm\.pbf"):
         load_network(p)
 
 
@@ -435,7 +444,7 @@ def test_nanjing_drive_and_walk(nanjing):
 
 
 def test_nanjing_schools_snap_and_reach(nanjing):
-    schools = read_osm_schools(NANJING)
+    schools = read_osm_schools(nanjing_osm())
     amenity = [s for s in schools if s["tags"].get("amenity") == "school"]
     building_only = [s for s in schools if s["tags"].get("building") == "school" and "amenity" not in s["tags"]]
     assert len(amenity) == 18 and len(building_only) == 49 and len(schools) == 67
@@ -461,7 +470,7 @@ def test_nanjing_schools_snap_and_reach(nanjing):
 
 def test_clipped_extract_loads(tmp_path):
     """Cut the node list to a bbox: ways then reference nodes that are not in the file."""
-    text = NANJING.read_text(encoding="utf-8")
+    text = nanjing_osm().read_text(encoding="utf-8")
     west, east, south, north = 118.770, 118.790, 32.038, 32.050
     out, skipping = [], False
     kept = dropped = 0
@@ -493,12 +502,13 @@ def test_clipped_extract_loads(tmp_path):
 
 
 def test_liechtenstein_pbf():
-    net = load_network(LIECHTENSTEIN)
+    pbf = liechtenstein_pbf()
+    net = load_network(pbf)
     # SOURCES.md: 10,375 without the motor_vehicle=private/no rule
     assert 10_000 <= net.n_nodes <= 10_500
-    assert nx.is_strongly_connected(net.drive_graph) if net.n_nodes < 20_000 else True
+    assert nx.is_strongly_connected(net.drive_graph)
     assert net.walk.n_nodes > net.n_nodes
-    schools = read_osm_schools(LIECHTENSTEIN)
+    schools = read_osm_schools(pbf)
     assert sum(s["tags"].get("amenity") == "school" for s in schools) == 16
     assert np.all((net.drive.lon > 9.4) & (net.drive.lon < 9.7))
 

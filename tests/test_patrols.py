@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_shared_data
 
 from geo_patrol.errors import InputError
 from geo_patrol.patrols import (
+    ENGINES,
     GateWindow,
     RoutingProblem,
     Station,
@@ -25,8 +27,6 @@ from geo_patrol.patrols import (
 from geo_patrol.patrols.model import assemble_result
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-ENGINES = ["pyvrp", "ortools"]
 
 
 def hm(text: str) -> int:
@@ -220,15 +220,16 @@ def test_solomon_c101_within_2_percent():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from solomon import to_problem
 
-    problem, dist = to_problem(DATA / "benchmarks" / "vrptw" / "solomon" / "C101.txt")
+    vrptw = require_shared_data("benchmarks", "vrptw")
+    problem, dist = to_problem(vrptw / "solomon" / "C101.txt")
     res = solve(problem, engine="pyvrp", time_limit_s=20, seed=1, iterations=3000, explain=False)
     assert check_feasible(problem, res) == []
     assert res.served_weight == 100
     routes = [[int(s.visit_id) for s in r.stops] for r in res.routes if r.stops]
     d = sum(dist[0, r[0]] + sum(dist[a, b] for a, b in zip(r, r[1:])) + dist[r[-1], 0]
             for r in routes)
-    bks = {r["instance"]: r for r in csv.DictReader(open(DATA / "benchmarks" / "vrptw" /
-                                                        "solomon_bks.csv"))}
+    with open(vrptw / "solomon_bks.csv", newline="") as handle:
+        bks = {r["instance"]: r for r in csv.DictReader(handle)}
     ref = float(bks["C101"]["distmin_distance"])
     assert d <= ref * 1.02
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import require_shared_data
 
 from geo_patrol.errors import InputError
 from geo_patrol.posts import (
@@ -29,7 +30,6 @@ from geo_patrol.posts.instances import (
 )
 from geo_patrol.posts.sweep import keep_monotone
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
 INF = np.inf
 
 # Tiny town: 5 school gates × 4 candidate sites, walking metres, radius 150 m.
@@ -50,10 +50,8 @@ TINY_D = np.array(
 TINY_W = np.array([10.0, 20.0, 30.0, 40.0, 5.0])
 
 
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"benchmark data not found at {path}")
-    return path
+def _bench(*parts: str) -> Path:
+    return require_shared_data("benchmarks", *parts)
 
 
 def _brute_mclp(cover: np.ndarray, w: np.ndarray, p: int, required=(), existing=()) -> float:
@@ -289,7 +287,7 @@ def test_input_errors():
 
 @pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed5", "pmed6"])
 def test_orlib_pmedian_optimum(name):
-    folder = _require(BENCH / "pmedian" / "orlib")
+    folder = _bench("pmedian", "orlib")
     distance, p = read_orlib_pmedian(folder / f"{name}.txt")
     optimum = read_orlib_pmedian_optima(folder / "pmedopt.txt")[name]
     result = p_median(distance, np.ones(len(distance)), p, time_limit_s=60)
@@ -299,14 +297,14 @@ def test_orlib_pmedian_optimum(name):
 
 
 def _mclp_rows(instance: str, radius: float | None = None):
-    path = _require(BENCH / "mclp" / "mclp_optima_computed_cbc.csv")
+    path = _bench("mclp", "mclp_optima_computed_cbc.csv")
     return [r for r in read_mclp_optima(path)
             if r["instance"] == instance and (radius is None or r["S"] == radius)]
 
 
 def test_swain_all_rows():
-    distance, weights = mclp_instance(BENCH / "mclp", "swain")
     rows = _mclp_rows("swain")
+    distance, weights = mclp_instance(_bench("mclp"), "swain")
     assert len(rows) == 27
     for row in rows:
         result = max_coverage(distance, weights, row["S"], row["p"])
@@ -315,8 +313,8 @@ def test_swain_all_rows():
 
 
 def test_sjc324_radius_800():
-    distance, weights = mclp_instance(BENCH / "mclp", "SJC324")
     rows = _mclp_rows("SJC324", 800.0)
+    distance, weights = mclp_instance(_bench("mclp"), "SJC324")
     assert [r["p"] for r in rows] == [1, 2, 3, 4, 5]
     for row in rows:
         result = max_coverage(distance, weights, 800.0, row["p"])

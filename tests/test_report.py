@@ -1,18 +1,16 @@
-"""Reading the plan directory; report.xlsx, duty sheets and the what-if chart; the fixture itself."""
+"""Tests of geo_patrol.outputs (workbook, duty sheets, charts, common) and geo_patrol.io.atomic, on the
+fixture plan (tests/plan_fixture.py)."""
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from plan_fixture import M_PER_DEG_LAT, M_PER_DEG_LON, write_plan_fixture
+from plan_fixture import write_plan_fixture
 
-from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
-from geo_patrol.io.atomic import write_atomic
+from geo_patrol.geo import M_PER_DEG_LAT
 from geo_patrol.io.plandir import read_plan_dir
 from geo_patrol.outputs.charts import plot_whatif
 from geo_patrol.outputs.common import nearest_road, school_status
@@ -28,58 +26,6 @@ def plan_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def plan(plan_dir):
     return read_plan_dir(plan_dir)
-
-
-# --- the synthetic plan agrees with itself -------------------------------------------------------
-
-
-def test_fixture_routes_visits_and_coverage_agree(plan):
-    for feature in plan.routes["features"]:
-        p = feature["properties"]
-        coords, seconds = feature["geometry"]["coordinates"], [parse_time(x) for x in p["times"]]
-        assert len(coords) == len(seconds) and seconds == sorted(seconds)
-        assert (p["start"], p["end"]) == (p["times"][0], p["times"][-1])
-        assert coords[0] == coords[-1]  # back at the station
-        length_km = sum(math.hypot((b[0] - a[0]) * M_PER_DEG_LON, (b[1] - a[1]) * M_PER_DEG_LAT)
-                        for a, b in zip(coords, coords[1:])) / 1000
-        assert length_km == pytest.approx(p["drive_km"], abs=0.002)
-        stops = plan.visits[(plan.visits.vehicle_id == p["vehicle_id"]) & (plan.visits.period == p["period"])]
-        assert len(stops) == p["stops"] and list(stops.seq) == list(range(1, p["stops"] + 1))
-        for v in stops.itertuples():  # the car stands at the gate from arrival to departure
-            k = seconds.index(parse_time(v.depart))
-            assert coords[k] == [v.lon, v.lat] and coords[k - 1] == [v.lon, v.lat]
-            assert seconds[k - 1] == parse_time(v.arrive)
-    cov = plan.coverage
-    assert (cov.three_sightings == (cov.officer_seen & cov.car_seen & cov.lights_seen)).all()
-    assert [(r.school_id, r.period) for r in cov[~cov.three_sightings].itertuples()] == [
-        ("S3", "noon"), ("S4", "afternoon")]
-    assert [(u["school_id"], u["period"]) for u in plan.summary["uncovered"]] == [("S3", "noon"), ("S4", "afternoon")]
-    assert plan.summary["attained_share"] == {"morning": 1.0, "noon": 0.0, "afternoon": 0.8}
-    assert [school_status(r) for r in cov.to_dict("records")].count("partly") == 1
-
-
-def test_read_plan_dir_types(plan):
-    assert plan.periods == ["morning", "noon", "afternoon"]
-    assert plan.posts.police.dtype == "int64" and plan.posts.car_at_post.dtype == bool
-    assert plan.schools.lon.dtype == "float64"
-    assert plan.school_names["S2"] == "实验幼儿园" and plan.station_names["P02"] == "东湖派出所"
-    assert plan.stations.loc[0, "police_used_morning"] == 1
-    assert plan.coverage.loc[0, "sources"].startswith("officer: post K1")
-
-
-def test_bad_plan_json_format(tmp_path):
-    plan = write_plan_fixture(tmp_path / "plan")
-    (plan / "plan.json").write_text(json.dumps({"format": "something/2"}), encoding="utf-8")
-    with pytest.raises(InputError, match=r"plan.json, field 'format': format 'something/2' is not a geo_patrol plan"):
-        read_plan_dir(plan)
-
-
-def test_bad_boolean_names_row_and_field(tmp_path):
-    plan = write_plan_fixture(tmp_path / "plan")
-    path = plan / "posts.csv"
-    path.write_text(path.read_text(encoding="utf-8-sig").replace(",1,2,false\n", ",1,2,maybe\n", 1), encoding="utf-8-sig")
-    with pytest.raises(InputError, match=r"posts.csv, row 2, field 'car_at_post': 'maybe' is not true/false"):
-        write_report(plan)
 
 
 # --- report.xlsx ---------------------------------------------------------------------------------
@@ -111,7 +57,7 @@ def test_report_workbook(plan_dir):
     assert statuses.count("达成 (met)") == 9 and statuses.count("部分 (partly)") == 1
     assert statuses.count("未达成 (missed)") == 1
     missed = next(r for r in rows[1:] if r[8] == "未达成 (missed)")
-    assert missed[:2] == ("S4", "阳光幼儿园") and "no patrol car" in missed[14]
+    assert missed[:2] == ("S4", "阳光幼儿园") and missed[14] == "no officer; no car or lights"
     fills = {coverage.cell(row=i, column=9).fill.fgColor.rgb[-6:] for i in range(2, 13)}
     assert fills == {"C6EFCE", "FFE0B2", "FFC7CE"}
 
@@ -136,23 +82,35 @@ def test_duty_sheets_one_page_per_post_in_chinese(plan_dir):
 
 def test_duty_sheets_in_english(plan_dir, tmp_path):
     page = write_duty_sheets(plan_dir, out=tmp_path / "sheets.html", lang="en").read_text(encoding="utf-8")
-    assert page.count("School-run duty post sheet") >= 2
+    assert page.count("<h1>School-run duty post sheet</h1>") == 2  # one page per post
     assert "Nearest road" in page and "morning 07:30-08:10" in page and "Duty leader signature" in page
     assert "护学岗勤务表" not in page
     with pytest.raises(InputError, match="language 'de'"):
         write_duty_sheets(plan_dir, lang="de")
 
 
+def test_school_status_from_the_sightings(plan):
+    assert school_status({"three_sightings": True, "officer_seen": True, "car_seen": True, "lights_seen": True}) == "met"
+    assert school_status({"three_sightings": False, "officer_seen": True, "car_seen": False,
+                          "lights_seen": False}) == "partly"
+    assert school_status({"three_sightings": False, "officer_seen": False, "car_seen": False,
+                          "lights_seen": False}) == "missed"
+    statuses = {(r["school_id"], r["period"]): school_status(r) for r in plan.coverage.to_dict("records")}
+    assert {k: v for k, v in statuses.items() if v != "met"} == {("S3", "noon"): "partly",
+                                                                 ("S4", "afternoon"): "missed"}
+    assert len(statuses) == 11
+
+
 def test_nearest_road_distance_and_limit(plan):
-    # 100 m north of 学府路 (lat 30.512) on the line of 青年路 (lon 114.306): 青年路 is 0 m away
-    lat = 30.512 + 100 / 110_574.0
+    # 100 m north of 学府路 (lat 30.512), halfway between 青年路 and 人民路 (144 m either side)
+    lat = 30.512 + 100 / M_PER_DEG_LAT
     name, distance_m = nearest_road(plan.roads, 114.3075, lat)
-    assert name == "学府路" and distance_m == pytest.approx(100.0, abs=0.5)
+    assert name == "学府路" and distance_m == pytest.approx(100.0, rel=1e-9)
     assert nearest_road(plan.roads, 114.40, 30.60) is None
     assert nearest_road(None, 114.3, 30.5) is None
 
 
-# --- what-if chart and atomic writes -------------------------------------------------------------
+# --- what-if chart ------------------------------------------------------------------------------
 
 
 def test_plot_whatif_writes_a_png(tmp_path):
@@ -168,20 +126,3 @@ def test_plot_whatif_writes_a_png(tmp_path):
     with pytest.raises(InputError, match="no what-if rows"):
         plot_whatif([], x="x", y="y", out=tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
-
-
-def test_write_atomic_replaces_whole_files_only(tmp_path, monkeypatch):
-    target = tmp_path / "out.txt"
-    write_atomic(target, "first")
-    assert target.stat().st_mode & 0o777 == 0o644  # readable by others, like any output file
-    write_atomic(target, b"second")
-    assert target.read_text() == "second"
-
-    def fail(*_args):
-        raise OSError("no space left")
-
-    monkeypatch.setattr("geo_patrol.io.atomic.os.replace", fail)
-    with pytest.raises(OSError, match="no space left"):
-        write_atomic(target, "third")
-    assert target.read_text() == "second"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]

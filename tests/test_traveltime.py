@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from test_network import NODES, hav, osm_xml
+from test_network import NODES, hav, nanjing_osm, osm_xml
 
 import geo_patrol.traveltime as traveltime
 from geo_patrol.errors import InputError
+from geo_patrol.geo import EARTH_RADIUS_M
 from geo_patrol.network import load_network, snap
 from geo_patrol.traveltime import TravelTimes, travel_times, walk_distances
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-NANJING = DATA / "osm" / "china" / "nanjing_gulou_osm_bbox.osm"
 
 needs_numba = pytest.mark.skipif(not traveltime.numba_available(), reason="numba is not installed")
 
@@ -185,7 +182,7 @@ def test_walk_distances_exact(tiny):
     src = [NODES[1], (118.0, 31.9999)]  # on node 1, and ~11.1 m south of it
     tgt = [NODES[5], NODES[7], NODES[13]]
     d = walk_distances(tiny, src, tgt, max_m=500)
-    off = 2 * 6_371_009.0 * math.asin(math.sin(math.radians(0.00005)))
+    off = 2 * EARTH_RADIUS_M * math.asin(math.sin(math.radians(0.00005)))
     assert d[0, 0] == pytest.approx(ref[5], rel=1e-12)
     assert d[0, 0] == pytest.approx(hav(1, 8) + hav(8, 5), rel=1e-9)  # the footway is shortest
     assert d[0, 1] == pytest.approx(ref[7], rel=1e-12)
@@ -203,7 +200,7 @@ def test_walk_distances_exact(tiny):
 
 
 def test_nanjing_walk_and_drive_consistency():
-    net = load_network(NANJING)
+    net = load_network(nanjing_osm())
     rows = np.arange(0, net.n_nodes, 40)
     pts = {int(r): int(r) for r in rows}
     tt = travel_times(net, pts, pts)
@@ -250,7 +247,7 @@ def test_engines_agree_on_hand_graph(tiny):
 
 @pytest.fixture(scope="module")
 def nanjing():
-    return load_network(NANJING)
+    return load_network(nanjing_osm())
 
 
 @needs_numba

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DRIVE_CLASSES",
+    "LINE_LAYER_SUFFIXES",
     "RawWays",
     "WALK_CLASSES",
     "network_file_kind",
@@ -103,6 +104,8 @@ _FOOT_ALLOWED = {"yes", "permissive", "designated"}
 
 _OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
 _GRAPHML_SUFFIXES = (".graphml",)
+LINE_LAYER_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json")
+"""Endings of road line layers (a zipped shapefile included), read by :mod:`geo_patrol.io.roads`."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +156,8 @@ def _walkable(tags: Mapping[str, str], highway: str) -> bool:
 
 
 def network_file_kind(path: Path) -> str:
-    """``"osm"`` or ``"graphml"`` for an existing road network file, by its name's ending.
+    """``"osm"``, ``"graphml"`` or ``"lines"`` (a line layer) for an existing road network file,
+    by its name's ending.
 
     Raises :class:`NetworkError` for an unknown ending, a missing file or a folder.
     """
@@ -162,12 +166,14 @@ def network_file_kind(path: Path) -> str:
         kind = "graphml"
     elif name.endswith(_OSM_SUFFIXES):
         kind = "osm"
+    elif name.endswith(LINE_LAYER_SUFFIXES):
+        kind = "lines"
     else:
         raise NetworkError(
             f"unknown road network format '{''.join(path.suffixes) or path.name}'",
             file=path,
-            hint="give an OpenStreetMap file (.osm, .osm.gz, .osm.bz2, .osm.pbf, .xml) "
-            "or an osmnx GraphML file (.graphml)",
+            hint="give an OpenStreetMap file (.osm, .osm.gz, .osm.bz2, .osm.pbf, .xml), "
+            "an osmnx GraphML file (.graphml) or a road line layer (.shp, .zip, .gpkg, .geojson)",
         )
     if not path.exists():
         raise NetworkError(

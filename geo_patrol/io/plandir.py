@@ -25,8 +25,8 @@ Column kinds and what a cell must hold:
 - ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
 - ``opt_window`` — blank or a window ``HH:MM-HH:MM``, kept as the file's text.
 
-Error messages name the file, the data row (counted from 1, the header not counted) and the
-column.
+Error messages name the file, the spreadsheet row (the header is row 1, the first data row
+row 2) and the column.
 """
 
 from __future__ import annotations

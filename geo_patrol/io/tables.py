@@ -6,8 +6,24 @@ Headers may be English or Chinese; :data:`SCHOOL_FIELDS`, :data:`STATION_FIELDS`
 :data:`SITE_FIELDS` list every accepted header. Coordinates are converted to WGS-84 from the
 datum the scenario file declares for the file.
 
-Row numbers in error messages are spreadsheet row numbers: the header is row 1, the first data
-row is row 2. For GeoJSON and GeoPackage they count features from 1.
+Spreadsheets are read as planners keep them:
+
+- **Title rows.** The header is the row, among the first :data:`HEADER_SEARCH_ROWS` non-empty rows,
+  whose cells name the most fields of the table (the first such row on a tie; the first non-empty
+  row when none names any); rows above it are titles and are skipped.
+- **Sheets.** A workbook's sheet is the one named by ``sheet`` (its name, or its number from 1 as
+  text); without it, the first sheet whose header has every required column (a cover sheet,
+  说明 or 封面, is passed over). When none has, the error lists the sheets and what each lacks.
+- **Every problem at once.** Every missing required column, and every bad field of every row, is
+  reported in one :class:`~geo_patrol.errors.InputError`: a first line naming the file, then one
+  line per problem naming file, row and field, the first :data:`MAX_REPORTED_PROBLEMS` of them and
+  then how many more. A file with one problem gets that problem's one-line message.
+- **Extra gates** farther than ``max_gate_spread_m`` (:data:`MAX_GATE_SPREAD_M`, straight line) from
+  the school's main gate are taken for a typing error.
+
+Row numbers in error messages are spreadsheet row numbers, title rows included: with the header
+on row 1 the first data row is row 2. For GeoJSON and GeoPackage they count features from 1. In a
+workbook of several sheets the file is named with its sheet, ``schools.xlsx (sheet '学校名单')``.
 """
 
 from __future__ import annotations
@@ -16,10 +32,10 @@ import csv
 import io
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -28,9 +44,22 @@ import openpyxl
 from geo_patrol.clock import parse_window
 from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
+from geo_patrol.geo import haversine_m
 from geo_patrol.model import KINDS, Gate, School, Site, Station
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The header is looked for among this many non-empty rows from the top (title rows above it).
+HEADER_SEARCH_ROWS = 10
+
+#: Problems of one file listed one per line in its report; the rest are counted ("and N more").
+MAX_REPORTED_PROBLEMS = 20
+
+#: Default farthest an extra gate may lie from the school's main gate, metres in a straight line;
+#: farther is taken for a typing error (``max_gate_spread_m`` of :func:`read_schools`).
+MAX_GATE_SPREAD_M = 500.0
 
 
 @dataclass(frozen=True)
@@ -108,17 +137,90 @@ _GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 OUTLINE = "__outline__"
 
 
+_ALL_FIELDS = SCHOOL_FIELDS + STATION_FIELDS + SITE_FIELDS
+
+#: The scenario key that names each table's sheet, for the hints.
+_SHEET_KEYS = ((SCHOOL_FIELDS, "schools_sheet"), (STATION_FIELDS, "stations_sheet"), (SITE_FIELDS, "sites_sheet"))
+
+_DELIMITERS = (",", "\t", ";", "，")
+
+#: What each numeric field should look like, for the hint of a cell that is not a number.
+_NUMBER_HINTS: Mapping[str, str] = {
+    "lon": "write a decimal degree such as 114.3052",
+    "lat": "write a decimal degree such as 30.5928",
+    "enrolment": "write a whole number such as 860",
+    "priority": "write a whole number from 1 (low) to 5 (high)",
+    "car_visits": "write a whole number such as 2, or leave it empty",
+    "police": "write a whole number such as 12",
+    "auxiliary": "write a whole number such as 12",
+    "cars": "write a whole number such as 2",
+}
+
+
 # --------------------------------------------------------------------------- reading tables
 
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of a table with their spreadsheet row numbers; values are stripped strings."""
+    """Rows of a table with their spreadsheet row numbers; values are stripped strings.
+
+    ``header_row`` is the spreadsheet row of the header (below any title rows; None for GeoJSON
+    and GeoPackage); ``sheet`` the workbook sheet read and ``sheets`` all of the workbook's sheets.
+    """
 
     path: Path
     rows: tuple[dict[str, str], ...]
     row_numbers: tuple[int, ...]
     headers: tuple[str, ...]
+    header_row: int | None = 1
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        """The file as messages name it: with its sheet when the workbook has more than one."""
+        if self.sheet is None or len(self.sheets) < 2:
+            return str(self.path)
+        sheet = " ".join(self.sheet.splitlines()).replace("/", "／").replace("\\", "＼")
+        return str(self.path.with_name(f"{self.path.name} (sheet '{sheet}')"))
+
+
+def _norm(header: str) -> str:
+    return header.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
+def _named_fields(cells: Iterable[str], fields: Sequence[FieldSpec]) -> set[str]:
+    """Names of the fields that some cell of a (header) row names."""
+    present = {_norm(c) for c in cells if c}
+    return {spec.name for spec in fields if any(alias.lower() in present for alias in spec.headers)}
+
+
+def _missing_fields(cells: Iterable[str], fields: Sequence[FieldSpec]) -> list[str]:
+    named = _named_fields(cells, fields)
+    return [spec.name for spec in fields if spec.required and spec.name not in named]
+
+
+def _find_header(lines: Sequence[Sequence[str]], fields: Sequence[FieldSpec]) -> int | None:
+    """Index of the header line: among the first :data:`HEADER_SEARCH_ROWS` non-empty lines, the
+    first naming the most fields (rows above it are titles); the first non-empty line when none
+    names any; None when every line is empty."""
+    candidates = [i for i, line in enumerate(lines) if any(c.strip() for c in line)][:HEADER_SEARCH_ROWS]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda i: len(_named_fields(lines[i], fields)))  # max keeps the first
+
+
+def _table(path: Path, lines: Sequence[Sequence[str]], header_index: int, **where: Any) -> Table:
+    """The rows below the header; blank lines are skipped, row numbers are spreadsheet rows."""
+    headers = tuple(h.strip().lstrip("\ufeff") for h in lines[header_index])
+    rows, numbers = [], []
+    for number, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
+        cells = [c.strip() for c in line]
+        if not any(cells):
+            continue
+        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h})
+        numbers.append(number)
+    return Table(path, tuple(rows), tuple(numbers), headers, header_row=header_index + 1, **where)
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -148,30 +250,36 @@ def _decode(path: Path, data: bytes) -> str:
     )
 
 
-def _read_csv(path: Path) -> Table:
+def _delimiter(text: str, fields: Sequence[FieldSpec]) -> str:
+    """The separator that makes a header of the first lines name the most fields; on a tie (no
+    header at all), the one that occurs most often on one of those lines."""
+    sample = [line for line in text[:65536].splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        try:
+            named = max((len(_named_fields(cells, fields)) for cells in csv.reader(sample, delimiter=delimiter)),
+                        default=0)
+        except csv.Error:
+            named = 0
+        return named, max((line.count(delimiter) for line in sample), default=0)
+
+    return max(_DELIMITERS, key=score)
+
+
+def _read_csv(path: Path, fields: Sequence[FieldSpec]) -> Table:
     data = path.read_bytes()
     if not data.strip():
         raise InputError("is empty", file=path, hint="export the table again with a header row and data rows")
     text = _decode(path, data)
-    sample = text[:4096]
-    first_line = sample.splitlines()[0] if sample.splitlines() else ""
-    delimiter = max((",", "\t", ";", "，"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text, fields))
     try:
         lines = list(reader)
     except csv.Error as exc:
         raise InputError(f"is not valid CSV ({exc})", file=path, hint="check quotes and separators") from None
-    header_index = next((i for i, line in enumerate(lines) if any(c.strip() for c in line)), None)
+    header_index = _find_header(lines, fields)
     if header_index is None:
         raise InputError("is empty", file=path, hint="export the table again with a header row and data rows")
-    headers = tuple(h.strip().lstrip("\ufeff") for h in lines[header_index])
-    rows, numbers = [], []
-    for offset, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
-        if not any(cell.strip() for cell in line):
-            continue
-        rows.append({h: (line[i].strip() if i < len(line) else "") for i, h in enumerate(headers) if h})
-        numbers.append(offset)
-    return Table(path, tuple(rows), tuple(numbers), headers)
+    return _table(path, lines, header_index)
 
 
 def _cell_text(value: Any) -> str:
@@ -189,27 +297,87 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(path: Path) -> Table:
+def _sheet_lines(sheet: Any) -> list[list[str]]:
+    return [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+
+
+def _sheet_list(names: Sequence[str]) -> str:
+    return ", ".join(f"{i} '{name}'" for i, name in enumerate(names, start=1))
+
+
+def _sheet_key(fields: Sequence[FieldSpec]) -> str:
+    generic = "the sheet key (schools_sheet, stations_sheet or sites_sheet)"
+    return next((key for spec, key in _SHEET_KEYS if spec is fields), generic)
+
+
+def _named_sheet(path: Path, names: Sequence[str], sheet: str) -> int:
+    """Index of the sheet named ``sheet`` (exactly, else ignoring case and spaces), or numbered so from 1."""
+    wanted = str(sheet).strip()
+    for same in (lambda name: name == wanted, lambda name: name.strip().casefold() == wanted.casefold()):
+        index = next((i for i, name in enumerate(names) if same(name)), None)
+        if index is not None:
+            return index
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return int(wanted) - 1
+    raise InputError(f"has no sheet '{wanted}'", file=path,
+                     hint=f"its sheets are {_sheet_list(names)}: give a sheet's name or its number (1–{len(names)})")
+
+
+def _chosen_sheet(path: Path, sheets: Sequence[Any], fields: Sequence[FieldSpec]) -> tuple[int, list[list[str]]]:
+    """The first sheet whose header has every required field; the only non-empty sheet otherwise."""
+    found = []  # (index, lines, what the sheet lacks) of the sheets passed over
+    for index, sheet in enumerate(sheets):
+        lines = _sheet_lines(sheet)
+        header = _find_header(lines, fields)
+        if header is None:
+            found.append((index, lines, "is empty"))
+            continue
+        named = _named_fields(lines[header], fields)
+        missing = _missing_fields(lines[header], fields)
+        if named and not missing:
+            return index, lines
+        lacks = "lacks " + ", ".join(f"'{m}'" for m in missing) if named else "has none of the table's headers"
+        found.append((index, lines, lacks))
+    filled = [(index, lines) for index, lines, lacks in found if lacks != "is empty"]
+    if len(filled) == 1:
+        return filled[0]  # its missing columns are reported as they are
+    if not filled:
+        raise InputError("is empty", file=path, hint="a sheet needs a header row and data rows")
+    names = [sheet.title for sheet in sheets]
+    listing = "; ".join(f"{index + 1} '{names[index]}' {lacks}" for index, _, lacks in found)
+    raise InputError(f"no sheet has every required column ({listing})", file=path,
+                     hint=f'add the missing columns, or name the sheet to read in the scenario file '
+                          f'({_sheet_key(fields)} = "name" or its number, 1 for the first)')
+
+
+def _read_xlsx(path: Path, sheet: str | None, fields: Sequence[FieldSpec]) -> Table:
+    hint = "open it in Excel and save it again as .xlsx"
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise InputError(f"is not a readable Excel workbook ({type(exc).__name__})", file=path,
-                         hint="open it in Excel and save it again as .xlsx") from None
-    sheet = book.worksheets[0]
-    all_rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    header_index = next((i for i, r in enumerate(all_rows) if any(_cell_text(c) for c in r)), None)
+                         hint=hint) from None
+    try:
+        names = tuple(s.title for s in book.worksheets)
+        if not names:
+            raise InputError("has no worksheet", file=path, hint="put the table on a worksheet of its own")
+        if sheet is not None:
+            index = _named_sheet(path, names, sheet)
+            lines = _sheet_lines(book.worksheets[index])
+        else:
+            index, lines = _chosen_sheet(path, book.worksheets, fields)
+    except InputError:
+        raise
+    except Exception as exc:  # a sheet whose XML is broken
+        raise InputError(f"is not a readable Excel workbook ({type(exc).__name__})", file=path,
+                         hint=hint) from None
+    finally:
+        book.close()
+    header_index = _find_header(lines, fields)
     if header_index is None:
-        raise InputError("is empty", file=path, hint="the first sheet needs a header row and data rows")
-    headers = tuple(_cell_text(h) for h in all_rows[header_index])
-    rows, numbers = [], []
-    for number, values in enumerate(all_rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell_text(v) for v in values]
-        if not any(cells):
-            continue
-        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h})
-        numbers.append(number)
-    return Table(path, tuple(rows), tuple(numbers), headers)
+        raise InputError(f"sheet '{names[index]}' is empty", file=path,
+                         hint="give the sheet that holds the table, or add a header row and data rows")
+    return _table(path, lines, header_index, sheet=names[index], sheets=names)
 
 
 def _read_geo(path: Path) -> Table:
@@ -235,19 +403,29 @@ def _read_geo(path: Path) -> Table:
                 row[OUTLINE] = geom.geom_type
         rows.append(row)
         numbers.append(number)
-    return Table(path, tuple(rows), tuple(numbers), tuple(headers if declared else headers + ["lon", "lat"]))
+    return Table(path, tuple(rows), tuple(numbers), tuple(headers if declared else headers + ["lon", "lat"]),
+                 header_row=None)
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
-    """Read a CSV, XLSX, GeoJSON or GeoPackage table into stripped text cells."""
+def read_table(path: str | Path, *, sheet: str | None = None, fields: Sequence[FieldSpec] | None = None) -> Table:
+    """Read a CSV, XLSX, GeoJSON or GeoPackage table into stripped text cells.
+
+    ``sheet`` chooses a workbook's sheet by name or by number from 1 (as text); ``fields`` (default:
+    every known field of every table) are what the header row is recognised by, below any title
+    rows, and what chooses the sheet when none is named. See the module docstring.
+    """
     path = Path(path)
+    fields = _ALL_FIELDS if fields is None else fields
     if not path.is_file():
         raise InputError("file not found", file=path, hint="check the path in the scenario file")
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
+        raise InputError(f"a {suffix or 'plain'} file has no sheets, yet sheet '{sheet}' is asked for", file=path,
+                         hint=f"remove {_sheet_key(fields)} from the scenario file, or give the .xlsx workbook")
     if suffix in {".csv", ".txt", ".tsv"}:
-        table = _read_csv(path)
+        table = _read_csv(path, fields)
     elif suffix in {".xlsx", ".xlsm"}:
-        table = _read_xlsx(path)
+        table = _read_xlsx(path, sheet, fields)
     elif suffix in _GEO_SUFFIXES:
         if path.stat().st_size == 0:
             raise InputError("is empty", file=path, hint="export the layer again")
@@ -257,17 +435,43 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
             f"unknown table format '{suffix}'", file=path, hint="use .csv, .xlsx, .geojson or .gpkg"
         )
     if not table.rows:
-        raise InputError("has a header but no data rows", file=path, hint="add at least one row")
+        raise InputError("has a header but no data rows", file=table.where, hint="add at least one row")
     return table
+
+
+# --------------------------------------------------------------------------- collected problems
+
+
+def _collected(where: str, problems: Sequence[InputError], head: str, *, row: int | None = None) -> InputError:
+    """One error for many problems: ``head`` on the first line (naming the file), then one line per
+    problem, the first :data:`MAX_REPORTED_PROBLEMS` of them, then how many more."""
+    lines = [str(p) for p in problems[:MAX_REPORTED_PROBLEMS]]
+    rest = problems[MAX_REPORTED_PROBLEMS:]
+    if rest:
+        rows = [p.row for p in rest if p.row is not None]
+        span = f" (rows {min(rows)}–{max(rows)})" if rows else ""
+        lines.append(f"{Path(where).name}: and {len(rest)} more{span}")
+    return InputError(head + "\n" + "\n".join(lines), file=where, row=row)
+
+
+def _raise_problems(table: Table, problems: Sequence[InputError]) -> None:
+    """Raise the problems found in the rows: one as it is, several as one report."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        rows = len({p.row for p in problems})
+        head = f"{len(problems)} problems in {rows} row{'s' if rows > 1 else ''}, one per line below"
+        raise _collected(table.where, problems, head)
 
 
 # --------------------------------------------------------------------------- fields
 
 
 def _resolve_headers(table: Table, fields: Sequence[FieldSpec]) -> dict[str, str]:
-    """Map field name → the table's header for it; error on a missing required field."""
-    normalised = {h.strip().lower().replace(" ", "_"): h for h in table.headers if h}
+    """Map field name → the table's header for it; one error naming every missing required field."""
+    normalised = {_norm(h): h for h in table.headers if h}
     mapping: dict[str, str] = {}
+    missing = []
     for spec in fields:
         for alias in spec.headers:
             if alias.lower() in normalised:
@@ -275,27 +479,48 @@ def _resolve_headers(table: Table, fields: Sequence[FieldSpec]) -> dict[str, str
                 break
         else:
             if spec.required:
-                raise InputError(
+                missing.append(InputError(
                     f"missing required column '{spec.name}'",
-                    file=table.path,
-                    row=1 if table.path.suffix.lower() not in _GEO_SUFFIXES else None,
-                    field=spec.name,
+                    file=table.where, row=table.header_row, field=spec.name,
                     hint="add a column headed one of: " + ", ".join(spec.headers),
-                )
+                ))
+    if len(missing) == 1:
+        raise missing[0]
+    if missing:
+        names = ", ".join(f"'{m.field}'" for m in missing)
+        raise _collected(table.where, missing, f"{len(missing)} required columns are missing: {names}",
+                         row=table.header_row)
     return mapping
 
 
 class _Row:
-    """Typed access to one row's cells with errors that name file, row and field."""
+    """Typed access to one row's cells with errors that name file, row and field.
 
-    def __init__(self, table: Table, index: int, headers: Mapping[str, str]) -> None:
+    :meth:`check` runs one reading and keeps its error instead of raising it, so that a reader
+    goes on to the next field and the next row and reports every problem at once.
+    """
+
+    def __init__(self, table: Table, index: int, headers: Mapping[str, str], problems: list[InputError]) -> None:
         self.table = table
         self.values = table.rows[index]
         self.number = table.row_numbers[index]
         self.headers = headers
+        self.problems = problems
+        self.failed = False
 
     def error(self, name: str, problem: str, hint: str) -> InputError:
-        return InputError(problem, file=self.table.path, row=self.number, field=self.headers.get(name, name), hint=hint)
+        # a cell quoted in the problem may hold line breaks; every problem stays on one line
+        return InputError("↵".join(problem.splitlines()), file=self.table.where, row=self.number,
+                          field=self.headers.get(name, name), hint=hint)
+
+    def check(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``read(*args, **kwargs)``, or None with its :class:`InputError` kept for the report."""
+        try:
+            return read(*args, **kwargs)
+        except InputError as exc:
+            self.problems.append(exc)
+            self.failed = True
+            return None
 
     def text(self, name: str, default: str = "") -> str:
         header = self.headers.get(name)
@@ -309,12 +534,13 @@ class _Row:
 
     def number_value(self, name: str) -> float:
         raw = self.required_text(name)
+        hint = _NUMBER_HINTS.get(name, "write a number")
         try:
             value = float(raw.replace("，", ".").replace("°", ""))
         except ValueError:
-            raise self.error(name, f"'{raw}' is not a number", "write a decimal number such as 114.3052") from None
+            raise self.error(name, f"'{raw}' is not a number", hint) from None
         if not math.isfinite(value):
-            raise self.error(name, f"'{raw}' is not a finite number", "write a decimal number")
+            raise self.error(name, f"'{raw}' is not a finite number", hint)
         return value
 
     def count(self, name: str, *, default: int | None = None) -> int:
@@ -375,9 +601,27 @@ def _extra_gates(row: _Row) -> list[tuple[float, float]]:
             lon, lat = (float(p) for p in pieces)
         except ValueError:
             raise row.error("gates", f"'{part}' is not a 'lon lat' pair", "write gates as 'lon lat; lon lat'") from None
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise row.error("gates", f"'{part}' is not a pair of finite numbers", "write gates as 'lon lat; lon lat'")
         _check_lonlat(row, lon, lat)
         out.append((lon, lat))
     return out
+
+
+def _gates(row: _Row, max_spread_m: float) -> list[tuple[float, float]]:
+    """The main gate (lon/lat) and the extra gates, none farther than ``max_spread_m`` from the main one."""
+    main = _point(row)
+    extras = _extra_gates(row)
+    for lon, lat in extras:
+        # straight line in the file's own datum: GCJ-02/BD-09 shift neighbouring points alike
+        distance_m = float(haversine_m(main[0], main[1], lon, lat))
+        if distance_m > max_spread_m:
+            raise row.error(
+                "gates", f"gate '{lon} {lat}' is {distance_m:.0f} m from the main gate, more than {max_spread_m:g} m",
+                "check its coordinates (the same datum as the main gate); a campus spread that wide is better "
+                "given as two schools, one row each",
+            )
+    return [main] + extras
 
 
 def _window(row: _Row, name: str, *, required: bool):
@@ -416,102 +660,168 @@ def _check_datum(datum: str, path: Path) -> str:
         raise InputError(exc.problem, file=path, field="datum", hint=exc.hint) from None
 
 
+# --------------------------------------------------------------------------- school fields
+
+
+def _school_kind(row: _Row) -> str:
+    kind_raw = row.required_text("kind")
+    kind = KIND_NAMES.get(kind_raw.lower().strip(), KIND_NAMES.get(kind_raw.strip()))
+    if kind is None:
+        raise row.error("kind", f"'{kind_raw}' is not a school kind",
+                        "use one of " + ", ".join(KINDS) + " (or 幼儿园, 小学, 初中, 九年一贯制, 高中, 特殊教育)")
+    return kind
+
+
+def _school_gates(row: _Row, max_spread_m: float) -> list[tuple[float, float]]:
+    if row.values.get(OUTLINE):
+        raise row.error("lon", f"the feature is a {row.values[OUTLINE]} (a campus outline), which has no gate",
+                        "add lon/lat (经度/纬度) attributes for the main gate, or give each school as a point "
+                        "at its gate")
+    return _gates(row, max_spread_m)
+
+
+def _priority(row: _Row) -> int:
+    priority = row.count("priority", default=3)
+    if not 1 <= priority <= 5:
+        raise row.error("priority", f"{priority} is outside 1–5", "use 1 (low) to 5 (high)")
+    return priority
+
+
+def _post_flags(row: _Row) -> tuple[bool, bool]:
+    requires_post, forbid_post = row.flag("requires_post"), row.flag("forbid_post")
+    if requires_post and forbid_post:
+        raise row.error("forbid_post", "a school cannot both require and forbid a post", "clear one of the two")
+    return requires_post, forbid_post
+
+
+def _profile(row: _Row) -> str | None:
+    profile = row.text("profile") or None
+    if profile is not None and profile not in ("basic", "strict"):
+        raise row.error("profile", f"'{profile}' is not a target profile", "use basic or strict, or leave empty")
+    return profile
+
+
+def _car_visits(row: _Row) -> int | None:
+    car_visits = row.count("car_visits", default=0) or None
+    if row.text("car_visits") and car_visits is None:
+        raise row.error("car_visits", "0 car visits", "use a whole number ≥ 1, or leave it empty")
+    return car_visits
+
+
 # --------------------------------------------------------------------------- tables → objects
 
 
-def read_schools(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[School, ...]:
-    """Read schools (see :data:`SCHOOL_FIELDS`) and convert their gates to WGS-84."""
-    table = read_table(path, sheet=sheet)
+def read_schools(
+    path: str | Path, *, datum: str = "wgs84", sheet: str | None = None,
+    max_gate_spread_m: float = MAX_GATE_SPREAD_M,
+) -> tuple[School, ...]:
+    """Read schools (see :data:`SCHOOL_FIELDS`) and convert their gates to WGS-84.
+
+    ``sheet`` names a workbook's sheet (or its number from 1, as text); an extra gate farther than
+    ``max_gate_spread_m`` metres (straight line) from the main gate is an error. Every problem of
+    every row is reported at once (see the module docstring).
+    """
+    if not max_gate_spread_m > 0:
+        raise ValueError(f"max_gate_spread_m must be > 0 metres, not {max_gate_spread_m}")
+    table = read_table(path, sheet=sheet, fields=SCHOOL_FIELDS)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, SCHOOL_FIELDS)
     seen: dict[str, int] = {}
+    problems: list[InputError] = []
     parsed = []
     for index in range(len(table.rows)):
-        row = _Row(table, index, headers)
-        school_id = _unique_id(row, seen)
-        name = row.required_text("name")
-        kind_raw = row.required_text("kind")
-        kind = KIND_NAMES.get(kind_raw.lower().strip(), KIND_NAMES.get(kind_raw.strip()))
-        if kind is None:
-            raise row.error("kind", f"'{kind_raw}' is not a school kind",
-                            "use one of " + ", ".join(KINDS) + " (or 幼儿园, 小学, 初中, 九年一贯制, 高中, 特殊教育)")
-        if row.values.get(OUTLINE):
-            raise row.error("lon", f"the feature is a {row.values[OUTLINE]} (a campus outline), which has no gate",
-                            "add lon/lat (经度/纬度) attributes for the main gate, or give each school as a point "
-                            "at its gate")
-        gates = [_point(row)] + _extra_gates(row)
-        enrolment = row.count("enrolment")
-        priority = row.count("priority", default=3)
-        if not 1 <= priority <= 5:
-            raise row.error("priority", f"{priority} is outside 1–5", "use 1 (low) to 5 (high)")
+        row = _Row(table, index, headers, problems)
+        school_id = row.check(_unique_id, row, seen)
+        name = row.check(row.required_text, "name")
+        kind = row.check(_school_kind, row)
+        gates = row.check(_school_gates, row, max_gate_spread_m)
+        enrolment = row.check(row.count, "enrolment")
+        priority = row.check(_priority, row)
         windows = {}
         for period, required in (("morning", True), ("noon", False), ("afternoon", True)):
-            window = _window(row, period, required=required)
+            window = row.check(_window, row, period, required=required)
             if window is not None:
                 windows[period] = window
-        requires_post, forbid_post = row.flag("requires_post"), row.flag("forbid_post")
-        if requires_post and forbid_post:
-            raise row.error("forbid_post", "a school cannot both require and forbid a post", "clear one of the two")
-        profile = row.text("profile") or None
-        if profile is not None and profile not in ("basic", "strict"):
-            raise row.error("profile", f"'{profile}' is not a target profile", "use basic or strict, or leave empty")
-        car_visits = row.count("car_visits", default=0) or None
-        if row.text("car_visits") and car_visits is None:
-            raise row.error("car_visits", "0 car visits", "use a whole number ≥ 1, or leave it empty")
-        parsed.append((row.number, dict(
+        flags = row.check(_post_flags, row)
+        profile = row.check(_profile, row)
+        car_visits = row.check(_car_visits, row)
+        if row.failed or flags is None or gates is None:
+            continue
+        parsed.append((dict(
             id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, priority=priority,
-            requires_post=requires_post, forbid_post=forbid_post, profile=profile,
+            requires_post=flags[0], forbid_post=flags[1], profile=profile,
             station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
         ), gates))
-    converted = _convert([g for _, _, gates in parsed for g in gates], datum)
+    _raise_problems(table, problems)
+    converted = _convert([g for _, gates in parsed for g in gates], datum)
     schools, cursor = [], 0
-    for _, fields, gates in parsed:
+    for fields, gates in parsed:
         own = converted[cursor : cursor + len(gates)]
         cursor += len(gates)
         schools.append(School(gates=tuple(Gate(lon, lat) for lon, lat in own), **fields))
     return tuple(schools)
 
 
+def _station_kind(row: _Row) -> str:
+    kind_raw = row.text("kind")
+    kind = STATION_KINDS.get(kind_raw.lower(), STATION_KINDS.get(kind_raw))
+    if kind is None:
+        raise row.error("kind", f"'{kind_raw}' is not a station kind",
+                        "use station (派出所) or pool (机关警力), or leave it empty")
+    return kind
+
+
+def _station_cars(row: _Row, kind: str | None) -> int:
+    cars = row.count("cars")
+    if kind == "pool" and cars:
+        raise row.error("cars", f"a pool of officers has {cars} patrol car(s)",
+                        "give pool rows 0 cars; patrol cars belong to a station")
+    return cars
+
+
 def read_stations(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[Station, ...]:
-    """Read police stations (see :data:`STATION_FIELDS`), converted to WGS-84."""
-    table = read_table(path, sheet=sheet)
+    """Read police stations (see :data:`STATION_FIELDS`), converted to WGS-84; ``sheet`` as for
+    :func:`read_schools`, every problem reported at once."""
+    table = read_table(path, sheet=sheet, fields=STATION_FIELDS)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, STATION_FIELDS)
     seen: dict[str, int] = {}
+    problems: list[InputError] = []
     parsed = []
     for index in range(len(table.rows)):
-        row = _Row(table, index, headers)
-        kind_raw = row.text("kind")
-        kind = STATION_KINDS.get(kind_raw.lower(), STATION_KINDS.get(kind_raw))
-        if kind is None:
-            raise row.error("kind", f"'{kind_raw}' is not a station kind",
-                            "use station (派出所) or pool (机关警力), or leave it empty")
-        cars = row.count("cars")
-        if kind == "pool" and cars:
-            raise row.error("cars", f"a pool of officers has {cars} patrol car(s)",
-                            "give pool rows 0 cars; patrol cars belong to a station")
-        parsed.append(dict(
-            id=_unique_id(row, seen), name=row.required_text("name"), point=_point(row),
-            police=row.count("police"), auxiliary=row.count("auxiliary"), cars=cars, row=row.number, kind=kind,
-        ))
+        row = _Row(table, index, headers, problems)
+        fields = dict(
+            id=row.check(_unique_id, row, seen), name=row.check(row.required_text, "name"),
+            point=row.check(_point, row), police=row.check(row.count, "police"),
+            auxiliary=row.check(row.count, "auxiliary"), kind=row.check(_station_kind, row), row=row.number,
+        )
+        fields["cars"] = row.check(_station_cars, row, fields["kind"])
+        if not row.failed:
+            parsed.append(fields)
+    _raise_problems(table, problems)
     _say_outlines(table)
     points = _convert([p.pop("point") for p in parsed], datum)
     return tuple(Station(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))
 
 
 def read_sites(path: str | Path, *, datum: str = "wgs84", sheet: str | None = None) -> tuple[Site, ...]:
-    """Read candidate post sites (see :data:`SITE_FIELDS`), converted to WGS-84."""
-    table = read_table(path, sheet=sheet)
+    """Read candidate post sites (see :data:`SITE_FIELDS`), converted to WGS-84; ``sheet`` as for
+    :func:`read_schools`, every problem reported at once."""
+    table = read_table(path, sheet=sheet, fields=SITE_FIELDS)
     datum = _check_datum(datum, table.path)
     headers = _resolve_headers(table, SITE_FIELDS)
     seen: dict[str, int] = {}
+    problems: list[InputError] = []
     parsed = []
     for index in range(len(table.rows)):
-        row = _Row(table, index, headers)
-        parsed.append(dict(
-            id=_unique_id(row, seen), name=row.text("name"), point=_point(row),
-            existing=row.flag("existing"), row=row.number,
-        ))
+        row = _Row(table, index, headers, problems)
+        fields = dict(
+            id=row.check(_unique_id, row, seen), name=row.text("name"), point=row.check(_point, row),
+            existing=row.check(row.flag, "existing"), row=row.number,
+        )
+        if not row.failed:
+            parsed.append(fields)
+    _raise_problems(table, problems)
     _say_outlines(table)
     points = _convert([p.pop("point") for p in parsed], datum)
     return tuple(Site(lon=lon, lat=lat, **fields) for fields, (lon, lat) in zip(parsed, points))

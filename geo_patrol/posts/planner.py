@@ -161,6 +161,7 @@ def plan_posts(
         raise ValueError(f"mode {mode!r} needs max_posts")
     started = time.perf_counter()
     scenario = prepared.scenario
+    params = scenario.parameters
     sites = tuple(sites) if sites is not None else candidate_sites(prepared)
     if distance is None:
         distance = coverage_distance(prepared, sites)
@@ -199,8 +200,12 @@ def plan_posts(
             result = backup_coverage_sets(cover, live, max_posts, required=req, existing=existing,
                                                  time_limit_s=time_limit_s)
         else:
+            # a school out of every site's reach is assigned at a large finite cost (and left
+            # uncovered), so that a small budget stays feasible instead of giving no post at all
             dense = distance.dense(demand)
-            dense[excluded] = np.inf
+            far = 10.0 * EXPLAIN_FACTOR * params.post_radius_m
+            dense[~np.isfinite(dense)] = far
+            dense[excluded] = far
             result = p_median(dense, live, max_posts, time_limit_s=time_limit_s)
         chosen = list(result.chosen)
         assign = _assign(distance, demand, chosen)
@@ -216,10 +221,14 @@ def plan_posts(
         for r, a in enumerate(assign):
             if a >= 0:
                 value[a] = value.get(a, 0.0) + float(weights[r])
+        # per station, the posts it cannot staff in its worst period: as many are given up
+        per_period: dict[tuple[str, str], int] = {}
+        for post_id, period in unstaffed:
+            key = (station_of[post_site[post_id]], period)
+            per_period[key] = per_period.get(key, 0) + 1
         short_at: dict[str, int] = {}
-        for post_id in unstaffed:
-            station_id = station_of[post_site[post_id]]
-            short_at[station_id] = short_at.get(station_id, 0) + 1
+        for (station_id, _), count in per_period.items():
+            short_at[station_id] = max(short_at.get(station_id, 0), count)
         for station_id, count in sorted(short_at.items()):
             own = sorted((j for j in chosen if station_of[j] == station_id), key=lambda j: (value.get(j, 0.0), j))
             for worst in own[:count]:
@@ -236,8 +245,9 @@ def plan_posts(
         for school_id in duty.school_ids:
             assignment.setdefault(school_id, duty.post_id)
     if unstaffed:  # the rounds ran out: never write a post no officer stands at
-        duties = tuple(d for d in duties if d.post_id not in unstaffed)
-        roster = tuple(r for r in roster if r.post_id not in unstaffed)
+        gone = {post_id for post_id, _ in unstaffed}
+        duties = tuple(d for d in duties if d.post_id not in gone)
+        roster = tuple(r for r in roster if r.post_id not in gone)
         kept = {d.post_id for d in duties}
         chosen = [j for k, j in enumerate(sorted(chosen, key=lambda j: sites[j].id)) if f"P{k + 1:03d}" in kept]
         assign = [a if a in set(chosen) else -1 for a in assign]
@@ -294,8 +304,9 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
         else:
             out.append(Uncovered(
                 school.id, "budget",
-                f"post budget of {max_posts} used: weight {weights[r]:.2f} < {weakest:.2f} served by the "
-                f"weakest chosen post; 1 more post would cover it",
+                (f"post budget of {max_posts} used: weight {weights[r]:.2f} < {weakest:.2f} served by the "
+                 f"weakest chosen post; 1 more post would cover it") if chosen_value else
+                f"post budget of {max_posts} used elsewhere; 1 more post would cover it",
             ))
     return tuple(sorted(out, key=lambda u: u.school_id))
 

@@ -99,7 +99,7 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
 
     Returns ``(roster, use, unstaffed)``: ``use`` maps ``(station or pool id, period)`` to
     ``(police used, police available, auxiliary used, auxiliary available)``; ``unstaffed`` the
-    post ids left without a team in some period.
+    ``(post id, period)`` pairs left without a team.
     """
     scenario = prepared.scenario
     params = scenario.parameters
@@ -108,7 +108,7 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
     capacity = {u.id: _teams(limit_police[u.id], limit_aux[u.id], pp, ap) for u in units}
     roster: list[RosterEntry] = []
     use: dict[tuple[str, str], tuple[int, int, int, int]] = {}
-    unstaffed: set[str] = set()
+    unstaffed: set[tuple[str, str]] = set()
     for period in scenario.periods:
         factor = params.congestion_for(period)
         teams: dict[str, list[list[PostDuty]]] = {u.id: [] for u in units}
@@ -138,7 +138,7 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
                         overflow.append(duty)
         for duty in sorted(overflow, key=lambda d: (d.duty_start_s, d.post_id)):
             if not _borrow(prepared, duty, teams, capacity, factor):
-                unstaffed.add(duty.post_id)
+                unstaffed.add((duty.post_id, duty.period))
         for unit in units:
             for t, team in enumerate(teams[unit.id], start=1):
                 for duty in team:
