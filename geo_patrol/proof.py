@@ -140,13 +140,12 @@ def prove(
     _check_posts(prepared, posts, reach, found, bad_posts)
     _check_roster(prepared, posts, roster, res, found, bad_posts)
     stops = _check_stops(prepared, stops, res, found, bad_stops)
+    tracks, lines = {}, {}
+    for period in scenario.periods:
+        tracks[period], lines[period] = _drive_and_check(prepared, period, stops, res, found, bad_stops)
     _check_fleet(prepared, posts, stops, res, found, bad_posts, bad_stops)
     good_posts = tuple(p for i, p in enumerate(posts) if i not in bad_posts)
     good_stops = tuple(s for i, s in enumerate(stops) if i not in bad_stops)
-    tracks, lines = {}, {}
-    for period in scenario.periods:
-        own = [s for s in good_stops if s.period == period]
-        tracks[period], lines[period] = car_tracks(prepared, period, own, res.cars)
     to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, good_posts, good_stops, post_reach=reach, tracks=tracks,
                         time_to_school=lambda sid, period: to_school[period](sid))
@@ -306,27 +305,49 @@ def _check_stops(prepared, stops, res: Resources, found, bad) -> tuple[Stop, ...
             breach(i, "stop_lon", "stop_far_from_school",
                    f"the car stands {gap:.0f} m from the nearest gate of {stop.school_id}; a car is seen only "
                    f"within car_sight_m = {params.car_sight_m:.0f} m")
-    by_car: dict[tuple[str, str], list[int]] = {}
-    for i, stop in enumerate(stops):
-        if stop.period in scenario.periods and stop.station_id in prepared.station_nodes:
-            by_car.setdefault((stop.vehicle_id, stop.period), []).append(i)
-    for (car, period), rows in sorted(by_car.items()):
-        _check_timeline(prepared, car, period, sorted(rows, key=lambda i: (stops[i].arrive_s, stops[i].seq, i)),
-                        stops, breach)
     return stops
 
 
-def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, breach) -> None:
-    """Leave no earlier than the shift, drive every leg in time, no overlap, be back in time."""
+def _drive_and_check(prepared, period: str, stops, res: Resources, found, bad) -> tuple[dict, dict]:
+    """The cars' tracks and drive lines in ``period`` through the stops that hold, after checking
+    every car's timeline with the drive times of its own legs (one search per car)."""
+
+    def breach(i: int, field: str, rule: str, detail: str) -> None:
+        found.append(Violation("visits.csv", i + 2, field, rule, detail))
+        bad.add(i)
+
+    rows = [i for i, s in enumerate(stops)
+            if i not in bad and s.period == period and s.station_id in prepared.station_nodes]
+    legs: dict[str, list[float]] = {}
+    tracks, lines = car_tracks(prepared, period, [stops[i] for i in rows], res.cars, legs=legs)
+    by_car: dict[str, list[int]] = {}
+    for i in rows:
+        by_car.setdefault(stops[i].vehicle_id, []).append(i)
+    before = len(bad)
+    for car, own in sorted(by_car.items()):
+        _check_timeline(prepared, car, period, sorted(own, key=lambda i: (stops[i].arrive_s, stops[i].seq, i)),
+                        stops, legs[car], breach)
+    if len(bad) > before:  # a car lost stops: drive it again through the ones that hold
+        affected = {stops[i].vehicle_id for i in bad if stops[i].period == period}
+        keep = [stops[i] for i in rows if i not in bad and stops[i].vehicle_id in affected]
+        again, again_lines = car_tracks(prepared, period, keep, {})
+        start_s, end_s = shift(prepared, period)
+        for car in affected & set(tracks):
+            home = prepared.station_nodes[car.rsplit("/", 1)[0]]
+            tracks[car] = again.get(car, (np.array([start_s, end_s]), np.array([home, home])))
+            lines.pop(car, None)
+            if car in again_lines:
+                lines[car] = again_lines[car]
+    return tracks, lines
+
+
+def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, legs: list[float], breach) -> None:
+    """Leave no earlier than the shift, drive every leg in time, no overlap, be back in time.
+
+    ``legs`` are the drive seconds station → stop 1 → … → station, in the order of ``rows``."""
     start_s, end_s = shift(prepared, period)
     home = prepared.station_nodes[stops[rows[0]].station_id]
     sequence = [home] + [stops[i].node for i in rows] + [home]
-    points = {f"{k}": node for k, node in enumerate(sequence)}
-    gaps = [stops[rows[0]].arrive_s - start_s] + [stops[b].arrive_s - stops[a].depart_s for a, b in zip(rows, rows[1:])]
-    gaps.append(end_s - stops[rows[-1]].depart_s)
-    cutoff = max(0, max(gaps)) + DRIVE_TOLERANCE_S + 1
-    between = travel_times(prepared.network, points, points,
-                           period_factor=prepared.scenario.parameters.congestion_for(period), cutoff_s=cutoff)
     for k, i in enumerate(rows):
         stop = stops[i]
         if stop.arrive_s < start_s or stop.depart_s > end_s:
@@ -339,7 +360,7 @@ def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, bre
             breach(i, "arrive", "overlapping_stops", f"car {car} is still at its previous stop until "
                                                      f"{format_time(previous_end)}")
             continue
-        drive = float(between.seconds[k, k + 1])
+        drive = legs[k]
         if stop.arrive_s - previous_end + DRIVE_TOLERANCE_S < drive:
             a, b = sequence[k], sequence[k + 1]
             km = float(haversine_m(prepared.network.drive.lon[a], prepared.network.drive.lat[a],
@@ -351,7 +372,7 @@ def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, bre
                                             f"{needed}, {stop.arrive_s - previous_end} s were left "
                                             f"({km:.1f} km in a straight line, {km / hours:.0f} km/h)")
     last = rows[-1]
-    back = float(between.seconds[len(rows), len(rows) + 1])
+    back = legs[len(rows)]
     if stops[last].depart_s + back > end_s + DRIVE_TOLERANCE_S:
         breach(last, "depart", "cannot_return", f"car {car} cannot be back at its station by the end of its shift "
                                                 f"{format_time(end_s)} (the drive takes {back / 60:.1f} min)")

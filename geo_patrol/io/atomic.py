@@ -9,7 +9,10 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import stat
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,12 +35,49 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if POSIX:  # on Windows chmod only toggles read-only, which would block the rename
+            os.chmod(tmp, mode)
+        _rename(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+#: File modes mean something here (not on Windows, where only read-only exists).
+POSIX = os.name == "posix"
+
+
+def _rename(src: str | Path, dst: str | Path) -> None:
+    """``os.replace``, retried briefly on Windows (an antivirus or indexer may hold a new file for
+    a moment); a file or folder held open by another program (Excel!) is one clear error."""
+    for attempt in range(6):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError as exc:
+            if POSIX:
+                raise
+            if attempt == 5:
+                raise InputError("a file in it is open in another program (Excel?)", file=dst,
+                                 hint="close it and run again; nothing was changed") from exc
+            time.sleep(0.2)
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a folder, clearing Windows' read-only flag where it stops a delete."""
+
+    def clear_and_retry(func, name, _exc):
+        try:
+            os.chmod(name, stat.S_IWRITE)
+            func(name)
+        except OSError:
+            pass
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=clear_and_retry)
+    else:
+        shutil.rmtree(path, onerror=clear_and_retry)
 
 
 #: A file inside every staging folder, so that a stale one (a run killed mid-write) can be
@@ -89,26 +129,27 @@ def write_directory(target: str | Path, fill: Callable[[Path], object], *, force
     _remove_stale(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     (staging / STAGING_MARKER).touch()
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a plan is a normal folder
+    if POSIX:  # mkdtemp makes it private; a plan is a normal folder
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
     try:
         fill(staging)
         (staging / STAGING_MARKER).unlink()
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             (old / STAGING_MARKER).touch()
-            os.replace(target, old / "previous")
+            _rename(target, old / "previous")
             try:
-                os.replace(staging, target)
+                _rename(staging, target)
             except BaseException:
-                os.replace(old / "previous", target)
+                _rename(old / "previous", target)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_tree(old)
         else:
-            os.replace(staging, target)
+            _rename(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
         raise
     return target
 
@@ -118,5 +159,5 @@ def _remove_stale(target: Path) -> None:
     for path in target.parent.glob(f".{glob.escape(target.name)}.*"):
         if path.is_dir() and not path.is_symlink() and (path / STAGING_MARKER).is_file():
             if (path / "previous").is_dir() and not target.exists():
-                os.replace(path / "previous", target)  # a swap cut between its two renames: undo it
-            shutil.rmtree(path, ignore_errors=True)
+                _rename(path / "previous", target)  # a swap cut between its two renames: undo it
+            _remove_tree(path)

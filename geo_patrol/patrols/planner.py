@@ -265,13 +265,17 @@ def car_tracks(
     period: str,
     stops: Sequence[Stop],
     cars: Mapping[str, int],
+    *,
+    legs: dict[str, list[float]] | None = None,
 ) -> tuple[dict[str, Track], dict[str, list[tuple[float, float, int]]]]:
     """Where every car on shift is over the period, and each used car's drive line.
 
     Returns ``(tracks, lines)``: ``tracks`` maps a car id to a :data:`Track` (node rows with the
     times the car reaches them); ``lines`` maps a used car id to ``(lon, lat, time_s)`` vertices
-    along the roads. Between stops a car drives the fastest path and arrives as early as it
-    can, waiting at the gate for the stop to start; it leaves the station as late as it can.
+    along the roads. A car takes its stops in order of arrival; between stops it drives the
+    fastest path and arrives as early as it can, waiting at the gate for the stop to start; it
+    leaves the station as late as it can. With ``legs`` given, it is filled with each used car's
+    drive seconds: station → first stop, stop → stop, last stop → station (``inf``: no route).
     """
     params = prepared.scenario.parameters
     net = prepared.network
@@ -287,11 +291,13 @@ def car_tracks(
         ids = [f"{station.id}/{k + 1}" for k in range(int(cars.get(station.id, 0)))]
         ids += sorted({s.vehicle_id for s in stops if s.station_id == station.id} - set(ids))
         for car in ids:
-            own = sorted(by_car.get(car, []), key=lambda s: s.seq)
+            own = sorted(by_car.get(car, []), key=lambda s: (s.arrive_s, s.seq))
             if not own:
                 tracks[car] = (np.array([start_s, end_s]), np.array([home, home]))
                 continue
-            tracks[car], lines[car] = _drive(net, home, own, start_s, end_s, factor)
+            tracks[car], lines[car], driven = _drive(net, home, own, start_s, end_s, factor)
+            if legs is not None:
+                legs[car] = driven
     return tracks, lines
 
 
@@ -338,8 +344,8 @@ def time_to_schools(prepared: Prepared, period: str) -> TimeToSchools:
     return TimeToSchools(prepared, period)
 
 
-def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor) -> tuple[Track, list]:
-    """The track and drive line of one car through its stops (see :func:`car_tracks`)."""
+def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor) -> tuple[Track, list, list]:
+    """The track, drive line and leg seconds of one car through its stops (see :func:`car_tracks`)."""
     sequence = [home] + [s.node for s in own] + [home]
     sources = sorted(set(sequence[:-1]))
     # every leg was driven within the time between its two stops (the way home within the rest
@@ -383,4 +389,5 @@ def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor
     times.append(max(end_s, times[-1]))
     nodes.append(home)
     order = np.argsort(np.array(times), kind="stable")
-    return (np.array(times)[order], np.array(nodes)[order]), line
+    driven = [float(dist[index[a], b]) for a, b in zip(sequence[:-1], sequence[1:])]
+    return (np.array(times)[order], np.array(nodes)[order]), line, driven

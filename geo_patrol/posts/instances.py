@@ -24,7 +24,7 @@ from geo_patrol.errors import InputError
 def read_orlib_pmedian(path: str | Path) -> tuple[np.ndarray, int]:
     """An OR-Library p-median file → (n × n shortest-path distance matrix, p)."""
     path = Path(path)
-    tokens = path.read_text().split()
+    tokens = path.read_text(encoding="utf-8").split()
     try:
         n, m, p = int(tokens[0]), int(tokens[1]), int(tokens[2])
         edges = np.asarray(tokens[3 : 3 + 3 * m], dtype=float).reshape(m, 3)
@@ -43,7 +43,7 @@ def read_orlib_pmedian(path: str | Path) -> tuple[np.ndarray, int]:
 def read_orlib_pmedian_optima(path: str | Path) -> dict[str, float]:
     """``pmedopt.txt`` → {"pmed1": 5819.0, …} (the header line is skipped)."""
     optima = {}
-    for line in Path(path).read_text().splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0].startswith("pmed"):
             optima[parts[0]] = float(parts[1])
@@ -52,7 +52,7 @@ def read_orlib_pmedian_optima(path: str | Path) -> dict[str, float]:
 
 def read_swain(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Swain's data → (xy array n × 2, weights)."""
-    lines = Path(path).read_text().split("\n")
+    lines = Path(path).read_text(encoding="utf-8").split("\n")
     n = int(lines[0].split()[0])
     rows = np.asarray([line.split()[1:4] for line in lines[1 : n + 1]], dtype=float)
     return rows[:, :2], rows[:, 2]
@@ -60,7 +60,7 @@ def read_swain(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_sjc(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """An SJC file → (xy array n × 2 in metres, demand)."""
-    lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
+    lines = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     n = int(lines[0].split()[0])
     rows = np.asarray([line.split()[:3] for line in lines[1 : n + 1]], dtype=float)
     return rows[:, :2], rows[:, 2]
