@@ -62,6 +62,7 @@ def convert_table(path: str | Path, out: str | Path, *, src: str, dst: str, shee
         data, count = _geojson(path, src, dst)
     else:
         raise InputError(f"cannot convert a '{suffix}' file", file=path, hint="use .csv, .xlsx or .geojson")
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, data)
     return count
 
