@@ -7,6 +7,7 @@ given. Errors caused by input are printed as one line on stderr with exit code 2
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geo_patrol.batch import plan_area
 from geo_patrol.clock import format_time
 from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import GeoPatrolError
@@ -102,7 +104,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         group = [s for s in scenario.schools if s.kind == kind]
         row = [kind, count, sum(s.enrolment for s in group)]
         for period in scenario.periods:
-            wins = [s.windows[period] for s in group if period in s.windows]
+            wins = [w for s in group for w in s.windows.get(period, ())]
             row.append(
                 f"{format_time(min(w.start_s for w in wins), with_seconds=False)}–"
                 f"{format_time(max(w.end_s for w in wins), with_seconds=False)}" if wins else "—"
@@ -171,6 +173,15 @@ class Progress:
         print(f"[{self._time() - self.started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
+def _console_safe() -> None:
+    """Output that survives a console or a redirect whose code page cannot show every character
+    (a rare character in a school name on a GBK Windows console): shown as '?', never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def _is_demo(args: argparse.Namespace) -> bool:
     return getattr(args, "scenario", None) is None
 
@@ -192,7 +203,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(
         scenario, max_posts=args.posts, cars=args.cars, police=args.police, auxiliary=args.auxiliary,
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
-        workers=max(1, args.workers),
+        workers=max(1, args.workers), scheduler=args.scheduler,
     )
     say(f"writing {out} with its map, report.xlsx and duty sheets")
     _STATE["writing"] = out
@@ -262,6 +273,31 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    whatif = ",".join(args.whatif) if args.whatif else None
+    try:
+        result = plan_area(args.area, out, workers=args.workers, scheduler=args.scheduler,
+                           time_limit_s=args.time_limit, whatif=whatif, force=args.force, progress=Progress())
+    except KeyboardInterrupt:
+        print(f"geo-patrol: interrupted; the counties finished before were written in full to {out}/, the others "
+              f"are as they were; run the same command again to plan the rest (finished counties are skipped)",
+              file=sys.stderr)
+        return 130
+    columns = ("county", "variant", "period", "schools", "met", "met_strict", "schools_with_post", "posts",
+               "officers", "cars", "km", "status")
+    print(_table(columns, [[row[c] for c in columns] for row in result.rows if row["status"] != "failed"]))
+    for outcome in result.failed:
+        print(f"  failed: {outcome.county} [{outcome.variant}]: {outcome.error}")
+    print(f"Area summary written to {out}/ (area_summary.csv, area_report.xlsx, index.html); "
+          f"{len(result.counties)} counties in {result.wall_s:.0f} s")
+    if result.failed:
+        print(f"geo-patrol: error: {len({o.county for o in result.failed})} of {len(result.counties)} counties "
+              f"failed (listed above and in {out / 'area_summary.csv'}); the others were written", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     source = Path(args.table)
     for option, name in (("--from", args.from_datum), ("--to", args.to_datum)):
@@ -316,8 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--engine", choices=("ortools", "pyvrp"), default=None, help="routing engine")
     p.add_argument("--previous", default=None, help="last semester's plan directory: keep its posts")
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                   help="processes for routing large districts by jurisdiction (default: up to 2)")
+    p.add_argument("--workers", type=_count, default=min(2, os.cpu_count() or 1),
+                   help="Dask worker processes for routing large districts by jurisdiction (default: up to 2)")
+    p.add_argument("--scheduler", default=None,
+                   help="route on an existing Dask cluster (tcp://host:port) instead of local processes")
     p.add_argument("--force", action="store_true", help="replace an existing plan directory")
     p.add_argument("--no-map", action="store_true", help="do not draw map.html")
     p.set_defaults(func=cmd_plan)
@@ -345,6 +383,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif", help="folder for the CSV and PNG (default whatif)")
     p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("batch", help="plan every county of an area (a folder or an area file), serially or on Dask")
+    p.add_argument("area", help="folder of county scenario files (scenario.toml), or an area file listing them")
+    p.add_argument("--out", required=True, help="folder for the counties' plans and the area summary")
+    p.add_argument("--workers", type=_count, default=min(2, os.cpu_count() or 1),
+                   help="local worker processes, one county each at a time (default: up to 2; 1 plans serially)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler (tcp://host:port) to plan on instead")
+    p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
+    p.add_argument("--whatif", action="append", default=None,
+                   help="also plan every county with changed totals, e.g. police=-10%%, officers=90%%, cars=-2, "
+                        "posts=60 (comma-separated or repeated)")
+    p.add_argument("--force", action="store_true", help="plan again the counties whose plans are up to date")
+    p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")
     p.add_argument("table", help="CSV, XLSX or GeoJSON table with lon/lat (经度/纬度) columns")
@@ -375,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     _STATE.clear()
+    _console_safe()
     try:
         return int(args.func(args) or 0)
     except GeoPatrolError as exc:
@@ -394,6 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except OSError as exc:  # a folder that became read-only, a full disk...
+        if exc.errno == errno.EINVAL and exc.filename is None and os.name == "nt":
+            return 0  # Windows reports a closed pipe on stdout this way
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
               file=sys.stderr)

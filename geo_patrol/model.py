@@ -46,8 +46,11 @@ class Gate:
 class School:
     """A school with its gates and its own clock windows per period.
 
-    ``windows`` maps a period name (see :data:`PERIODS`) to the school-run :class:`Window`
-    of that period (morning arrival, noon, afternoon dismissal); seconds after midnight.
+    ``windows`` maps a period name (see :data:`PERIODS`) to the school-run windows of that
+    period, in clock order: usually one (morning arrival, noon, afternoon dismissal), two where
+    the afternoon has a second dismissal wave after after-school care (课后服务). A single
+    :class:`Window` given for a period is read as a one-window tuple. Each window is a
+    school-window of its own for the sightings, the routing and the coverage rows.
     ``car_visits`` asks for more (or fewer) car sightings per window than the scenario's
     ``visits_per_window`` — a big school on a busy road may want two.
     """
@@ -57,7 +60,7 @@ class School:
     kind: str
     enrolment: int
     gates: tuple[Gate, ...]
-    windows: Mapping[str, Window]
+    windows: Mapping[str, tuple[Window, ...]]
     priority: int = 3
     requires_post: bool = False
     forbid_post: bool = False
@@ -65,6 +68,23 @@ class School:
     station_id: str | None = None
     car_visits: int | None = None
     row: int | None = None
+
+    def __post_init__(self) -> None:
+        windows = {}
+        for period, value in dict(self.windows).items():
+            found = (value,) if isinstance(value, Window) else tuple(sorted(value))
+            if found:
+                windows[period] = found
+        object.__setattr__(self, "windows", windows)
+
+    def span(self, period: str) -> Window:
+        """From the first window's start to the last window's end in ``period``."""
+        found = self.windows[period]
+        return Window(found[0].start_s, found[-1].end_s)
+
+    def all_windows(self) -> list[tuple[str, Window]]:
+        """``(period, window)`` of every school-window, in clock order."""
+        return [(p, w) for p in PERIODS if p in self.windows for w in self.windows[p]]
 
     @property
     def lon(self) -> float:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from geo_patrol.clock import format_time
 from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
@@ -200,15 +201,16 @@ def make_plan(
     prepared=None,
     split: bool | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> Plan:
     """Plan posts and patrols for ``scenario`` and prove the sightings; see the module docstring.
 
     ``time_limit_s`` bounds each solver call (posts once, routing once per period); routing
     stops earlier when its fixed iteration budget is spent, which keeps plans reproducible.
     ``previous`` keeps last semester's posts open (as existing sites) where they still serve.
-    ``split`` and ``workers``: route each station's jurisdiction separately, in parallel
-    processes (see :func:`geo_patrol.patrols.planner.route_period`; by default only for large
-    districts).
+    ``split``, ``workers`` and ``scheduler``: route each station's jurisdiction separately, in
+    parallel on Dask (a local cluster of ``workers`` processes, or the cluster at ``scheduler``;
+    see :func:`geo_patrol.patrols.planner.route_period`; by default only for large districts).
     """
     say = progress or (lambda message: None)
     seed = scenario.seed if seed is None else seed
@@ -250,7 +252,8 @@ def make_plan(
         say(f"routing {sum(car_share.values())} cars to {len(school_ids)} schools in the {period}")
         t0 = time.perf_counter()
         patrols[period] = route_period(prepared, period, school_ids, car_share, engine=engine,
-                                       time_limit_s=time_limit_s, seed=seed, split=split, workers=workers)
+                                       time_limit_s=time_limit_s, seed=seed, split=split, workers=workers,
+                                       scheduler=scheduler)
         timing[f"routing_{period}_s"] = time.perf_counter() - t0
     duties = _with_parking(prepared, posts, patrols, car_share)
     if mode == "max_coverage":
@@ -271,7 +274,7 @@ def make_plan(
         "patrols": {
             p: {"engine": r.result.engine, "status": r.result.status, "objective": int(r.result.objective),
                 "stop_reason": r.result.stop_reason, "runtime_s": round(r.result.runtime_s, 3),
-                "dropped": [{"visit_id": d.visit_id, "reason": d.reason, "detail": d.detail} for d in r.result.dropped]}
+                "dropped": [_dropped(r, d) for d in r.result.dropped]}
             for p, r in patrols.items()
         },
     }
@@ -311,8 +314,9 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     """
     scenario = prepared.scenario
     stops = [s for p in patrols.values() for s in p.stops]
-    served = {(s.school_id, s.period) for s in stops if _counts(scenario, s)}
-    unserved = {sch.id for sch in scenario.schools for p in sch.windows if (sch.id, p) not in served}
+    served = {(s.school_id, s.period, w.start_s) for s in stops for w in _counted_in(scenario, s)}
+    unserved = {sch.id for sch in scenario.schools for p, w in sch.all_windows()
+                if (sch.id, p, w.start_s) not in served}
     if not unserved:
         return posts, duties, 0
     scale = {sid: UNSERVED_BOOST for sid in unserved}
@@ -330,10 +334,18 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     return posts, duties, 0
 
 
-def _counts(scenario, stop) -> bool:
-    """A planned stop is seen at its own school for at least ``min_seen_s`` of the window."""
-    window = scenario.school(stop.school_id).windows[stop.period]
-    return seen_in_window(stop.arrive_s, stop.depart_s, window.start_s, window.end_s, scenario.parameters.seen_s)
+def _counted_in(scenario, stop) -> list:
+    """The windows of its own school a planned stop is seen in for at least ``min_seen_s``."""
+    return [w for w in scenario.school(stop.school_id).windows.get(stop.period, ())
+            if seen_in_window(stop.arrive_s, stop.depart_s, w.start_s, w.end_s, scenario.parameters.seen_s)]
+
+
+def _dropped(patrol, d) -> dict[str, Any]:
+    """A dropped visit for plan.json, with the school and the window it is for."""
+    school_id, start_s = patrol.owner(d.visit_id)
+    return {"visit_id": d.visit_id, "school_id": school_id,
+            "window_start": format_time(start_s) if start_s is not None else None,
+            "reason": d.reason, "detail": d.detail}
 
 
 def _with_drop_reasons(coverage, notes):
@@ -343,14 +355,16 @@ def _with_drop_reasons(coverage, notes):
     why = {}
     for period, patrol in notes.get("solver", {}).get("patrols", {}).items():
         for dropped in patrol.get("dropped", ()):
-            school_id = dropped["visit_id"].split("#")[0]
-            why.setdefault((school_id, period), f"{dropped['reason']}: {dropped['detail']}")
+            school_id = dropped.get("school_id") or dropped["visit_id"].split("#")[0]
+            start = dropped.get("window_start")
+            why.setdefault((school_id, period, start), f"{dropped['reason']}: {dropped['detail']}")
     out = []
     for row in coverage:
         notes_ = []
         if not row.officer_seen and row.school_id in no_post:
             notes_.append(no_post[row.school_id])
-        extra = why.get((row.school_id, row.period))
+        extra = why.get((row.school_id, row.period, format_time(row.window_start_s)),
+                        why.get((row.school_id, row.period, None)))
         if extra and not row.car_seen:
             notes_.append(extra)
         if notes_:
@@ -362,7 +376,7 @@ def _with_drop_reasons(coverage, notes):
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
     """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
     scenario = prepared.scenario
-    served = {s.school_id for s in patrol.stops if _counts(scenario, s)}
+    served = {(s.school_id, w.start_s) for s in patrol.stops for w in _counted_in(scenario, s)}
     in_sight = GateSight(scenario, scenario.parameters.car_sight_m)
     used = {s.vehicle_id for s in patrol.stops}
     spare = {}
@@ -377,7 +391,8 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
             continue
         # a parked car is seen within car_sight_m of the post, like a patrol stop
         near = in_sight.schools_near([duty.lon], [duty.lat])[0]
-        missing = [sid for sid in duty.school_ids if sid not in served and sid in near]
+        missing = [sid for sid in duty.school_ids if sid in near and any(
+            (sid, w.start_s) not in served for w in scenario.school(sid).windows.get(period, ()))]
         if missing:
             candidates.append((-sum(weight[s] for s in missing), duty.post_id, i))
     for _, _, i in sorted(candidates):
@@ -418,7 +433,7 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
     schools = tuple(
         SchoolRow(
             s.id, s.name, s.kind, *canon(gates0[s.id].lon, gates0[s.id].lat), s.enrolment, s.priority,
-            *(str(s.windows[p]) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
+            *("; ".join(map(str, s.windows[p])) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
         )
         for s in scenario.schools
     )

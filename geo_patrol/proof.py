@@ -56,7 +56,7 @@ from geo_patrol.posts.roster import station_limits
 from geo_patrol.posts.sites import post_reach
 from geo_patrol.sightings import GateSight, evaluate, staffed
 from geo_patrol.snapping import Prepared
-from geo_patrol.traveltime import travel_times
+from geo_patrol.traveltime import PairDrives
 
 __all__ = ["DRIVE_TOLERANCE_S", "ON_ROAD_M", "Proof", "Resources", "Violation", "prove", "resources"]
 
@@ -174,11 +174,13 @@ def _check_posts(prepared, posts, reach, found, bad) -> None:
             breach(i, "station_id", "unknown_station", f"station '{post.station_id}' is not a station of the scenario")
         if post.period not in scenario.periods:
             breach(i, "period", "unknown_period", f"no school has a {post.period} window")
-        key = (post.post_id, post.period)
-        if key in seen:
-            breach(i, "post_id", "duplicate_post",
-                   f"{post.post_id} is in the {post.period} twice (also row {seen[key]})")
-        seen.setdefault(key, i + 2)
+        key = (post.post_id, post.period, post.duty_start_s)
+        for (pid, period, _), (j, end_s) in seen.items():
+            if (pid, period) == key[:2] and post.duty_start_s < end_s and j != i + 2:
+                breach(i, "post_id", "duplicate_post",
+                       f"{post.post_id} is twice in the {post.period} at overlapping times (also row {j})")
+                break
+        seen.setdefault(key, (i + 2, post.duty_end_s))
         if not staffed(post):
             breach(i, "police", "unstaffed_post", f"{post.post_id} has 0 police and 0 auxiliary officers")
         for sid in post.school_ids:
@@ -195,10 +197,13 @@ def _check_posts(prepared, posts, reach, found, bad) -> None:
 def _check_roster(prepared, posts, roster, res: Resources, found, bad_posts) -> None:
     scenario = prepared.scenario
     units = {s.id for s in scenario.stations} | {p.id for p in scenario.pools}
-    post_row = {(p.post_id, p.period): i for i, p in enumerate(posts)}
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(posts):
+        rows_of.setdefault((p.post_id, p.period), []).append(i)
     staff: dict[int, dict[str, list]] = {}
     role_of: dict[str, str] = {}
     by_officer: dict[tuple[str, str], list[tuple[int, RosterEntry]]] = {}
+    duty_of: dict[int, list[int]] = {}
     bad_rows: set[int] = set()
 
     def breach(r: int, field: str, rule: str, detail: str) -> None:
@@ -206,29 +211,32 @@ def _check_roster(prepared, posts, roster, res: Resources, found, bad_posts) -> 
         bad_rows.add(r)
 
     for r, entry in enumerate(roster):
-        i = post_row.get((entry.post_id, entry.period))
         if entry.station_id not in units:
             breach(r, "station_id", "unknown_station", f"'{entry.station_id}' is not a station or pool")
-        if i is None:
+        rows = rows_of.get((entry.post_id, entry.period))
+        if rows is None:
             breach(r, "post_id", "unknown_post", f"no post {entry.post_id} in the {entry.period}")
             continue
+        # the duty rows of the post this entry covers (a post may stand twice in a period)
+        duty_of[r] = [i for i in rows if entry.start_s <= posts[i].duty_start_s and entry.end_s >= posts[i].duty_end_s]
         if role_of.setdefault(entry.officer, entry.role) != entry.role:
             breach(r, "role", "role_mismatch", f"{entry.officer} is {role_of[entry.officer]} on another row")
         by_officer.setdefault((entry.officer, entry.period), []).append((r, entry))
-    # one officer in one place at a time, with the drive between posts
+    # one officer in one place at a time, with the drive between posts (one search per place)
+    drives = {p: PairDrives(prepared.network, scenario.parameters.congestion_for(p)) for p in scenario.periods}
     for (officer, period), rows in sorted(by_officer.items()):
         rows = sorted(rows, key=lambda re_: (re_[1].start_s, re_[0]))
-        if len(rows) < 2:
-            continue
-        nodes = {f"{k}": posts[post_row[(e.post_id, e.period)]].node for k, (_, e) in enumerate(rows)}
-        between = travel_times(prepared.network, nodes, nodes, period_factor=scenario.parameters.congestion_for(period))
         for k in range(1, len(rows)):
             (_, a), (r, b) = rows[k - 1], rows[k]
-            drive = float(between.seconds[k - 1, k])
-            if b.start_s < a.end_s or b.start_s - a.end_s + DRIVE_TOLERANCE_S < drive:
+            a_node = posts[rows_of[(a.post_id, a.period)][0]].node
+            b_node = posts[rows_of[(b.post_id, b.period)][0]].node
+            gap = b.start_s - a.end_s
+            drive = drives[period].within(a_node, b_node, gap + DRIVE_TOLERANCE_S) if gap >= 0 else np.inf
+            if gap < 0 or gap + DRIVE_TOLERANCE_S < drive:
+                shown = "no time" if gap < 0 else f"drive {drive / 60:.0f} min" if np.isfinite(drive) else "no route"
                 breach(r, "officer", "officer_double_booked",
                        f"{officer} is at {a.post_id} until {format_time(a.end_s)} and cannot be at {b.post_id} "
-                       f"from {format_time(b.start_s)} (drive {drive / 60:.0f} min)")
+                       f"from {format_time(b.start_s)} ({shown})")
     # no more officers than the unit has, per role and period (the ones beyond its number earn nothing)
     counted: dict[tuple[str, str, str], list[str]] = {}
     for r, entry in enumerate(roster):
@@ -245,13 +253,11 @@ def _check_roster(prepared, posts, roster, res: Resources, found, bad_posts) -> 
                 breach(r, "officer", "station_over_rostered",
                        f"{unit} has {have} {role} officer(s) and the {period} roster names {len(names)}")
     # every post staffed, over its whole duty, by as many officers of each role as its row says
-    for r, entry in enumerate(roster):
-        i = post_row.get((entry.post_id, entry.period))
-        if i is None or r in bad_rows:
+    for r in range(len(roster)):
+        if r in bad_rows:
             continue
-        post = posts[i]
-        if entry.start_s <= post.duty_start_s and entry.end_s >= post.duty_end_s:
-            staff.setdefault(i, {}).setdefault(entry.role, []).append(entry.officer)
+        for i in duty_of.get(r, ()):
+            staff.setdefault(i, {}).setdefault(roster[r].role, []).append(roster[r].officer)
     for i, post in enumerate(posts):
         got = staff.get(i, {})
         police, aux = len(set(got.get("police", []))), len(set(got.get("auxiliary", [])))

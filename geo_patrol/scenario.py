@@ -245,7 +245,7 @@ def check_scenario(scenario: Scenario) -> None:
     scenario.parameters.check(file=scenario.source)
     station_ids = {s.id for s in scenario.stations}
     for school in scenario.schools:
-        ordered = [(p, school.windows[p]) for p in PERIODS if p in school.windows]
+        ordered = school.all_windows()
         for (p1, w1), (p2, w2) in zip(ordered, ordered[1:]):
             if w2.start_s < w1.end_s:
                 raise InputError(

@@ -1,7 +1,7 @@
 """Proof of the three sightings (三见) per school and window, and the "135" response times.
 
 This module only evaluates: given the posts on duty and the patrol stops of a plan, it derives,
-for every school and period, what people at the gate see. Nothing here plans; the planner calls
+for every school and window, what people at the gate see. Nothing here plans; the planner calls
 it, and so does ``geo-patrol evaluate`` on a plan a planner edited by hand. A sighting is
 reported only when a post or a stop in the plan produces it, and where it stands decides whom it
 is seen by — never the school ids a row lists.
@@ -118,16 +118,17 @@ def evaluate(
     posts: Sequence[PostDuty],
     stops: Sequence[Stop],
     *,
-    post_reach: Mapping[tuple[str, str], Collection[str]],
+    post_reach: Mapping[tuple[str, str, int], Collection[str]],
     tracks: Mapping[str, Mapping[str, Track]] | None = None,
     time_to_school: Callable[[str, str], np.ndarray] | None = None,
 ) -> tuple[Coverage, ...]:
-    """Evaluate every school and period of ``scenario`` against the posts and stops.
+    """Evaluate every school-window of ``scenario`` (a row per school, period and window)
+    against the posts and stops.
 
     Parameters
     ----------
     post_reach:
-        ``(post_id, period)`` → ids of the schools with a gate within ``post_radius_m`` walking
+        ``(post_id, period, duty_start_s)`` → ids of the schools with a gate within ``post_radius_m`` walking
         distance of where that post stands (:func:`geo_patrol.posts.sites.post_reach`). A post
         missing from it reaches no school.
     tracks:
@@ -149,7 +150,7 @@ def evaluate(
     live_posts = [post for post in posts if staffed(post)]
     parked_sight = sight.schools_near([p.lon for p in live_posts], [p.lat for p in live_posts])
     for post, near in zip(live_posts, parked_sight):
-        reach = set(post_reach.get((post.post_id, post.period), ()))
+        reach = set(post_reach.get((post.post_id, post.period, post.duty_start_s), ()))
         for sid in reach | (set(near) if post.car_at_post else set()):
             posts_by.setdefault((sid, post.period), []).append((post, sid in reach))
     stops_by: dict[tuple[str, str], list[Stop]] = {}
@@ -165,10 +166,8 @@ def evaluate(
                     np.array([post.duty_start_s, post.duty_end_s]), np.array([post.node, post.node])
                 )
         grid = _unit_grid(scenario, period, period_tracks)
-        for school in scenario.schools:
-            window = school.windows.get(period)
-            if window is None:
-                continue
+        school_windows = [(school, w) for school in scenario.schools for w in school.windows.get(period, ())]
+        for school, window in school_windows:
             ws, we = window.start_s, window.end_s
             sources, officer_intervals = [], []
             car_count, car_always, post_present = 0, False, False
@@ -236,7 +235,7 @@ def _unit_grid(scenario: Scenario, period: str, tracks: Mapping[str, Track]):
 
     Minutes run from the earliest window start of the period to its latest end; −1 = off duty.
     """
-    wins = [s.windows[period] for s in scenario.schools if period in s.windows]
+    wins = [w for s in scenario.schools for w in s.windows.get(period, ())]
     if not tracks or not wins:
         return None
     first = min(w.start_s for w in wins)

@@ -59,8 +59,8 @@ from geo_patrol.network import RoadNetwork, snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "TravelTimes", "fastest_paths", "numba_available", "path_rows",
-           "reached_within", "route_path", "travel_times", "walk_distances", "walk_metres_from"]
+__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "PairDrives", "TravelTimes", "fastest_paths", "numba_available",
+           "path_rows", "reached_within", "route_path", "travel_times", "walk_distances", "walk_metres_from"]
 
 _CACHE_VERSION = "geo_patrol-traveltimes-1"
 _MAX_BLOCK_CELLS = 16_000_000  # rows × nodes of one dijkstra call (128 MB of float64)
@@ -612,3 +612,28 @@ def route_path(
             coords.extend((float(x), float(y)) for x, y in geom[1:-1])
         coords.append((float(arr.lon[b]), float(arr.lat[b])))
     return coords
+
+
+class PairDrives:
+    """Drive seconds from one node to another in a period, each found by a search bounded at the
+    time there is to drive it, and cached: for rosters and proofs, which ask "can a team (a car)
+    get from here to there in the time between?" for a few pairs of a large network."""
+
+    def __init__(self, network: RoadNetwork, period_factor: float | Mapping[str, float] = 1.0) -> None:
+        self.network = network
+        self.period_factor = period_factor
+        self.cache: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def within(self, a: int, b: int, limit_s: float) -> float:
+        """The drive time from row ``a`` to row ``b`` when it is at most ``limit_s`` (else ``inf``)."""
+        if a == b:
+            return 0.0
+        if limit_s < 0:
+            return math.inf
+        value, searched = self.cache.get((a, b), (math.inf, -1.0))
+        if not math.isfinite(value) and searched < limit_s:  # not found in a shorter search: look further
+            found = travel_times(self.network, [("a", int(a))], [("b", int(b))], period_factor=self.period_factor,
+                                 cutoff_s=limit_s)
+            value, searched = float(found.seconds[0, 0]), limit_s
+            self.cache[(a, b)] = (value, searched)
+        return value if value <= limit_s else math.inf

@@ -222,7 +222,7 @@ def _duties(params: Parameters) -> list[PostDuty]:
         for period in PERIODS:
             if period not in post["staff"]:
                 continue
-            wins = [windows[sid][period] for sid in post["schools"] if period in windows[sid]]
+            wins = [w for sid in post["schools"] for w in windows[sid].get(period, ())]
             police, auxiliary = post["staff"][period]
             duties.append(PostDuty(
                 post["post_id"], period, *post["lonlat"], post["station_id"], tuple(post["schools"]),
@@ -245,9 +245,9 @@ def _roster(duties: list[PostDuty]) -> list[RosterEntry]:
     return roster
 
 
-def post_reach(params: Parameters, duties) -> dict[tuple[str, str], frozenset[str]]:
-    """``(post_id, period)`` → the schools with a gate within ``post_radius_m`` of the post."""
-    return {(d.post_id, d.period): frozenset(
+def post_reach(params: Parameters, duties) -> dict[tuple[str, str, int], frozenset[str]]:
+    """``(post_id, period, duty_start_s)`` → the schools with a gate within ``post_radius_m`` of the post."""
+    return {(d.post_id, d.period, d.duty_start_s): frozenset(
         s.id for s in SCHOOLS if any(haversine_m(d.lon, d.lat, g.lon, g.lat) <= params.post_radius_m for g in s.gates))
         for d in duties}
 
@@ -320,7 +320,7 @@ def fixture_plan() -> Plan:
         for t in tours)
     schools = tuple(
         SchoolRow(s.id, s.name, s.kind, s.lon, s.lat, s.enrolment, s.priority,
-                  *(str(s.windows[p]) if p in s.windows else "" for p in PERIODS))
+                  *("; ".join(map(str, s.windows[p])) if p in s.windows else "" for p in PERIODS))
         for s in SCHOOLS)
     stations = tuple(
         StationRow(st.id, st.name, st.lon, st.lat, st.police, st.auxiliary, st.cars, {

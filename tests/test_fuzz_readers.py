@@ -66,7 +66,7 @@ def test_any_cells_under_the_school_header(tmp_path, text):
     schools = _read(read_schools, path)
     for school in schools or ():
         assert all(-180 <= g.lon <= 180 and -90 <= g.lat <= 90 for g in school.gates)
-        assert all(w.end_s > w.start_s for w in school.windows.values())
+        assert all(w.end_s > w.start_s for _, w in school.all_windows())
 
 
 @SETTINGS

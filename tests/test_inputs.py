@@ -31,8 +31,8 @@ def test_chinese_csv_in_every_encoding_reads_the_same(tmp_path, encoding):
     assert [s.id for s in schools] == ["S1", "S2", "S3"]
     assert schools[0].name == "第一小学"
     assert [s.kind for s in schools] == ["primary", "kindergarten", "middle"]
-    assert schools[0].windows["morning"] == parse_window("07:30-08:10")
-    assert schools[2].windows["afternoon"].end_s == 18 * 3600
+    assert schools[0].windows["morning"] == (parse_window("07:30-08:10"),)
+    assert schools[2].windows["afternoon"][-1].end_s == 18 * 3600
     assert schools[0].requires_post and not schools[1].requires_post
     assert schools[2].priority == 5 and schools[2].enrolment == 1200
 
@@ -40,7 +40,7 @@ def test_chinese_csv_in_every_encoding_reads_the_same(tmp_path, encoding):
 def test_english_headers_extra_gates_and_noon(tmp_path):
     a, b = read_schools(_write(tmp_path, ENGLISH))
     assert len(a.gates) == 3 and (a.gates[2].lon, a.gates[2].lat) == (114.302, 30.502)
-    assert "noon" not in a.windows and b.windows["noon"] == parse_window("11:30-12:00")
+    assert "noon" not in a.windows and b.windows["noon"] == (parse_window("11:30-12:00"),)
     assert a.priority == 3  # default
 
 

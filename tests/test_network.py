@@ -445,9 +445,10 @@ def test_nanjing_drive_and_walk(nanjing):
 
 def test_nanjing_schools_snap_and_reach(nanjing):
     schools = read_osm_schools(nanjing_osm())
-    amenity = [s for s in schools if s["tags"].get("amenity") == "school"]
-    building_only = [s for s in schools if s["tags"].get("building") == "school" and "amenity" not in s["tags"]]
-    assert len(amenity) == 18 and len(building_only) == 49 and len(schools) == 67
+    assert [s["tags"]["amenity"] for s in schools] == ["school"] * 18  # amenity only: no campus toilets
+    everything = read_osm_schools(nanjing_osm(), buildings=("school",))
+    building_only = [s for s in everything if "amenity" not in s["tags"]]
+    assert len(everything) == 67 and len(building_only) == 49
     by_name = {s["name"]: s for s in schools}
     assert by_name["人民中学"]["id"] == "node/1058331313"
     assert by_name["人民中学"]["lon"] == pytest.approx(118.7798897)
@@ -459,7 +460,7 @@ def test_nanjing_schools_snap_and_reach(nanjing):
     dest = {s["id"]: int(r) for s, r in zip(schools, rows)}
     origins = {f"node{r}": r for r in (0, nanjing.n_nodes // 3, 2 * nanjing.n_nodes // 3, nanjing.n_nodes - 1)}
     tt = travel_times(nanjing, origins, dest, period_factor=1.0)
-    assert tt.seconds.shape == (4, 67)
+    assert tt.seconds.shape == (4, 18)
     assert np.all(np.isfinite(tt.seconds))
     assert tt.seconds.max() < 15 * 60  # a 3 km district
     assert tt.seconds.max() > 60
@@ -497,7 +498,7 @@ def test_clipped_extract_loads(tmp_path):
     assert np.all((net.drive.lon >= west) & (net.drive.lon <= east))
     assert np.all((net.drive.lat >= south) & (net.drive.lat <= north))
     schools = read_osm_schools(p)
-    assert 0 < len(schools) < 67
+    assert 0 < len(schools) < 18
     assert all(west - 0.01 <= s["lon"] <= east + 0.01 for s in schools)
 
 

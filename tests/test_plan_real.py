@@ -44,19 +44,19 @@ def _sightings(row) -> tuple:
 
 def test_nanjing_gulou_plans_end_to_end():
     scenario = nanjing_scenario()
-    assert len(scenario.schools) == 67
+    assert len(scenario.schools) == 18  # amenity=school features of the extract
     prepared = prepare(scenario)
     assert prepared.network.n_nodes == 800
     plan = make_plan(scenario, time_limit_s=3, prepared=prepared)
     summary = plan.meta["summary"]
-    assert summary["windows"] == {"morning": 67, "afternoon": 67}
+    assert summary["windows"] == {"morning": 18, "afternoon": 18}
     # every sighting is what the rule derives from the plan's own posts and stops; every miss has a
     # reason (the rule's, with the planner's note on why in brackets)
     derived = evaluate(scenario, plan.posts, plan.visits, post_reach=post_reach(prepared, plan.posts))
     assert [_sightings(c) for c in plan.coverage] == [_sightings(c) for c in derived]
     assert [row.three_sightings for row in plan.coverage] == [row.reason == "" for row in plan.coverage]
     # 40 police and 40 auxiliaries per station: every school has its post
-    assert summary["schools_with_post"] == {"morning": 67, "afternoon": 67}
+    assert summary["schools_with_post"] == {"morning": 18, "afternoon": 18}
     assert summary["attained_share"]["morning"] > 0.5
     assert 0 < summary["response_within_target_share"]["morning"] <= 1
 
@@ -65,7 +65,7 @@ def test_split_by_jurisdiction_in_parallel_gives_the_same_plan():
     scenario = nanjing_scenario()
     prepared = prepare(scenario)
     parts = jurisdictions(prepared, "morning", [s.id for s in scenario.schools], {"W": 3, "E": 3})
-    assert sorted(parts) == ["E", "W"] and sum(map(len, parts.values())) == 67
+    assert sorted(parts) == ["E", "W"] and sum(map(len, parts.values())) == 18
     one = make_plan(scenario, time_limit_s=2, prepared=prepared, split=True, workers=1)
     two = make_plan(scenario, time_limit_s=2, prepared=prepared, split=True, workers=2)
     assert one.visits == two.visits and one.coverage == two.coverage

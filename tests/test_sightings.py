@@ -48,7 +48,7 @@ def stop(arrive: str, depart: str, *, school_id: str = "A", car: str = "P1/1", s
 
 
 def reach(*posts: PostDuty, schools=("A",)) -> dict:
-    return {(p.post_id, p.period): frozenset(schools) for p in posts}
+    return {(p.post_id, p.period, p.duty_start_s): frozenset(schools) for p in posts}
 
 
 def one(rows, school_id: str = "A", period: str = "morning"):

@@ -241,7 +241,7 @@ def test_every_problem_of_one_row_and_duplicate_ids(tmp_path):
         r"schools\.csv, row 3, field '学校名称': is empty — fill it in\n"
         r"schools\.csv, row 3, field '经度': '東経114' is not a number — write a decimal degree such as 114\.3052\n"
         r"schools\.csv, row 3, field '放学时间': window end 16:00 is not after its start 16:40 — write the window as "
-        r"HH:MM-HH:MM with the end after the start$"
+        r"HH:MM-HH:MM with the end after the start \(several as 15:40-16:10; 17:30-18:00\)$"
     )):
         read_schools(_csv(tmp_path, text))
 

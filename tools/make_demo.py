@@ -1138,16 +1138,31 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+#: Kinds whose pupils leave in two waves since after-school care (课后服务) became general: the
+#: second wave from 17:30 (staggered by school in 10-minute steps), at least 30 minutes after
+#: the first dismissal ends.
+_SECOND_WAVE_KINDS = ("primary", "nine_year")
+
+
+def _second_wave(k: int, school: _School) -> str:
+    """The 课后服务放学 window of the k-th school (1-based), or empty; no random draw, so the
+    other attributes of the demo stay as they were."""
+    if school.kind not in _SECOND_WAVE_KINDS:
+        return ""
+    start = max(17 * 60 + 30 + 10 * (k % 4), school.afternoon[1] + 30)
+    return f"{_clock(start)}-{_clock(start + 30)}"
+
+
 def _schools_bytes(schools: list[_School]) -> bytes:
     header = ("学校编号", "学校名称", "类型", "经度", "纬度", "在校人数", "优先级",
-              "上学时间", "放学时间", "必设岗", "禁设岗", "其他校门")
+              "上学时间", "放学时间", "课后服务放学", "必设岗", "禁设岗", "其他校门")
     rows = []
     for k, s in enumerate(schools, start=1):
         lon, lat = _lonlat_text(*s.gate, 6)
         extra = "; ".join(" ".join(_lonlat_text(*g, 6)) for g in s.extra_gates)
         rows.append((f"SFX{k:03d}", s.name, _KIND_ZH[s.kind], lon, lat, s.enrolment, s.priority,
                      f"{_clock(s.morning[0])}-{_clock(s.morning[1])}",
-                     f"{_clock(s.afternoon[0])}-{_clock(s.afternoon[1])}",
+                     f"{_clock(s.afternoon[0])}-{_clock(s.afternoon[1])}", _second_wave(k, s),
                      "是" if s.requires_post else "否", "是" if s.forbid_post else "否", extra))
     return _csv_text(header, rows, "\r\n").encode("gb18030")
 

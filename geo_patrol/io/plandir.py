@@ -23,7 +23,7 @@ Column kinds and what a cell must hold:
 - ``int`` — a whole number (``3`` or ``3.0``).
 - ``bool`` — ``true/false``, ``yes/no``, ``1/0``, ``是/否``, ``t/f``, ``y/n``; a blank cell is false.
 - ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
-- ``opt_window`` — blank or a window ``HH:MM-HH:MM``, kept as the file's text.
+- ``opt_window`` — blank, or a window ``HH:MM-HH:MM`` (several separated by ``;``), kept as the file's text.
 
 Error messages name the file, the spreadsheet row (the header is row 1, the first data row
 row 2) and the column.
@@ -335,7 +335,11 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
             return int(number)
         return number
     try:
-        (parse_time if kind == "time" else parse_window)(value)
+        if kind == "time":
+            parse_time(value)
+        else:  # one window, or several of one period ("15:40-16:10; 17:30-18:00")
+            for part in value.split(";"):
+                parse_window(part)
     except ValueError as exc:
         raise bad(str(exc)) from None
     return value

@@ -83,6 +83,8 @@ SCHOOL_FIELDS = (
     FieldSpec("morning", ("morning", "morning_window", "上学时间", "早高峰", "上午")),
     FieldSpec("afternoon", ("afternoon", "afternoon_window", "放学时间", "晚高峰", "下午")),
     FieldSpec("noon", ("noon", "noon_window", "午间时间", "中午"), False),
+    FieldSpec("afternoon_2", ("afternoon_2", "second_afternoon", "after_care", "课后服务放学", "延时放学",
+                              "第二次放学", "二次放学"), False),
     FieldSpec("requires_post", ("requires_post", "必设岗"), False),
     FieldSpec("forbid_post", ("forbid_post", "禁设岗"), False),
     FieldSpec("profile", ("profile", "目标"), False),
@@ -624,16 +626,23 @@ def _gates(row: _Row, max_spread_m: float) -> list[tuple[float, float]]:
     return [main] + extras
 
 
-def _window(row: _Row, name: str, *, required: bool):
+def _window(row: _Row, name: str, *, required: bool) -> tuple | None:
+    """The windows of one period's cell: ``HH:MM-HH:MM``, or several separated by ``;`` (a second
+    dismissal wave), in clock order and not overlapping."""
     raw = row.text(name)
     if not raw:
         if required:
             raise row.error(name, "is empty", "write the window as HH:MM-HH:MM, e.g. 07:20-08:00")
         return None
     try:
-        return parse_window(raw)
+        found = sorted(parse_window(part) for part in raw.replace("；", ";").split(";") if part.strip())
     except ValueError as exc:
-        raise row.error(name, str(exc), "write the window as HH:MM-HH:MM with the end after the start") from None
+        raise row.error(name, str(exc), "write the window as HH:MM-HH:MM with the end after the start "
+                                        "(several as 15:40-16:10; 17:30-18:00)") from None
+    for a, b in zip(found, found[1:]):
+        if b.start_s < a.end_s:
+            raise row.error(name, f"the windows {a} and {b} overlap", "give each school-run window once, in order")
+    return tuple(found)
 
 
 def _unique_id(row: _Row, seen: dict[str, int]) -> str:
@@ -742,6 +751,15 @@ def read_schools(
             window = row.check(_window, row, period, required=required)
             if window is not None:
                 windows[period] = window
+        second = row.check(_window, row, "afternoon_2", required=False)
+        if second and "afternoon" in windows:  # a second dismissal wave (课后服务放学)
+            merged = tuple(sorted(windows["afternoon"] + second))
+            if any(b.start_s < a.end_s for a, b in zip(merged, merged[1:])):
+                row.problems.append(row.error("afternoon_2", f"{second[0]} overlaps the afternoon window",
+                                              "the second wave comes after the first dismissal"))
+                row.failed = True
+            else:
+                windows["afternoon"] = merged
         flags = row.check(_post_flags, row)
         profile = row.check(_profile, row)
         car_visits = row.check(_car_visits, row)

@@ -21,15 +21,14 @@ computed from the stops alone, so a plan edited by hand is tracked the same way.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from geo_patrol.model import Stop, Track, school_weight, share_out
+from geo_patrol.parallel import run_jobs
 from geo_patrol.patrols import DEFAULT_ENGINE, default_iterations, solve
 from geo_patrol.patrols.model import (
     REASON_NO_ROAD,
@@ -49,7 +48,10 @@ WALL_CAP_FACTOR = 5
 
 @dataclass(frozen=True)
 class PeriodPatrol:
-    """The routing of one period: its result, the stops, and the shift of the cars."""
+    """The routing of one period: its result, the stops, and the shift of the cars.
+
+    ``windows`` maps each routed (or dropped) school-window id to ``(school id, window start)``;
+    :meth:`owner` finds them for a visit id of the result."""
 
     period: str
     result: RoutingResult
@@ -57,6 +59,20 @@ class PeriodPatrol:
     shift_start_s: int
     shift_end_s: int
     cars: Mapping[str, int]
+    windows: Mapping[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+
+    def owner(self, visit_id: str) -> tuple[str, int | None]:
+        """``(school id, window start)`` of a visit (``visit_id`` is a window id, or one with ``#k``)."""
+        if visit_id in self.windows:
+            return self.windows[visit_id]
+        head = visit_id.rsplit("#", 1)[0]
+        return self.windows.get(head, (visit_id.split("#")[0], None))
+
+
+def window_id(school_id: str, k: int) -> str:
+    """The routing id of a school's ``k``-th window in a period: the school id for the first,
+    ``<school>#w2``... for a second dismissal wave."""
+    return school_id if k == 0 else f"{school_id}#w{k + 1}"
 
 
 def share_cars(prepared: Prepared, total: int | None) -> dict[str, int]:
@@ -67,7 +83,7 @@ def share_cars(prepared: Prepared, total: int | None) -> dict[str, int]:
 
 def shift(prepared: Prepared, period: str) -> tuple[int, int]:
     params = prepared.scenario.parameters
-    wins = [s.windows[period] for s in prepared.scenario.schools if period in s.windows]
+    wins = [w for s in prepared.scenario.schools for w in s.windows.get(period, ())]
     return min(w.start_s for w in wins) - params.shift_lead_s, max(w.end_s for w in wins) + params.shift_lag_s
 
 
@@ -98,7 +114,7 @@ def jurisdictions(prepared: Prepared, period: str, school_ids: Sequence[str],
 
 
 def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school_ids: Sequence[str],
-             cars: Mapping[str, int]):
+             cars: Mapping[str, int], skip: frozenset[str] = frozenset()):
     scenario = prepared.scenario
     params = scenario.parameters
     start_s, end_s = shift(prepared, period)
@@ -114,15 +130,17 @@ def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school
     windows = []
     for k, sid in enumerate(school_ids):
         school = scenario.school(sid)
-        window = school.windows[period]
-        windows.append(GateWindow(
-            # the stop starts at least min_seen_s before the window closes, so it is seen
-            id=sid, loc=len(station_ids) + k, window_start_s=window.start_s,
-            window_end_s=window.end_s - params.seen_s,
-            visits=school.car_visits or params.visits_per_window, min_gap_s=params.min_gap_s,
-            dwell_s=params.dwell_s,
-            weight=max(1, int(round(100 * school_weight(school)))),
-        ))
+        for w, window in enumerate(school.windows[period]):
+            if window_id(sid, w) in skip:
+                continue
+            windows.append(GateWindow(
+                # the stop starts at least min_seen_s before the window closes, so it is seen
+                id=window_id(sid, w), loc=len(station_ids) + k, window_start_s=window.start_s,
+                window_end_s=window.end_s - params.seen_s,
+                visits=school.car_visits or params.visits_per_window, min_gap_s=params.min_gap_s,
+                dwell_s=params.dwell_s,
+                weight=max(1, int(round(100 * school_weight(school)))),
+            ))
     return build_problem(travel, stations, windows)
 
 
@@ -144,12 +162,14 @@ def route_period(
     seed: int = 0,
     split: bool | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> PeriodPatrol:
     """Route the cars of one period to the main gates of ``school_ids``.
 
     With ``split`` (default: more than :data:`SPLIT_SCHOOLS` schools) every station routes its
     own jurisdiction (:func:`jurisdictions`) as a separate problem, ``workers`` of them at a
-    time in separate processes; each part gets a share of ``time_limit_s`` in proportion to its
+    time on Dask worker processes (:func:`geo_patrol.parallel.run_jobs`; on the cluster at
+    ``scheduler`` when given); each part gets a share of ``time_limit_s`` in proportion to its
     schools (at least 1 s), so the period's work is about ``time_limit_s`` whatever ``workers``
     is, and the routes do not depend on ``workers``.
 
@@ -159,40 +179,40 @@ def route_period(
     """
     scenario = prepared.scenario
     start_s, end_s = shift(prepared, period)
+    owners = {window_id(sid, k): (sid, w.start_s) for sid in school_ids
+              for k, w in enumerate(scenario.school(sid).windows[period])}
     unserved = unroutable(prepared, period, school_ids)
-    school_ids = [sid for sid in school_ids if sid not in {d.visit_id for d in unserved}]
+    skip = frozenset(d.visit_id for d in unserved)
+    school_ids = [sid for sid in school_ids
+                  if any(window_id(sid, k) not in skip for k in range(len(scenario.school(sid).windows[period])))]
     split = len(school_ids) > SPLIT_SCHOOLS if split is None else split
     if sum(int(cars.get(s.id, 0)) for s in scenario.stations) == 0 or not school_ids:
-        patrol = _no_routing(prepared, period, school_ids, cars, engine, seed)
+        routable = [wid for wid, (sid, _) in owners.items() if sid in school_ids and wid not in skip]
+        patrol = _no_routing(prepared, period, routable, cars, engine, seed)
         return dataclasses.replace(patrol, result=dataclasses.replace(
-            patrol.result, dropped=patrol.result.dropped + unserved))
+            patrol.result, dropped=patrol.result.dropped + unserved), windows=owners)
     if split:
         parts = sorted(jurisdictions(prepared, period, school_ids, cars).items())
         jobs = [
-            (_problem(prepared, period, [sid], ids, cars), engine,
+            (_problem(prepared, period, [sid], ids, cars, skip), engine,
              max(1.0, time_limit_s * len(ids) / max(1, len(school_ids))), seed)
             for sid, ids in parts
         ]
     else:
-        jobs = [(_problem(prepared, period, [s.id for s in scenario.stations], school_ids, cars), engine,
+        jobs = [(_problem(prepared, period, [s.id for s in scenario.stations], school_ids, cars, skip), engine,
                  time_limit_s, seed)]
-    if workers > 1 and len(jobs) > 1:
-        context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(_solve, jobs))
-    else:
-        results = [_solve(job) for job in jobs]
+    results = run_jobs(_solve, jobs, workers=workers, scheduler=scheduler)
     result = results[0] if len(results) == 1 else _merge(results)
     if unserved:
         result = dataclasses.replace(result, dropped=result.dropped + unserved)
-    visit_school = {v.id: v.group for job in jobs for v in job[0].visits}
+    visit_school = {v.id: owners[v.group][0] for job in jobs for v in job[0].visits}
     stops = []
     for route in result.routes:
         for seq, stop in enumerate(route.stops, start=1):
             stand = prepared.stands[visit_school[stop.visit_id]]
             stops.append(stop_at(stand, prepared, vehicle_id=route.vehicle_id, station_id=route.station_id,
                                  period=period, seq=seq, arrive_s=int(stop.start_s), depart_s=int(stop.depart_s)))
-    return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars))
+    return PeriodPatrol(period, result, tuple(stops), start_s, end_s, dict(cars), owners)
 
 
 def stop_at(stand, prepared: Prepared, *, vehicle_id: str, station_id: str, period: str, seq: int, arrive_s: int,
@@ -214,16 +234,16 @@ def unroutable(prepared: Prepared, period: str, school_ids: Sequence[str]) -> tu
     for gate in prepared.gates:
         nearest[gate.school_id] = min(nearest.get(gate.school_id, np.inf), gate.snap_m)
     for sid in school_ids:
-        window = prepared.scenario.school(sid).windows[period]
-        if sid not in prepared.stands:
-            out.append(DroppedVisit(sid, REASON_NO_ROAD, (
-                f"{sid}: no drivable road within car_sight_m = {params.car_sight_m:.0f} m of any gate (nearest "
-                f"{nearest[sid]:.0f} m), so no patrol stop can show it a car: give it a post with a parked car, "
-                f"add a gate that faces a road, or raise car_sight_m")))
-        elif window.duration_s < params.seen_s:
-            out.append(DroppedVisit(sid, REASON_WINDOW, (
-                f"{sid}: the {period} window {window} is shorter than min_seen_s = {params.seen_s} s, so no stop "
-                f"is seen long enough in it: lengthen the window or lower min_seen_s")))
+        for k, window in enumerate(prepared.scenario.school(sid).windows[period]):
+            if sid not in prepared.stands:
+                out.append(DroppedVisit(window_id(sid, k), REASON_NO_ROAD, (
+                    f"{sid}: no drivable road within car_sight_m = {params.car_sight_m:.0f} m of any gate (nearest "
+                    f"{nearest[sid]:.0f} m), so no patrol stop can show it a car: give it a post with a parked "
+                    f"car, add a gate that faces a road, or raise car_sight_m")))
+            elif window.duration_s < params.seen_s:
+                out.append(DroppedVisit(window_id(sid, k), REASON_WINDOW, (
+                    f"{sid}: the {period} window {window} is shorter than min_seen_s = {params.seen_s} s, so no "
+                    f"stop is seen long enough in it: lengthen the window or lower min_seen_s")))
     return tuple(out)
 
 

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from geo_patrol.model import PostDuty, RosterEntry, share_out
 from geo_patrol.network import snap
 from geo_patrol.snapping import Prepared
-from geo_patrol.traveltime import travel_times
+from geo_patrol.traveltime import PairDrives, travel_times
 
 __all__ = ["post_duties", "roster_teams", "station_limits"]
 
@@ -71,19 +72,52 @@ def post_duties(prepared, sites, chosen, assign, demand):
             named = times.origin_ids[int(np.argmin(col))]
         station_of[j] = named
         post_id = f"P{k + 1:03d}"
+        drive_s = float(times.seconds[times.origin_ids.index(named), k]) if named in times.origin_ids else 0.0
         for period in scenario.periods:
-            wins = [s.windows[period] for s in served if period in s.windows]
+            wins = [w for s in served for w in s.windows.get(period, ())]
             if not wins:
                 continue
-            duties.append(PostDuty(
-                post_id=post_id, period=period, lon=sites[j].lon, lat=sites[j].lat, station_id=named,
-                school_ids=tuple(sorted(s.id for s in served if period in s.windows)),
-                duty_start_s=min(w.start_s for w in wins) - params.duty_lead_s,
-                duty_end_s=max(w.end_s for w in wins) + params.duty_lag_s,
-                police=params.police_per_post, auxiliary=params.auxiliary_per_post,
-                car_at_post=False, node=int(node),
-            ))
+            for start_s, end_s in duty_blocks(wins, params.duty_lead_s, params.duty_lag_s, drive_s):
+                duties.append(PostDuty(
+                    post_id=post_id, period=period, lon=sites[j].lon, lat=sites[j].lat, station_id=named,
+                    school_ids=tuple(sorted(s.id for s in served if period in s.windows)),
+                    duty_start_s=start_s, duty_end_s=end_s,
+                    police=params.police_per_post, auxiliary=params.auxiliary_per_post,
+                    car_at_post=False, node=int(node),
+                ))
     return tuple(duties), station_of
+
+
+#: A post's duty is split around a gap only when the team gets at least this long back at its
+#: station (the gap less the drive there and back); otherwise it stays at the post.
+MIN_BREAK_S = 1800
+
+
+def duty_blocks(windows, lead_s: int, lag_s: int, drive_s: float) -> list[tuple[int, int]]:
+    """When a post is staffed in a period: over the span of its schools' windows, or in blocks —
+    whichever needs fewer officer-minutes.
+
+    Each window needs the post from ``lead_s`` before it opens to ``lag_s`` after it closes;
+    overlapping needs merge into blocks. Between two blocks a team either stays at the post, or
+    goes back to its station and comes again, which costs the drive there and back (``drive_s``
+    each way): fewer officer-minutes exactly when the gap is longer than the two drives. A gap is
+    split only when it also frees the team for :data:`MIN_BREAK_S` at its station, so a second
+    dismissal wave two hours after the first makes two duties and one twenty minutes later one.
+    """
+    needs = sorted((w.start_s - lead_s, w.end_s + lag_s) for w in windows)
+    merged: list[list[int]] = []
+    for start, end in needs:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    blocks = [merged[0]]
+    for start, end in merged[1:]:
+        if start - blocks[-1][1] - 2 * drive_s >= MIN_BREAK_S:
+            blocks.append([start, end])
+        else:
+            blocks[-1][1] = end
+    return [(start, end) for start, end in blocks]
 
 
 def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: Mapping[str, int],
@@ -117,18 +151,14 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
         for duty in duties:
             if duty.period == period:
                 groups.setdefault(duty.station_id, []).append(duty)
+        drives = PairDrives(prepared.network, factor)
         for station in scenario.stations:
             group = sorted(groups.get(station.id, []), key=lambda d: (d.duty_start_s, d.post_id))
-            if not group:
-                continue
-            nodes = {d.post_id: d.node for d in group}
-            between = travel_times(prepared.network, nodes, nodes, period_factor=factor)
-            index = {pid: i for i, pid in enumerate(between.origin_ids)}
             own = teams[station.id]
             for duty in group:
                 for team in own:
                     last = team[-1]
-                    if last.duty_end_s + between.seconds[index[last.post_id], index[duty.post_id]] <= duty.duty_start_s:
+                    if drives.within(last.node, duty.node, duty.duty_start_s - last.duty_end_s) < math.inf:
                         team.append(duty)
                         break
                 else:

@@ -156,8 +156,8 @@ def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> Sit
 
 
 
-def post_reach(prepared: Prepared, posts: Sequence) -> dict[tuple[str, str], frozenset[str]]:
-    """``(post_id, period)`` → ids of the schools with a gate within ``post_radius_m`` walking
+def post_reach(prepared: Prepared, posts: Sequence) -> dict[tuple[str, str, int], frozenset[str]]:
+    """``(post_id, period, duty_start_s)`` → ids of the schools with a gate within ``post_radius_m`` walking
     distance of where that post row stands — the officer-sighting rule's reach, measured from
     the post's own coordinates (not from the schools it lists)."""
     where = sorted({(round(p.lon, 7), round(p.lat, 7)) for p in posts})
@@ -170,5 +170,5 @@ def post_reach(prepared: Prepared, posts: Sequence) -> dict[tuple[str, str], fro
     for row, col in zip(cover.rows, cover.cols):
         reach.setdefault(int(col), set()).add(ids[int(row)])
     index = {xy: k for k, xy in enumerate(where)}
-    return {(p.post_id, p.period): frozenset(reach.get(index[(round(p.lon, 7), round(p.lat, 7))], ()))
+    return {(p.post_id, p.period, p.duty_start_s): frozenset(reach.get(index[(round(p.lon, 7), round(p.lat, 7))], ()))
             for p in posts}
