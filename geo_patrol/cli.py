@@ -28,6 +28,7 @@ from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.outputs.map import render_map
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
+from geo_patrol.semester import fairness, plan_semester, term_summary, write_semester
 from geo_patrol.snapping import datum_warnings, prepare
 from geo_patrol.verify import evaluate_plan_dir
 from geo_patrol.version import __version__
@@ -298,6 +299,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_semester(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    scenario = _load(args.scenario)
+    inputs = [*scenario.input_files.values(), *([scenario.source] if scenario.source else [])]
+    check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)
+    semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress())
+    write_semester(semester, scenario, out, force=args.force)
+    days = {t.name: sum(1 for d in semester.dates if d[3] == t.name) for t in semester.day_types}
+    print(f"Term {semester.calendar.start} – {semester.calendar.end}: "
+          + ", ".join(f"{name} {n} day(s)" for name, n in days.items()))
+    summary = term_summary(semester)
+    print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+    if semester.roster:
+        f = fairness(semester, scenario)
+        print(f"Roster by date: {f['people']} people, duties per person min {f['min']}, max {f['max']}, "
+              f"spread {f['spread']}; slot rows nobody could take: {f['unfilled_slot_rows']}")
+    print(f"Semester written to {out}/ (calendar.csv, term_summary.csv, school_people.csv, day_types/…"
+          + (", roster_by_date.csv" if semester.roster else "") + ")")
+    return 0
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     source = Path(args.table)
     for option, name in (("--from", args.from_datum), ("--to", args.to_datum)):
@@ -397,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "posts=60 (comma-separated or repeated)")
     p.add_argument("--force", action="store_true", help="plan again the counties whose plans are up to date")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("semester", help="plan every day type of a term ([calendar]) and sum the term")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
+    p.add_argument("--out", required=True, help="semester folder to write")
+    p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
+    p.add_argument("--force", action="store_true", help="replace an existing semester folder")
+    p.set_defaults(func=cmd_semester)
 
     p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")
     p.add_argument("table", help="CSV, XLSX or GeoJSON table with lon/lat (经度/纬度) columns")

@@ -52,7 +52,9 @@ class School:
     :class:`Window` given for a period is read as a one-window tuple. Each window is a
     school-window of its own for the sightings, the routing and the coverage rows.
     ``car_visits`` asks for more (or fewer) car sightings per window than the scenario's
-    ``visits_per_window`` — a big school on a busy road may want two.
+    ``visits_per_window`` — a big school on a busy road may want two. ``weekday_windows`` holds
+    the windows of a weekday where they differ (``{"friday": {"afternoon": (...)}}``): many
+    schools dismiss earlier on Friday; :meth:`on` gives the school of one weekday.
     """
 
     id: str
@@ -68,6 +70,14 @@ class School:
     station_id: str | None = None
     car_visits: int | None = None
     row: int | None = None
+    weekday_windows: Mapping[str, Mapping[str, tuple[Window, ...]]] = field(default_factory=dict)
+
+    def on(self, weekday: str) -> School:
+        """The school as it is on ``weekday`` (``monday`` … ``friday``): its windows there."""
+        special = self.weekday_windows.get(weekday)
+        if not special:
+            return self
+        return dataclasses.replace(self, windows={**self.windows, **special}, weekday_windows={})
 
     def __post_init__(self) -> None:
         windows = {}
@@ -113,6 +123,19 @@ class Station:
     cars: int
     row: int | None = None
     kind: str = "station"
+
+
+@dataclass(frozen=True)
+class Officer:
+    """A person who can stand at a post: police or auxiliary, of a station (or pool), with the
+    dates (ISO ``YYYY-MM-DD``) they cannot be on duty."""
+
+    id: str
+    name: str
+    station_id: str
+    role: str  # "police" or "auxiliary"
+    unavailable: frozenset[str] = frozenset()
+    row: int | None = None
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,12 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError
-from geo_patrol.io.tables import read_schools, read_sites, read_stations
-from geo_patrol.model import PERIODS, NetworkSource, Parameters, School, Site, Station, unknown_key
+from geo_patrol.io.tables import read_officers, read_schools, read_sites, read_stations
+from geo_patrol.model import PERIODS, NetworkSource, Officer, Parameters, School, Site, Station, unknown_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +63,8 @@ class Scenario:
     pools: tuple[Station, ...] = ()
     timezone: str = "Asia/Shanghai"
     output_datum: str = "wgs84"
+    calendar: Mapping[str, Any] = field(default_factory=dict)
+    officers: tuple[Officer, ...] = ()
     datums: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -139,6 +142,11 @@ class Scenario:
         rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"), sheet=_sheet("stations"))
         stations = tuple(r for r in rows if r.kind == "station")
         pools = tuple(r for r in rows if r.kind == "pool")
+        officers: tuple[Officer, ...] = ()
+        officers_path = input_path("officers", required=False)
+        if officers_path is not None:
+            files["officers"] = officers_path
+            officers = read_officers(officers_path, sheet=_sheet("officers"))
         sites: tuple[Site, ...] = ()
         if sites_path is not None:
             files["sites"] = sites_path
@@ -182,6 +190,8 @@ class Scenario:
         scenario = cls(
             name=str(meta.get("name", path.stem)),
             output_datum=out_datum,
+            calendar=dict(config.get("calendar", {})),
+            officers=officers,
             datums={key: normalise_datum(str(inputs.get(f"{key}_datum", "wgs84")))
                     for key in ("schools", "stations", "sites")},
             schools=schools,
@@ -223,9 +233,11 @@ def demo_scenario_path() -> Path:
 TABLES: Mapping[str, tuple[str, ...] | None] = {
     "scenario": ("name", "seed", "timezone"),
     "inputs": ("schools", "schools_datum", "schools_sheet", "stations", "stations_datum", "stations_sheet", "sites",
-               "sites_datum", "sites_sheet", "network", "network_layer", "network_datum", "download"),
+               "sites_datum", "sites_sheet", "network", "network_layer", "network_datum", "download", "officers",
+               "officers_sheet"),
     "parameters": None,
     "outputs": ("datum",),
+    "calendar": None,
 }
 
 

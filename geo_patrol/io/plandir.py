@@ -142,10 +142,12 @@ def read_geojson(path: Path, *, required: bool) -> dict[str, Any] | None:
 
 
 def is_plan_dir(path: str | Path) -> bool:
-    """True for a folder geo_patrol wrote: a plan (``plan.json``) or a post plan export (``posts.json``),
-    each with its format marker — the only folders ``--force`` may replace."""
+    """True for a folder geo_patrol wrote: a plan (``plan.json``), a post plan export (``posts.json``)
+    or a semester (``semester.json``), each with its format marker — the only folders ``--force``
+    may replace."""
     path = Path(path)
-    for name, prefix in (("plan.json", FORMAT_PREFIX), ("posts.json", POSTS_FORMAT_PREFIX)):
+    for name, prefix in (("plan.json", FORMAT_PREFIX), ("posts.json", POSTS_FORMAT_PREFIX),
+                         ("semester.json", "geo_patrol.semester/")):
         try:
             data = json.loads((path / name).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):

@@ -34,6 +34,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +46,7 @@ from geo_patrol.clock import parse_window
 from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.geo import haversine_m
-from geo_patrol.model import KINDS, Gate, School, Site, Station
+from geo_patrol.model import KINDS, Gate, Officer, School, Site, Station
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,19 @@ class FieldSpec:
     required: bool = True
 
 
+#: Weekdays, Monday first; a weekday's windows may differ from the school's usual ones.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+_WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五")
+_PERIOD_ZH = {"morning": "上学", "noon": "午间", "afternoon": "放学"}
+
+#: Optional columns ``friday_afternoon`` (周五放学), ``monday_morning`` (周一上学)...: a school's
+#: windows on that weekday where they differ from its usual ones (several as ``a; b``).
+WEEKDAY_FIELDS = tuple(
+    FieldSpec(f"{day}_{period}", (f"{day}_{period}", f"{zh}{_PERIOD_ZH[period]}", f"{zh}{_PERIOD_ZH[period]}时间"),
+              False)
+    for day, zh in zip(WEEKDAYS, _WEEKDAY_ZH) for period in ("morning", "noon", "afternoon")
+)
+
 SCHOOL_FIELDS = (
     FieldSpec("id", ("id", "school_id", "学校编号", "编号", "学校代码", "代码")),
     FieldSpec("name", ("name", "school_name", "学校名称", "名称", "学校")),
@@ -83,6 +97,7 @@ SCHOOL_FIELDS = (
     FieldSpec("morning", ("morning", "morning_window", "上学时间", "早高峰", "上午")),
     FieldSpec("afternoon", ("afternoon", "afternoon_window", "放学时间", "晚高峰", "下午")),
     FieldSpec("noon", ("noon", "noon_window", "午间时间", "中午"), False),
+    *WEEKDAY_FIELDS,
     FieldSpec("afternoon_2", ("afternoon_2", "second_afternoon", "after_care", "课后服务放学", "延时放学",
                               "第二次放学", "二次放学"), False),
     FieldSpec("requires_post", ("requires_post", "必设岗"), False),
@@ -111,6 +126,18 @@ STATION_KINDS: Mapping[str, str] = {
     "": "station", "station": "station", "派出所": "station", "所": "station",
     "pool": "pool", "机关": "pool", "机关警力": "pool", "警力池": "pool", "局机关": "pool",
 }
+
+OFFICER_FIELDS = (
+    FieldSpec("id", ("id", "officer_id", "警号", "编号", "工号")),
+    FieldSpec("name", ("name", "姓名", "名字")),
+    FieldSpec("station_id", ("station_id", "station", "派出所编号", "所属派出所", "单位编号")),
+    FieldSpec("role", ("role", "kind", "类别", "身份", "警种")),
+    FieldSpec("unavailable", ("unavailable", "days_off", "不可用日期", "休假日期", "请假日期"), False),
+)
+
+#: Values of an officer's ``role``.
+ROLE_NAMES: Mapping[str, str] = {"police": "police", "民警": "police", "警察": "police",
+                                 "auxiliary": "auxiliary", "辅警": "auxiliary", "协警": "auxiliary"}
 
 SITE_FIELDS = (
     FieldSpec("id", ("id", "site_id", "编号")),
@@ -760,13 +787,20 @@ def read_schools(
                 row.failed = True
             else:
                 windows["afternoon"] = merged
+        weekday = {}
+        for day in WEEKDAYS:
+            for period in ("morning", "noon", "afternoon"):
+                found = row.check(_window, row, f"{day}_{period}", required=False)
+                if found:
+                    weekday.setdefault(day, {})[period] = found
         flags = row.check(_post_flags, row)
         profile = row.check(_profile, row)
         car_visits = row.check(_car_visits, row)
         if row.failed or flags is None or gates is None:
             continue
         parsed.append((dict(
-            id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, priority=priority,
+            id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, weekday_windows=weekday,
+            priority=priority,
             requires_post=flags[0], forbid_post=flags[1], profile=profile,
             station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
         ), gates))
@@ -851,3 +885,48 @@ def _say_outlines(table: Table) -> None:
     if rows:
         log.warning("%s: %d feature(s) are outlines, placed at a point inside each (rows %s); give points to "
                     "choose the place yourself", table.path.name, len(rows), ", ".join(map(str, rows[:10])))
+
+
+def read_officers(path: str | Path, *, sheet: str | None = None) -> tuple[Officer, ...]:
+    """Read the people who can staff posts (see :data:`OFFICER_FIELDS`): id, name, station, role
+    (民警/辅警) and the dates they are away (``2026-10-08; 2026-11-02:2026-11-06``)."""
+    table = read_table(path, sheet=sheet, fields=OFFICER_FIELDS)
+    headers = _resolve_headers(table, OFFICER_FIELDS)
+    seen: dict[str, int] = {}
+    problems: list[InputError] = []
+    out = []
+    for index in range(len(table.rows)):
+        row = _Row(table, index, headers, problems)
+        officer_id = row.check(_unique_id, row, seen)
+        name = row.check(row.required_text, "name")
+        station = row.check(row.required_text, "station_id")
+        role_raw = row.text("role")
+        role = ROLE_NAMES.get(role_raw.lower(), ROLE_NAMES.get(role_raw))
+        if role is None:
+            row.problems.append(row.error("role", f"'{role_raw}' is not a role",
+                                          "write 民警 or 辅警 (police or auxiliary)"))
+            row.failed = True
+        days = row.check(_dates, row, "unavailable")
+        if row.failed:
+            continue
+        out.append(Officer(officer_id, name, station, role, frozenset(days or ()), row.number))
+    _raise_problems(table, problems)
+    return tuple(out)
+
+
+def _dates(row: _Row, name: str) -> list[str]:
+    """ISO dates and date ranges (``a:b``) separated by ``;``."""
+    found = []
+    for part in row.text(name).replace("；", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            first, _, last = part.partition(":")
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            raise row.error(name, f"'{part}' is not a date or a range of dates",
+                            "write dates as 2026-10-08, ranges as 2026-11-02:2026-11-06, separated by ;") from None
+        found += [(start + timedelta(days=k)).isoformat() for k in range((end - start).days + 1)]
+    return found
