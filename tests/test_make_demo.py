@@ -242,7 +242,7 @@ def test_schools_csv_is_gb18030_not_utf8(demo):
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     text = data.decode("gb18030")
-    assert text.splitlines()[0] == "学校编号,学校名称,类型,经度,纬度,在校人数,优先级,上学时间,放学时间,课后服务放学,必设岗,禁设岗,其他校门"
+    assert text.splitlines()[0] == "学校编号,学校名称,类型,经度,纬度,在校人数,优先级,上学时间,放学时间,课后服务放学,周五放学,必设岗,禁设岗,其他校门"
 
 
 def test_school_counts_and_mix(demo):

@@ -90,7 +90,7 @@ def test_periods_are_the_windows_the_schools_have_in_clock_order(tiny_dir):
 
 BAD_TOML = [
     ("unknown table", SCENARIO_TOML + "\n[extras]\nfolder = \"plan\"\n",
-     r"^scenario\.toml, field 'extras': unknown key 'extras' — known keys: inputs, .*parameters, scenario$"),
+     r"^scenario\.toml, field 'extras': unknown key 'extras' — known keys: calendar, inputs, outputs, parameters, scenario$"),
     ("misspelt table", SCENARIO_TOML + "\n[parameter]\npost_radius_m = 100\n",
      r"^scenario\.toml, field 'parameter': unknown key 'parameter' — did you mean parameters\?$"),
     ("no schools", SCENARIO_TOML.replace('schools = "schools.csv"\n', ""),

@@ -1153,16 +1153,38 @@ def _second_wave(k: int, school: _School) -> str:
     return f"{_clock(start)}-{_clock(start + 30)}"
 
 
+def _friday(school: _School) -> str:
+    """周五放学: primary, nine-year and middle schools leave an hour earlier on Fridays (no
+    after-school care); no random draw."""
+    if school.kind not in ("primary", "nine_year", "middle"):
+        return ""
+    return f"{_clock(school.afternoon[0] - 60)}-{_clock(school.afternoon[1] - 60)}"
+
+
+def _officers_bytes(stations: list[_Station]) -> bytes:
+    """The people of every station (its police and auxiliary numbers), each away on a few dates
+    picked by arithmetic (no random draw)."""
+    header = ("警号", "姓名", "所属派出所", "类别", "不可用日期")
+    rows = []
+    for k, station in enumerate(stations, start=1):
+        for role, count, zh in (("police", station.police, "民警"), ("auxiliary", station.auxiliary, "辅警")):
+            for n in range(1, count + 1):
+                away = "" if n % 5 else f"2026-11-{(n * 7 + k) % 20 + 1:02d}:2026-11-{(n * 7 + k) % 20 + 3:02d}"
+                rows.append((f"PS{k:02d}{role[0].upper()}{n:03d}", f"{station.name[:2]}{zh}{n:03d}", f"PS{k:02d}",
+                             zh, away))
+    return _csv_text(header, rows, "\r\n").encode("utf-8-sig")
+
+
 def _schools_bytes(schools: list[_School]) -> bytes:
     header = ("学校编号", "学校名称", "类型", "经度", "纬度", "在校人数", "优先级",
-              "上学时间", "放学时间", "课后服务放学", "必设岗", "禁设岗", "其他校门")
+              "上学时间", "放学时间", "课后服务放学", "周五放学", "必设岗", "禁设岗", "其他校门")
     rows = []
     for k, s in enumerate(schools, start=1):
         lon, lat = _lonlat_text(*s.gate, 6)
         extra = "; ".join(" ".join(_lonlat_text(*g, 6)) for g in s.extra_gates)
         rows.append((f"SFX{k:03d}", s.name, _KIND_ZH[s.kind], lon, lat, s.enrolment, s.priority,
                      f"{_clock(s.morning[0])}-{_clock(s.morning[1])}",
-                     f"{_clock(s.afternoon[0])}-{_clock(s.afternoon[1])}", _second_wave(k, s),
+                     f"{_clock(s.afternoon[0])}-{_clock(s.afternoon[1])}", _second_wave(k, s), _friday(s),
                      "是" if s.requires_post else "否", "是" if s.forbid_post else "否", extra))
     return _csv_text(header, rows, "\r\n").encode("gb18030")
 
@@ -1197,6 +1219,7 @@ stations_datum = "wgs84"
 sites = "sites.csv"                  # optional candidate post sites (existing kiosks among them)
 sites_datum = "wgs84"
 network = "roads.osm.gz"             # road network: OpenStreetMap XML, gzip-compressed
+officers = "officers.csv"            # optional: the people, for the semester's roster by date
 
 [parameters]                          # every key is optional; these are the defaults, spelt out
 post_radius_m = 150                  # a post covers the gates within this walking distance, metres
@@ -1224,6 +1247,18 @@ officer_presence_pct = 80            # share of each window an officer must be s
 morning = 1.6
 noon = 1.2
 afternoon = 1.5
+
+[calendar]                           # the autumn term, for `geo-patrol semester` (illustrative dates)
+term_start = "2026-09-01"
+term_end = "2027-01-22"
+holidays = ["2026-09-25", "2026-10-01:2026-10-07", "2027-01-01"]   # 中秋, 国庆, 元旦
+workdays = {{ "2026-09-27" = "friday", "2026-10-10" = "friday" }}   # 调休: make-up school days
+max_duties_per_week = 6              # school-run duties one person may take in a week
+
+[[calendar.reinforced]]              # 开学前后: two car sightings per window in the first two weeks
+from = "2026-09-01"
+to = "2026-09-11"
+visits_per_window = 2
 '''
 
 
@@ -1281,13 +1316,14 @@ def _readme_text(county: _County, seed: int) -> str:
 
 
 #: The files :func:`make_demo` writes, in order.
-DEMO_FILES = ("roads.osm.gz", "schools.csv", "stations.csv", "sites.csv", "scenario.toml", "README.md")
+DEMO_FILES = ("roads.osm.gz", "schools.csv", "stations.csv", "sites.csv", "officers.csv", "scenario.toml",
+              "README.md")
 
 
 def make_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
     """Write the demo county into ``out_dir`` and return the path of its ``scenario.toml``.
 
-    The folder is created if needed; the six files of :data:`DEMO_FILES` are overwritten,
+    The folder is created if needed; the files of :data:`DEMO_FILES` are overwritten,
     nothing else is touched. The output is identical byte for byte for the same ``seed``.
 
     Raises :class:`~geo_patrol.errors.InputError` when ``seed`` is not a non-negative integer
@@ -1308,6 +1344,7 @@ def make_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
         "schools.csv": _schools_bytes(county.schools),
         "stations.csv": _stations_bytes(county.roads, county.stations),
         "sites.csv": _sites_bytes(county.sites),
+        "officers.csv": _officers_bytes(county.stations),
         "scenario.toml": _scenario_text(seed).encode("utf-8"),
         "README.md": _readme_text(county, seed).encode("utf-8"),
     }
