@@ -256,7 +256,8 @@ def cmd_posts(args: argparse.Namespace) -> int:
     budgets = _range(args.posts, "posts")
     sweep = posts_sweep(scenario, budgets, police=args.police, auxiliary=args.auxiliary,
                         time_limit_s=args.time_limit, progress=Progress())
-    write_posts_sweep(sweep, Path(args.out))
+    for path in write_posts_sweep(sweep, Path(args.out)):
+        print(f"written: {path}")
     print(_table(POSTS_COLUMNS, [[r[c] for c in POSTS_COLUMNS] for r in sweep.rows]))
     return 0
 
@@ -269,7 +270,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     rows = plan_sweep(scenario, name, _range(text, name), time_limit_s=args.time_limit, seed=args.seed,
                       progress=Progress())
-    write_plan_sweep(rows, name, Path(args.out))
+    for path in write_plan_sweep(rows, name, Path(args.out)):
+        print(f"written: {path}")
     print(_table(list(rows[0]), [list(r.values()) for r in rows]))
     return 0
 

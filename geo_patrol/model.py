@@ -492,3 +492,41 @@ def share_out(total: int | None, own: list[int]) -> list[int]:
     for i in sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))[: total - sum(out)]:
         out[i] += 1
     return out
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The figures of a plan (``plan.json``'s ``summary``), typed. Per period unless said.
+
+    ``windows`` counts school-windows (a school with a second dismissal wave has two in the
+    afternoon); ``met`` the school-windows meeting the school's target, ``met_strict`` those with
+    an officer present at least ``officer_presence_pct`` of the window too, ``schools_with_post``
+    those where a staffed 护学岗 counts; ``posts`` and ``posts_with_car`` are counts over the day;
+    ``police`` and ``auxiliary`` the officers of the busiest period per station, summed.
+    """
+
+    schools: int
+    periods: tuple[str, ...]
+    windows: Mapping[str, int]
+    met: Mapping[str, int]
+    met_strict: Mapping[str, int]
+    schools_with_post: Mapping[str, int]
+    attained_share: Mapping[str, float]
+    posts: int
+    posts_with_car: int
+    police: int
+    auxiliary: int
+    cars_used: Mapping[str, int]
+    km_driven: Mapping[str, float]
+    stops: Mapping[str, int]
+    response_target_s: int
+    response_within_target_share: Mapping[str, float]
+    uncovered: tuple[Mapping[str, Any], ...]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> PlanSummary:
+        names = [f.name for f in dataclasses.fields(cls)]
+        values = {name: data[name] for name in names}
+        values["periods"] = tuple(values["periods"])
+        values["uncovered"] = tuple(values["uncovered"])
+        return cls(**values)

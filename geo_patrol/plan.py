@@ -42,6 +42,7 @@ from geo_patrol.io.plandir import FORMAT, canonical_lonlat, is_plan_dir, plan_fr
 from geo_patrol.layers import reach_geojson, roads_geojson
 from geo_patrol.model import (
     Coverage,
+    PlanSummary,
     PostDuty,
     RosterEntry,
     RouteLine,
@@ -94,6 +95,11 @@ class Plan:
     def attained_share(self) -> dict[str, float]:
         """Period → share of schools with a window whose target is met (from coverage rows)."""
         return attained_share(self.coverage)
+
+    @property
+    def figures(self) -> PlanSummary:
+        """The plan's figures, typed (the ``summary`` of ``plan.json``)."""
+        return PlanSummary.from_mapping(self.meta["summary"])
 
     def summary(self) -> str:
         s = self.meta["summary"]
