@@ -214,6 +214,9 @@ class Parameters:
       :data:`geo_patrol.network.DEFAULT_SPEED_KPH`).
     - ``congestion``: travel-time factor per period, a number or a table class → number with a
       ``default`` key (morning 1.6, noon 1.2, afternoon 1.5).
+    - ``school_team``: the school's side of a post's team per post and day, role → people (the
+      Heqing formula: 1 school cadre, 2 guards, 2 staff, 4 volunteers beside 1 police and 1
+      auxiliary officer); the semester's ``school_people.csv`` counts them.
 
     Every value is checked on construction (pydantic, strict: a number where a number belongs,
     finite, within the range its annotation states — the upper bounds stop a typo from turning
@@ -241,6 +244,8 @@ class Parameters:
     target_profile: Literal["basic", "strict"] = "basic"
     officer_presence_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 80.0
     speed_kph: Mapping[str, Annotated[float, Field(gt=0.0, le=200.0)]] = field(default_factory=dict)
+    school_team: Mapping[str, Annotated[int, Field(ge=0, le=50)]] = field(
+        default_factory=lambda: {"school_cadre": 1, "guards": 2, "staff": 2, "volunteers": 4})
     congestion: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONGESTION))
 
     def congestion_for(self, period: str) -> float | Mapping[str, float]:

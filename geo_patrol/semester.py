@@ -39,19 +39,25 @@ A plan (:func:`geo_patrol.plan.make_plan`) is one school day. A term is many, no
   written with an empty officer and counted as a shortage.
 - **The team at a post.** Police are only part of a 护学岗: the school provides the rest (the
   Heqing formula: 1 police, 1 auxiliary, 1 school cadre, 2 guards, 2 staff, 4 volunteers).
-  :data:`SCHOOL_TEAM` is that default; ``school_people.csv`` says what each school provides per
-  post day and over the term.
+  The ``school_team`` parameter (default :data:`SCHOOL_TEAM`) sets it; ``school_people.csv`` says
+  what each school provides per post day and over the term. (One formula for every school: a
+  per-school column is not read yet.)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from jinja2 import Environment
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
@@ -329,7 +335,7 @@ def fairness(semester: Semester, scenario: Scenario) -> dict[str, Any]:
             "unfilled_slot_rows": short}
 
 
-def school_people(semester: Semester, team: Mapping[str, int] = SCHOOL_TEAM) -> list[dict]:
+def school_people(semester: Semester, team: Mapping[str, int] | None = None) -> list[dict]:
     """What each school provides: per post day of each day type, and over the term (module docstring)."""
     days: dict[str, int] = {}
     for _, _, _, day_type in semester.dates:
@@ -337,6 +343,7 @@ def school_people(semester: Semester, team: Mapping[str, int] = SCHOOL_TEAM) -> 
             days[day_type] = days.get(day_type, 0) + 1
     rows = []
     for name, plan in semester.plans.items():
+        team = dict(plan.meta["parameters"].get("school_team") or SCHOOL_TEAM) if team is None else team
         names = {s.school_id: s.name for s in plan.schools}
         posts_of: dict[str, set] = {}
         for duty in plan.posts:
@@ -371,6 +378,8 @@ def write_semester(semester: Semester, scenario: Scenario, out: str | Path, *, f
         if semester.roster:
             write_atomic(folder / "roster_by_date.csv",
                          csv_text(list(semester.roster[0]), [list(r.values()) for r in semester.roster]))
+            write_atomic(folder / "roster_by_week.xlsx", _weekly_workbook(semester.roster))
+        write_atomic(folder / "index.html", _index(semester, scenario, summary))
         meta = {"format": "geo_patrol.semester/1", "scenario": scenario.name,
                 "term": [semester.calendar.start.isoformat(), semester.calendar.end.isoformat()],
                 "day_types": {t.name: {"weekdays": list(t.weekdays), "reinforced": dict(t.reinforced),
@@ -385,3 +394,63 @@ def write_semester(semester: Semester, scenario: Scenario, out: str | Path, *, f
 
 def json_dump(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _weekly_workbook(roster: Sequence[Mapping[str, Any]]) -> bytes:
+    """``roster_by_week.xlsx``: a sheet per ISO week of the named roster, text kept as text."""
+    book = Workbook()
+    book.remove(book.active)
+    columns = list(roster[0])
+    for week in sorted({row["week"] for row in roster}):
+        sheet = book.create_sheet(week)
+        sheet.append([_text(sheet, c) for c in columns])
+        for row in roster:
+            if row["week"] == week:
+                sheet.append([_text(sheet, row[c]) for c in columns])
+        sheet.freeze_panes = "A2"
+        sheet.print_title_rows = "1:1"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _text(sheet, value: Any) -> Cell:
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)))
+    cell.data_type = "s"  # a name starting with = stays a name, never a formula
+    return cell
+
+
+_INDEX = Environment(autoescape=True).from_string("""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>{{ name }} — 学期方案 (semester)</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #bbb;padding:4px 10px}</style></head><body>
+<h1>{{ name }} — 学期方案 (semester) {{ start }} – {{ end }}</h1>
+<h2>日子类型 (day types)</h2>
+<table><tr><th>日子类型 (day type)</th><th>星期 (weekdays)</th><th>天数 (dates)</th><th>地图 (map)</th>
+<th>报表 (workbook)</th><th>勤务表 (duty sheets)</th></tr>
+{% for t in day_types %}<tr><td>{{ t.name }}</td><td>{{ t.weekdays }}</td><td>{{ t.dates }}</td>
+<td><a href="day_types/{{ t.name }}/map.html">map.html</a></td>
+<td><a href="day_types/{{ t.name }}/report.xlsx">report.xlsx</a></td>
+<td><a href="day_types/{{ t.name }}/duty_sheets.html">duty_sheets.html</a></td></tr>
+{% endfor %}</table>
+<h2>整个学期 (the term)</h2>
+<table><tr><th>派出所 (station)</th><th>警力人次 (officer-shifts)</th><th>警车车次 (car-shifts)</th>
+<th>公里 (km)</th></tr>
+{% for r in summary %}<tr><td>{{ r.station_id }}</td><td>{{ r.officer_shifts }}</td><td>{{ r.car_shifts }}</td>
+<td>{{ r.km }}</td></tr>
+{% endfor %}</table>
+<p>calendar.csv · term_summary.csv · school_people.csv{% if roster %} · roster_by_date.csv ·
+roster_by_week.xlsx{% endif %}</p>
+</body></html>
+""")
+
+
+def _index(semester: Semester, scenario: Scenario, summary: Sequence[Mapping[str, Any]]) -> str:
+    """``index.html``: the day types side by side, each linking its map, workbook and duty sheets."""
+    day_types = [{"name": t.name, "weekdays": ", ".join(t.weekdays),
+                  "dates": sum(1 for d in semester.dates if d[3] == t.name)} for t in semester.day_types]
+    return _INDEX.render(name=scenario.name, start=semester.calendar.start.isoformat(),
+                         end=semester.calendar.end.isoformat(), day_types=day_types, summary=summary,
+                         roster=bool(semester.roster))

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+import openpyxl
 import pytest
 
 from geo_patrol.cli import main
@@ -104,6 +105,12 @@ def test_term_totals_by_hand_and_a_fair_roster(tiny_dir, tmp_path, capsys):
     meta = json.loads((out / "semester.json").read_text(encoding="utf-8"))
     assert meta["day_types"]["fri"]["dates"] == 2 and meta["term_summary"][-1]["officer_shifts"] == 80
     assert (out / "day_types" / "fri" / "map.html").is_file() and (out / "roster_by_date.csv").is_file()
+    # every table of a day type says which, the workbook has a sheet a week, the index links both day types
+    posts = list(csv.DictReader(io.StringIO((out / "day_types" / "fri" / "posts.csv").read_text(encoding="utf-8-sig"))))
+    assert posts and {row["day_type"] for row in posts} == {"fri"}
+    assert openpyxl.load_workbook(out / "roster_by_week.xlsx").sheetnames == ["2026-W37", "2026-W38"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="day_types/mon-thu/map.html"' in index and 'href="day_types/fri/report.xlsx"' in index
 
 
 def test_a_reinforced_spell_is_a_day_type_of_its_own(tiny_dir):

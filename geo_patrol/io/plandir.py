@@ -471,7 +471,18 @@ def canonical_lonlat(lon: float, lat: float, datum: str) -> tuple[float, float]:
 def plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every CSV file of ``plan`` (a :class:`geo_patrol.plan.Plan`): name → (header, cells as written).
 
-    Coordinates are written in the plan's output datum (:func:`output_datum`)."""
+    Coordinates are written in the plan's output datum (:func:`output_datum`). A plan of one day
+    type of a semester (``plan.json`` ``day_type``) carries it in a last ``day_type`` column of
+    every table, so rows of several day types can be put together and still told apart."""
+    cells = _plan_cells(plan)
+    day_type = plan.meta.get("day_type")
+    if day_type:
+        cells = {name: (header + ["day_type"], [row + [str(day_type)] for row in rows])
+                 for name, (header, rows) in cells.items()}
+    return cells
+
+
+def _plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
     periods = list(plan.meta["summary"]["periods"])
     d = output_datum(plan.meta)
     return {
