@@ -25,7 +25,7 @@ from geo_patrol.errors import GeoPatrolError
 from geo_patrol.io.atomic import check_target, write_atomic
 from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
-from geo_patrol.outputs.map import render_map
+from geo_patrol.outputs.map import render_map, render_station_maps
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.semester import fairness, plan_semester, term_summary, write_semester
@@ -338,6 +338,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    if args.per_station:
+        out_dir = Path(args.out) if args.out else Path(args.plan_dir) / "maps"
+        paths = render_station_maps(Path(args.plan_dir), out_dir=out_dir, lang=args.lang, tiles=args.tiles)
+        print(f"{len(paths)} station map(s) written to {out_dir}")
+        return 0
     path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles)
     print(f"Map written to {path}")
     return 0
@@ -444,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="HTML file (default PLAN_DIR/map.html)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default Chinese)")
     p.add_argument("--tiles", default=None, help="tile URL template of an intranet tile server")
+    p.add_argument("--per-station", action="store_true",
+                   help="one map per police station for its briefing: PLAN_DIR/maps/<station_id>.html "
+                        "(--out: that folder)")
     p.set_defaults(func=cmd_map)
     return parser
 

@@ -101,6 +101,12 @@ class Plan:
         """The plan's figures, typed (the ``summary`` of ``plan.json``)."""
         return PlanSummary.from_mapping(self.meta["summary"])
 
+    def window_noun(self, period: str) -> str:
+        """"schools" when every school has one window in ``period``, else "school windows" (the
+        summary's counts are per school-window: a second wave counts on its own)."""
+        rows = [c for c in self.coverage if c.period == period]
+        return "schools" if len(rows) == len({c.school_id for c in rows}) else "school windows"
+
     def summary(self) -> str:
         s = self.meta["summary"]
         lines = [f"Plan for {self.meta['scenario']['name']} (seed {self.meta['scenario']['seed']})"]
@@ -108,7 +114,7 @@ class Plan:
         for period in self.periods:
             n = s["windows"][period]
             lines.append(
-                f"  {period:9s}: three sightings at {s['met'][period]}/{n} schools "
+                f"  {period:9s}: three sightings at {s['met'][period]}/{n} {self.window_noun(period)} "
                 f"({100 * s['attained_share'][period]:.1f}%); with an officer present ≥ {pct:.0f}% of the window "
                 f"at {s['met_strict'][period]}/{n}; a staffed post (护学岗) at {s['schools_with_post'][period]}/{n}"
             )

@@ -98,7 +98,7 @@ def _report(plan: Plan, violations, folder: Path) -> str:
              f"{len(violations)} breach(es) of the rules"]
     for period in plan.periods:
         n = s["windows"][period]
-        lines.append(f"  {period:9s}: three sightings at {s['met'][period]}/{n} schools "
+        lines.append(f"  {period:9s}: three sightings at {s['met'][period]}/{n} {plan.window_noun(period)} "
                      f"({100 * s['attained_share'][period]:.1f}%); officer present ≥ "
                      f"{plan.meta['parameters']['officer_presence_pct']:.0f}% at {s['met_strict'][period]}/{n}; "
                      f"a staffed post at {s['schools_with_post'][period]}/{n}")

@@ -8,12 +8,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import folium
+import numpy as np
 import pytest
 from plan_fixture import SCHOOLS, write_plan_fixture
 
 from geo_patrol.errors import InputError
 from geo_patrol.outputs import map as maps
-from geo_patrol.outputs.map import _arrows, build_map, render_map
+from geo_patrol.outputs.map import build_map, render_map, render_station_maps
+from geo_patrol.outputs.map_data import arrows, pack, pinyin_initials, simplify_indices
 from geo_patrol.outputs.offline import OfflineError, check_offline, external_references, inline_assets, local_asset
 
 #: absolute URLs that are text inside the inlined Leaflet code, never fetched: the SVG namespace
@@ -139,32 +141,38 @@ def test_build_map_composes_with_other_folium_layers(plan_dir):
     assert "extra point" in page
 
 
-def test_schools_are_coloured_by_status(page_zh):
-    green, orange, red = (maps.STATUS_COLOURS[k] for k in ("met", "partly", "missed"))
-    fills = re.findall(r'"fill": true,\s*"fillColor": "(#[0-9a-f]{6})"', page_zh)
-    # 11 school windows: 9 met, S3 at noon partly, S4 in the afternoon missed
-    assert fills.count(green) == 9 and fills.count(orange) == 1 and fills.count(red) == 1
-    rings = re.findall(r'"color": "(#[0-9a-f]{6})", "dashArray": "6 3"', page_zh)
-    assert rings == [red, red]  # S3 at noon, S4 in the afternoon
+def _commander(fmap) -> maps._Commander:
+    return next(c for c in fmap._children.values() if isinstance(c, maps._Commander))
+
+
+def test_schools_are_coloured_by_status(plan_dir):
+    data = _commander(build_map(plan_dir)).data
+    ids = data["schools"]["id"]
+    # 11 school windows: 9 met, S3 at noon partly, S4 in the afternoon missed (codes 0, 1, 2)
+    statuses = {(p, ids[entry[0]]): entry[1] for p, entries in data["windows"].items() for entry in entries}
+    assert len(statuses) == 11 and sorted(statuses.values()).count(0) == 9
+    assert {k: v for k, v in statuses.items() if v} == {("noon", "S3"): 1, ("afternoon", "S4"): 2}
+    assert data["style"]["status"] == [maps.STATUS_COLOURS[k] for k in ("met", "partly", "missed")]
 
 
 def test_route_arrows_point_the_way_the_car_drives():
-    east = _arrows([[114.300, 30.5], [114.303, 30.5]])
-    north = _arrows([[114.300, 30.5], [114.300, 30.503]])
-    west_then_south = _arrows([[114.303, 30.5], [114.300, 30.5], [114.300, 30.497]])
+    east = arrows([[114.300, 30.5], [114.303, 30.5]])
+    north = arrows([[114.300, 30.5], [114.300, 30.503]])
+    west_then_south = arrows([[114.303, 30.5], [114.300, 30.5], [114.300, 30.497]])
     assert [a[2] for a in east] == [90.0] and east[0][:2] == [30.5, 114.3015]
     assert [a[2] for a in north] == [0.0]
     assert [a[2] for a in west_then_south] == [270.0, 180.0]
-    assert _arrows([[114.3, 30.5], [114.3, 30.5]]) == []  # a stop: no arrow
+    assert arrows([[114.3, 30.5], [114.3, 30.5]]) == []  # a stop: no arrow
 
 
 def test_animation_carries_every_route_with_clock_seconds(plan_dir):
-    fmap = build_map(plan_dir)
-    animation = next(c for c in fmap._children.values() if isinstance(c, maps._Animation))
-    assert set(animation.tracks) == {"morning", "afternoon"}
-    track = next(t for t in animation.tracks["morning"] if t["id"] == "P01-1")
-    assert track["t"][0] == 6 * 3600 + 50 * 60 and len(track["t"]) == len(track["lat"]) == len(track["lon"])
-    assert all(b >= a for a, b in zip(track["t"], track["t"][1:]))
+    routes = _commander(build_map(plan_dir)).data["routes"]
+    assert {p for p, tracks in routes.items() if tracks} == {"morning", "afternoon"}
+    track = next(t for t in routes["morning"] if t["car"] == "P01-1")
+    # packed: the first vertex and clock absolute, then differences (10⁻⁵ degrees, seconds)
+    assert track["t"][0] == 6 * 3600 + 50 * 60 and 2 * len(track["t"]) == len(track["line"])
+    assert all(step >= 0 for step in track["t"][1:])
+    assert track["line"][:2] == [round(30.5 * 1e5), round(114.3 * 1e5)]  # leaves 城关派出所 (114.300, 30.500)
 
 
 def test_routes_with_times_going_backwards_are_refused(tmp_path):
@@ -217,6 +225,38 @@ def test_missing_or_broken_plan_files_name_file_row_and_field(tmp_path):
     (plan / "plan.json").unlink()
     with pytest.raises(InputError, match=r"plan.json: file missing from the plan directory"):
         render_map(plan)
+
+
+def _page_data(page: str) -> dict:
+    start = page.index("var data = ") + len("var data = ")
+    return json.JSONDecoder().raw_decode(page, start)[0]
+
+
+def test_per_station_maps_hold_only_their_station(tmp_path):
+    plan = write_plan_fixture(tmp_path / "plan")
+    paths = render_station_maps(plan)
+    assert [p.relative_to(plan).as_posix() for p in paths] == ["maps/P01.html", "maps/P02.html"]
+    expected = {"P01": ({"S1", "S2", "S5"}, ["K1"], ["P01-1"]), "P02": ({"S3", "S4"}, ["K2"], ["P02-1"])}
+    for path in paths:
+        page = path.read_text(encoding="utf-8")
+        data = _page_data(page)
+        schools, posts, cars = expected[path.stem]
+        assert set(data["schools"]["id"]) == schools and data["posts"]["id"] == posts
+        assert [s["id"] for s in data["stations"]] == [path.stem]
+        assert {r["car"] for routes in data["routes"].values() for r in routes} == set(cars)
+        assert external_references(page) == []
+        name = {"P01": "城关派出所", "P02": "东湖派出所"}[path.stem]
+        assert f"示范镇 (synthetic) · {name} · 派出所简报图</title>" in page
+    # the headline counts the station's own windows: P02's afternoon misses 阳光幼儿园 (one of two)
+    assert '<td>下午</td><td>50%</td>' in (plan / "maps" / "P02.html").read_text(encoding="utf-8")
+
+
+def test_map_data_is_packed_once_and_simplified():
+    assert pack([[114.3, 30.5], [114.30001, 30.50002], [114.30001, 30.50002]]) == [3050000, 11430000, 2, 1, 0, 0]
+    line = np.array([[0.0, 0.0], [1.0, 0.1], [2.0, -0.1], [3.0, 5.0], [4.0, 0.0]])
+    assert simplify_indices(line, 0.5).tolist() == [0, 2, 3, 4]
+    assert simplify_indices(line, 0).tolist() == [0, 1, 2, 3, 4]
+    assert pinyin_initials("第一小学") == "dyxx" and pinyin_initials("S3 实验幼儿园") == "s3syyey"
 
 
 # --- offline.py ---------------------------------------------------------------------------------

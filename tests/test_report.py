@@ -3,6 +3,7 @@ fixture plan (tests/plan_fixture.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from plan_fixture import write_plan_fixture
 from geo_patrol.errors import InputError
 from geo_patrol.geo import M_PER_DEG_LAT
 from geo_patrol.io.plandir import read_plan_dir
-from geo_patrol.outputs.charts import plot_whatif
+from geo_patrol.outputs.charts import label, plot_whatif
 from geo_patrol.outputs.common import nearest_road, school_status
 from geo_patrol.outputs.duty_sheets import write_duty_sheets
 from geo_patrol.outputs.workbook import write_report
@@ -60,6 +61,23 @@ def test_report_workbook(plan_dir):
     assert missed[:2] == ("S4", "阳光幼儿园") and missed[14] == "no officer; no car or lights"
     fills = {coverage.cell(row=i, column=9).fill.fgColor.rgb[-6:] for i in range(2, 13)}
     assert fills == {"C6EFCE", "FFE0B2", "FFC7CE"}
+    # shares are numbers shown as percentages
+    assert rows[0][9] == "民警在场率 (officer presence)" and rows[0][11] == "135达标率 (within target)"
+    assert all(0.0 <= r[9] <= 1.0 and 0.0 <= r[11] <= 1.0 for r in rows[1:])
+    assert {coverage.cell(row=i, column=c).number_format for i in range(2, 13) for c in (10, 12)} == {"0.0%"}
+
+
+def test_report_prints_landscape_fitted_to_width_with_its_header_on_every_page(plan_dir):
+    book = load_workbook(write_report(plan_dir))
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.oddFooter.center.text == "&P / &N"
+        if sheet.title != "概况 (Summary)":
+            assert sheet.print_title_rows == "$1:$1", sheet.title
+            assert sheet.freeze_panes == "A2", sheet.title
 
 
 # --- duty sheets -------------------------------------------------------------------------------
@@ -78,6 +96,30 @@ def test_duty_sheets_one_page_per_post_in_chinese(plan_dir):
     assert "带班领导签字" in k1 and "值勤人员签字" in k1
     assert "东风路 (0 米)" in k2 and "中午" in k2 and "11:40–12:25" in k2
     assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page
+
+
+def test_duty_sheets_sketch_the_post_and_give_each_car_its_stops(plan_dir):
+    page = write_duty_sheets(plan_dir).read_text(encoding="utf-8")
+    posts, cars = page.count('<section class="page">'), page.count('<section class="page car">')
+    assert (posts, cars) == (2, 2)
+    k1 = page.split('<section class="page">')[1]
+    sketch = k1[k1.index("<svg"):k1.index("</svg>")]
+    # the post, its radius, the two schools it serves, the streets round it with their names, north, scale
+    assert sketch.count('class="sk-radius"') == 1 and sketch.count('class="sk-post"') == 1
+    assert sketch.count('class="sk-school"') == 2 and ">第一小学<" in sketch and ">实验幼儿园<" in sketch
+    assert sketch.count('class="sk-minor"') + sketch.count('class="sk-major"') >= 4
+    assert ">学府路<" in sketch and 'class="sk-north"' in sketch and ">北<" in sketch
+    assert re.search(r'class="sk-scale-label"[^>]*>\d+ 米<', sketch)
+    # a car's page: its periods, stops in order with times, a route sketch with numbered stops
+    p01 = page.split('<section class="page car">')[1]
+    assert "<h1>巡逻车勤务表</h1>" in p01 and "警车 P01-1 · 城关派出所 (P01)" in p01
+    assert p01.index("上午 · 出车 06:50") < p01.index("下午 · 出车 15:50")
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>(\d\d:\d\d)</td><td>(\d\d:\d\d)</td>", p01)
+    assert [r[:2] for r in rows[:3]] == [("1", "第二中学 (S3)"), ("2", "第一小学 (S1)"), ("3", "第三小学 (S5)")]
+    assert rows[0][2:] == ("07:05", "07:10")
+    assert p01.count('class="sk-stop"') == 3 + 3 and p01.count('class="sk-route"') == 2
+    # the page carries its own Chinese font (a subset of Noto Sans SC), so it prints anywhere
+    assert re.search(r'@font-face \{ font-family: "GeoPatrol Sans";[^}]*src: url\("data:font/woff2?;base64,', page)
 
 
 def test_duty_sheets_in_english(plan_dir, tmp_path):
@@ -126,3 +168,31 @@ def test_plot_whatif_writes_a_png(tmp_path):
     with pytest.raises(InputError, match="no what-if rows"):
         plot_whatif([], x="x", y="y", out=tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_whatif_chart_speaks_the_output_language_with_shares_in_percent(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    assert label("attained_morning") == "三见达成率 · 上午" and label("cars") == "警车数"
+    assert label("attained_morning", "en") == "three sightings attained · morning"
+    assert label("unknown_key") == "unknown_key"
+    seen = {}
+    save = Figure.savefig
+
+    def spy(figure, *args, **kwargs):
+        axes = figure.axes[0]
+        seen.update(title=axes.get_title(), x=axes.get_xlabel(), y=axes.get_ylabel(),
+                    ticks=[t.get_text() for t in axes.get_yticklabels()],
+                    fonts={t.get_fontname() for t in (axes.title, axes.xaxis.label, axes.yaxis.label)},
+                    legend=[t.get_text() for t in axes.get_legend().get_texts()] if axes.get_legend() else [])
+        return save(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    rows = [{"cars": c, "attained_morning": 0.8 + 0.01 * c, "attained_afternoon": 0.75 + 0.012 * c} for c in (10, 12, 14)]
+    plot_whatif(rows, x="cars", y=["attained_morning", "attained_afternoon"], out=tmp_path / "cars.png")
+    assert seen["title"] == "三见达成率随警车数的变化" and seen["x"] == "警车数" and seen["y"] == "三见达成率"
+    assert seen["legend"] == ["三见达成率 · 上午", "三见达成率 · 下午"]
+    assert seen["ticks"] and all(t.endswith("%") for t in seen["ticks"] if t)
+    assert seen["fonts"] == {"Noto Sans SC"}  # the font file the map embeds, whatever the system has
+    plot_whatif(rows, x="cars", y="attained_morning", out=tmp_path / "cars_en.png", lang="en")
+    assert seen["title"] == "three sightings attained · morning by patrol cars" and seen["x"] == "patrol cars"

@@ -1,36 +1,46 @@
 """The coverage map: one self-contained HTML file a commander opens without internet.
 
-:func:`build_map` draws a plan directory (see :mod:`geo_patrol.report` for how it is read) on a
-:class:`folium.Map`, each part a layer of its own in the layer control:
+:func:`build_map` draws a plan directory on a :class:`folium.Map`, each part a layer of its own in
+the layer control (roads; the "135" reach, duty posts, patrol routes, schools and the schools
+without the three sightings per period; police stations; the car animation). What it draws:
 
-- the road network of ``roads.geojson`` — the default basemap, styled by OSM class (trunk and
-  primary wide and dark, residential thin and light); no tile layer unless ``tiles`` is given;
-- the schools per period, coloured by the three sightings (green met, orange partly, red
-  missed), with a popup saying which sighting came from where and when, the officer presence,
-  the worst response time and the reason when missed;
-- duty posts with their ``post_radius_m`` circle; police stations with resources and use;
-- each car's route per period, with direction arrows and stop times;
-- the "135" reach (``reach.geojson``) per period; the schools without the three sightings
-  ringed in red;
-- an animation of the cars over a period (a time slider and a play button moving a dot per car
-  along its route at the clock times of ``routes.geojson``), a legend and the plan's headline
-  figures.
+- the road network of ``roads.geojson`` as the basemap, styled by OSM class, on a canvas; no tile
+  layer unless ``tiles`` is given;
+- the schools per period coloured by the three sightings (green met, orange partly, red missed)
+  with a popup saying which sighting came from where and when; the missed ones ringed in red;
+- duty posts with their ``post_radius_m`` circle; police stations with their names;
+- each car's route per period with direction arrows and its stops; the "135" reach;
+- a toolbar: search a school by name, id or pinyin initials (第一小学: ``dyxx``) and the map goes
+  there and opens it; the period shown; a police-station filter (its schools, posts, cars only);
+  the list of schools that miss the three sightings, each a click away; a per-car timeline (stops
+  against the clock, a click highlights the route) beside the animation of the cars; printing;
+- the plan's headline figures, a legend, a metric scale and a north arrow; a print layout for A4 or
+  A3 landscape (``@media print``) with the title, the period, the creation time, the legend, the
+  scale and the north arrow.
 
-Labels are Chinese (``lang="zh"``, default) or English (``lang="en"``). Every HTML piece of the map
-(panels, legend, popups, tooltips, labels, stylesheet) comes from the autoescaped templates of
-``geo_patrol/outputs/templates`` (:mod:`geo_patrol.outputs.markup`); data reach the page's
-scripts only as escaped JSON, and the map's own elements go into the page as rendered (branca
-would compile each rendered piece as a template once more, evaluating any ``{{`` in the data).
-Element ids are numbered in drawing order, so the same plan gives the same page byte for byte.
-:func:`render_map`
-writes the page with every script and stylesheet inlined (:mod:`geo_patrol.outputs.offline`): Leaflet
-and jQuery come from the installed ``xstatic`` packages, markers are vector circles and HTML
-``divIcon`` s, so no icon font or image is fetched. The only URL a page may refer to is the
-``tiles`` template the caller gives.
+Beyond a town (more than :data:`CLUSTER_FROM` schools, or ``cluster=True``) schools and posts that
+crowd each other are clustered below zoom :data:`CLUSTER_OFF_ZOOM` (Leaflet.markercluster; a
+cluster is coloured by its worst school and shows how many of its schools miss; a school on its own
+stays a marker), posts appear from one zoom before :data:`DETAIL_ZOOM`, minor roads, stops,
+arrows, post circles and rings from :data:`DETAIL_ZOOM` on, and only those in view are drawn; routes
+are thin below it. Labels (station names first, then missed schools, then by enrolment, then post
+ids) are placed where they fit, in four positions round the point, and left out where they would
+cover another label, a school, a cluster or a panel.
+
+The data reach the page once, as one JSON value (:mod:`geo_patrol.outputs.map_data`) that the
+page's script (``templates/map_commander.js``) draws with ``textContent`` — names are never parsed
+as HTML. The headline panel, legend and print header come from the autoescaped templates of
+``geo_patrol/outputs/templates`` (:mod:`geo_patrol.outputs.markup`). Element ids are numbered in
+drawing order and the embedded font is a deterministic subset, so the same plan gives the same
+page byte for byte. :func:`render_map` writes the page with every script, stylesheet and the
+font inlined (:mod:`geo_patrol.outputs.offline`, :mod:`geo_patrol.outputs.fonts`); the only URL a
+page may refer to is the ``tiles`` template the caller gives. :func:`render_station_maps` writes
+one such page per police station, holding only that station's part of the plan.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -40,17 +50,19 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import shapely
 from branca.element import Element, Figure, MacroElement
+from shapely.geometry import mapping, shape
 
-from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
-from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, read_plan_dir
-from geo_patrol.outputs import markup, offline
-from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
+from geo_patrol.outputs import fonts, markup, offline
+from geo_patrol.outputs.common import PERIOD_NAMES, school_status
+from geo_patrol.outputs.map_data import ROAD_STYLES, VEHICLE_COLOURS, map_data, school_stations
 
-__all__ = ["build_map", "render_map", "TEXT", "STATUS_COLOURS"]
+__all__ = ["build_map", "render_map", "render_station_maps", "station_plan", "TEXT", "STATUS_COLOURS",
+           "ROAD_STYLES", "VEHICLE_COLOURS", "CLUSTER_FROM"]
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +70,21 @@ log = logging.getLogger(__name__)
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 JQUERY_JS = "https://code.jquery.com/jquery-3.7.1.min.js"
+MARKERCLUSTER_JS = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.4.1/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.4.1/MarkerCluster.css",
+                     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.4.1/MarkerCluster.Default.css")
+
+#: schools from which the map clusters by default (isolated schools stay single markers at any zoom)
+CLUSTER_FROM = 100
+#: zoom from which clusters open into single schools and posts
+CLUSTER_OFF_ZOOM = 15
+#: zoom from which a clustered map draws minor roads, stops, arrows, rings and post circles
+DETAIL_ZOOM = 14
+#: Douglas–Peucker tolerance for roads, reach areas and routes, metres
+SIMPLIFY_M = 3.0
 
 STATUS_COLOURS = {"met": "#1a9850", "partly": "#f08c00", "missed": "#d7191c"}
-VEHICLE_COLOURS = ("#1f5fbf", "#7b3fa0", "#0d8a8a", "#c2185b", "#8d5a00", "#283593", "#00796b",
-                   "#ad1457", "#5d4037", "#3949ab")
 POST_COLOUR, STATION_COLOUR, REACH_COLOUR, BACKGROUND = "#1f4e9c", "#0b2447", "#3182bd", "#f4f2ec"
-#: road class → (line width px, colour); classes not listed draw as "other"
-ROAD_STYLES = {
-    "motorway": (6.5, "#454545"), "trunk": (6.0, "#4d4d4d"), "primary": (5.0, "#5e5e5e"),
-    "secondary": (4.0, "#7a7a7a"), "tertiary": (3.0, "#979797"), "residential": (1.8, "#b3b3b3"),
-    "unclassified": (1.8, "#b3b3b3"), "living_street": (1.5, "#bdbdbd"), "other": (1.2, "#c6c6c6"),
-}
 
 TEXT: Mapping[str, Mapping[str, str]] = {
     "zh": {
@@ -92,6 +108,12 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "source_words": "officer=警察|car=警车|lights=警灯|post=护学岗",
         "attribution": "道路数据 © OpenStreetMap 贡献者",
         "met_strict": "三见达标(严格)", "schools_with_post": "设护学岗学校",
+        "search": "搜索学校：名称、编号或拼音首字母", "no_match": "没有匹配的学校", "all_stations": "全部派出所",
+        "timeline": "时间轴", "missed_list": "未达成清单", "print": "打印", "print_a4": "A4 横向",
+        "print_a3": "A3 横向", "north": "北", "cluster": "聚合：学校数（红字为未达成数）", "coords": "坐标",
+        "timeline_hint": "点击一行高亮该车路线，点击停靠点查看学校", "close": "关闭", "shown": "显示",
+        "arrive": "到达", "depart": "离开", "no_window": "本时段无时间窗", "all_met": "全部达成“三见”",
+        "scale_note": "比例尺", "station_map": "派出所简报图",
     },
     "en": {
         "html_lang": "en", "title": "Duty posts and patrol coverage", "roads": "Road network (basemap)",
@@ -116,27 +138,28 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "source_words": "",
         "attribution": "Roads © OpenStreetMap contributors",
         "met_strict": "met, strict", "schools_with_post": "schools with a post",
+        "search": "Find a school: name, id or pinyin initials", "no_match": "no school matches",
+        "all_stations": "All stations", "timeline": "Timeline", "missed_list": "Not met",
+        "print": "Print", "print_a4": "A4 landscape", "print_a3": "A3 landscape", "north": "N",
+        "cluster": "Cluster: schools (red: not met)", "coords": "Coordinates",
+        "timeline_hint": "Click a row to highlight the car's route, a stop to open the school",
+        "close": "Close", "shown": "Shown", "arrive": "arrive", "depart": "depart",
+        "no_window": "no window in this period", "all_met": "all schools meet the three sightings",
+        "scale_note": "Scale", "station_map": "Station briefing map",
     },
 }
 
-
 #: the map's HTML pieces (macros of templates/map_parts.html), each returning escaped markup
 _PARTS = markup.template("map_parts.html").module
+#: the page's script: plain JavaScript, put into the page as it is (no template)
+_SCRIPT_FILE = "map_commander.js"
+_DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 
 def _text(lang: str) -> Mapping[str, str]:
     if lang not in TEXT:
         raise InputError(f"language '{lang}' is not available", field="lang", hint="use 'zh' or 'en'")
     return TEXT[lang]
-
-
-def _seconds(text: str) -> int:
-    return parse_time(str(text))
-
-
-def _duration(seconds: float, t: Mapping[str, str]) -> str:
-    m, s = divmod(int(round(seconds)), 60)
-    return t["minutes_seconds"].format(m=m, s=s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +191,10 @@ class _Element(MacroElement):
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError("a map element renders only inside a Figure")
+        for name, url in getattr(self, "default_js", []):
+            figure.header.add_child(folium.JavascriptLink(url), name=name)
+        for name, url in getattr(self, "default_css", []):
+            figure.header.add_child(folium.CssLink(url), name=name)
         module = self._template.module
         for part, section in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
             macro = getattr(module, part, None)
@@ -177,52 +204,95 @@ class _Element(MacroElement):
             child.render(**kwargs)
 
 
-class _Popup(_Element):
-    """A popup on its parent layer; ``html`` is markup from templates/map_parts.html."""
+def _library() -> markup.Markup:
+    """The page's script, checked to hold nothing that would end its ``<script>`` element."""
+    source = markup.ENV.loader.get_source(markup.ENV, _SCRIPT_FILE)[0]
+    if re.search(r"</script|<!--", source, re.I):  # pragma: no cover - a broken installation
+        raise InputError(f"{_SCRIPT_FILE} may not contain '</script' or '<!--'", field="script")
+    return markup.Markup(source)
 
-    _template = markup.template("map_popup.html")
 
-    def __init__(self, html: str, *, max_width: int = 340) -> None:
+class _Commander(_Element):
+    """Every layer's content, the toolbar, the timeline, the animation and the print layout.
+
+    ``data`` is :func:`geo_patrol.outputs.map_data.map_data`; ``groups`` the folium feature groups
+    the page fills (named in the layer control), by kind and, for per-period layers, by period.
+    """
+
+    _template = markup.template("map_commander.html")
+
+    def __init__(self, data: Mapping[str, Any], text: Mapping[str, Any], groups: Mapping[str, Any]) -> None:
         super().__init__()
-        self._name = "Popup"
-        self.html = html
-        self.options = {"maxWidth": max_width}
-
-
-class _Tooltip(_Element):
-    """A tooltip on its parent layer; ``html`` is markup, ``options`` Leaflet's tooltip options."""
-
-    _template = markup.template("map_tooltip.html")
-
-    def __init__(self, html: str, *, sticky: bool = True, **options: Any) -> None:
-        super().__init__()
-        self._name = "Tooltip"
-        self.html = html
-        self.options = {**options, "sticky": sticky}
-
-
-class _Lines(_Element):
-    """A GeoJSON layer drawn in one style; ``tooltip`` names a property shown as text on hover."""
-
-    _template = markup.template("map_lines.html")
-
-    def __init__(self, data: Mapping[str, Any], *, style: Mapping[str, Any], tooltip: str | None = None,
-                 attribution: str | None = None) -> None:
-        super().__init__()
-        self._name = "GeoJson"
+        self._name = "Commander"
         self.data = data
-        self.style = dict(style)
-        self.tooltip = tooltip
-        self.attribution = attribution
+        self.text = text
+        self.groups = groups
+        self.library = _library()
+        if data.get("cluster"):
+            self.default_js = [("markercluster", MARKERCLUSTER_JS)]
+            self.default_css = [("markercluster_css", MARKERCLUSTER_CSS[0]),
+                                ("markercluster_default_css", MARKERCLUSTER_CSS[1])]
+
+    def layer_refs(self) -> markup.Markup:
+        """The groups as a JavaScript object of their variable names (known only once numbered)."""
+        parts = []
+        for kind, group in self.groups.items():
+            if isinstance(group, Mapping):
+                inner = ", ".join(f"{markup.script_json(p)}: {g.get_name()}" for p, g in group.items())
+                parts.append(f"{markup.script_json(kind)}: {{{inner}}}")
+            else:
+                parts.append(f"{markup.script_json(kind)}: {group.get_name() if group is not None else 'null'}")
+        return markup.Markup("{" + ", ".join(parts) + "}")
 
 
-def _popup(title: str, rows: list[tuple[str, Any]], *, width: int = 340) -> _Popup:
-    """A popup with a title and a table of (label, value); a value is text, markup or a list of lines."""
-    return _Popup(_PARTS.popup(title, rows), max_width=width)
+class _Panels(_Element):
+    """Stylesheet, the headline-figures panel, the legend and the print header.
 
+    The headline table has a column per figure of ``plan.json``'s summary, by period: three
+    sightings attained, then — when the summary has them — schools meeting the strict target
+    (``met_strict``) and schools with a duty post (``schools_with_post``), then cars, km and the
+    "135" reach. The page's script moves the panels into the map's corners.
+    """
 
-def _tooltip(text: str, **options: Any) -> _Tooltip:
-    return _Tooltip(_PARTS.tooltip(text), **options)
+    _template = markup.template("map_panels.html")
+
+    def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str, *, cluster: bool,
+                 subtitle: str = "") -> None:
+        super().__init__()
+        self._name = "Panels"
+        self.css = markup.render("map.css", bg=BACKGROUND, post=POST_COLOUR, station=STATION_COLOUR,
+                                 font=markup.Markup(fonts.FONT_STACK),
+                                 **{f"s_{k}": v for k, v in STATUS_COLOURS.items()})
+        self.t = t
+        s = plan.summary
+        extra = [key for key in ("met_strict", "schools_with_post") if isinstance(s.get(key), Mapping)]
+        rows = []
+        for p in plan.periods:
+            share = s.get("attained_share", {}).get(p)
+            reach = s.get("response_within_target_share", {}).get(p)
+            rows.append([PERIOD_NAMES[lang][p], "" if share is None else f"{100 * share:.0f}%",
+                         *(s[key].get(p, "") for key in extra), s.get("cars_used", {}).get(p, ""),
+                         f"{float(s.get('km_driven', {}).get(p, 0) or 0):.1f}",
+                         "" if reach is None else f"{100 * reach:.0f}%"])
+        n_uncovered = len(s.get("uncovered", []))
+        scenario = str(plan.plan.get("scenario", {}).get("name", ""))
+        self.headline = {
+            "scenario": scenario + (f" · {subtitle}" if subtitle else ""),
+            "schools": s.get("schools", len(plan.schools)), "posts": s.get("posts", plan.posts["post_id"].nunique()),
+            "police": s.get("police", ""), "auxiliary": s.get("auxiliary", ""),
+            "columns": [t["period"], t["attained"], *(t[key] for key in extra), t["cars"], t["km"], t["response"]],
+            "rows": rows, "not_met": n_uncovered,
+            "not_met_colour": STATUS_COLOURS["missed"] if n_uncovered else STATUS_COLOURS["met"],
+            "created": str(plan.plan.get("created", ""))[:16].replace("T", " "),
+        }
+        major_w, major_c = ROAD_STYLES["primary"]
+        self.legend = {
+            "status": STATUS_COLOURS, "station_letter": "警" if lang == "zh" else "P", "route": VEHICLE_COLOURS[0],
+            "reach": REACH_COLOUR, "major": f"{major_w:.0f}px solid {major_c}",
+            "minor": f"2px solid {ROAD_STYLES['residential'][1]}", "cluster": cluster,
+        }
+        self.print_head = {"title": t["title"], "scenario": self.headline["scenario"],
+                           "created": self.headline["created"]}
 
 
 def _number_elements(fmap: folium.Map) -> None:
@@ -249,15 +319,25 @@ def _number_elements(fmap: folium.Map) -> None:
     visit(fmap.get_root())
 
 
+# ---------------------------------------------------------------------------------------------
+# The map
+# ---------------------------------------------------------------------------------------------
+
+
 def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str | None = None,
-              period: str | None = None, tiles_attr: str | None = None) -> folium.Map:
+              period: str | None = None, tiles_attr: str | None = None, cluster: bool | None = None,
+              simplify_m: float = SIMPLIFY_M, subtitle: str = "") -> folium.Map:
     """Draw a plan directory on a :class:`folium.Map` and return it (layers compose).
 
     ``period`` is the period whose schools and routes show when the page opens (default: the
-    plan's first); the other periods are in the layer control. ``tiles`` is an optional tile
-    URL template (``https://intranet/tiles/{z}/{x}/{y}.png``) or folium provider name, shown as
-    the basemap under the roads; ``tiles_attr`` its attribution. The returned map links Leaflet
-    and jQuery from their CDN like any folium map; :func:`render_map` inlines them.
+    plan's first); the other periods are in the layer control and the toolbar. ``tiles`` is an
+    optional tile URL template (``https://intranet/tiles/{z}/{x}/{y}.png``) or folium provider
+    name, shown as the basemap under the roads; ``tiles_attr`` its attribution. ``cluster``
+    clusters schools and posts below zoom :data:`CLUSTER_OFF_ZOOM` (default: when the plan has
+    more than :data:`CLUSTER_FROM` schools); ``simplify_m`` is the simplification tolerance of
+    roads, reach areas and routes in metres (0 keeps every vertex). ``subtitle`` follows the
+    scenario's name in the headline and the print header. The returned map links Leaflet and its
+    plugins from their CDN like any folium map; :func:`render_map` inlines them.
     """
     t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
@@ -267,411 +347,198 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     elif period not in periods:
         raise InputError(f"period '{period}' is not in this plan", field="period",
                          hint="use one of " + ", ".join(periods))
-    lats = list(plan.schools["lat"]) + list(plan.stations["lat"]) + list(plan.posts["lat"])
-    lons = list(plan.schools["lon"]) + list(plan.stations["lon"]) + list(plan.posts["lon"])
-    if not lats:
-        raise InputError("the plan has no schools, stations or posts to draw", file=plan.file("schools.csv"))
+    if cluster is None:
+        cluster = len(plan.schools) > CLUSTER_FROM and offline.has_markercluster()
+        if len(plan.schools) > CLUSTER_FROM and not cluster:
+            log.warning("xstatic-leaflet-markercluster is not installed: the map of %d schools is not clustered",
+                        len(plan.schools))
+    data = map_data(plan, t, lang, period=period, simplify_m=float(simplify_m), cluster=cluster)
+    (south, west), (north, east) = data["bounds"]
 
-    fmap = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], tiles=None, zoom_start=14,
-                      control_scale=True, prefer_canvas=False)
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,
+                      control_scale=False, prefer_canvas=False)
     fmap.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
-    fmap.get_root().title = _PARTS.page_title(t["title"], str(plan.plan.get("scenario", {}).get("name", "")))
-    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
-
+    fmap.get_root().title = _PARTS.page_title(t["title"], str(plan.plan.get("scenario", {}).get("name", ""))
+                                              + (f" · {subtitle}" if subtitle else ""))
     if tiles:
         folium.TileLayer(tiles=tiles, attr=tiles_attr or t["tiles"], name=t["tiles"], overlay=False,
                          control=True, max_zoom=19).add_to(fmap)
-    _add_roads(fmap, plan, t, show=not tiles)
-    for p in periods:
-        _add_reach(fmap, plan, t, p, show=False)
-    _add_posts(fmap, plan, t, lang)
-    for p in periods:
-        _add_routes(fmap, plan, t, p, show=(p == period))
-    for p in periods:
-        _add_schools(fmap, plan, t, lang, p, show=(p == period))
-    for p in periods:
-        _add_uncovered(fmap, plan, t, lang, p, show=(p == period))
-    _add_stations(fmap, plan, t, lang)
-    animation = folium.FeatureGroup(name=t["animation"], show=True).add_to(fmap)
-    fmap.add_child(_Animation(plan, t, lang, animation, period))
-    fmap.add_child(_Panels(plan, t, lang))
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+
+    names = PERIOD_NAMES[lang]
+
+    def group(name: str, show: bool) -> folium.FeatureGroup:
+        return folium.FeatureGroup(name=name, show=show).add_to(fmap)
+
+    groups: dict[str, Any] = {"roads": group(t["roads"], not tiles) if data["roads"] else None}
+    groups["reach"] = {p: group(t["reach"].format(period=names[p]), False) for p in periods if data["reach"].get(p)}
+    groups["posts"] = group(t["posts"], True) if data["posts"]["id"] else None
+    groups["routes"] = {p: group(t["routes"].format(period=names[p]), p == period) for p in periods
+                        if data["routes"].get(p) or data["visits"].get(p)}
+    groups["schools"] = {p: group(t["schools"].format(period=names[p]), p == period) for p in periods
+                         if data["windows"].get(p)}
+    groups["uncovered"] = {p: group(t["uncovered"].format(period=names[p]), p == period) for p in periods
+                           if any(w[1] > 0 for w in data["windows"].get(p, []))}
+    groups["stations"] = group(t["stations"], True) if data["stations"] else None
+    groups["animation"] = group(t["animation"], True)
+
+    page_text = {**t, "status_names": {k: t[k] for k in STATUS_COLOURS}, "period_names": dict(names),
+                 "datum": _DATUM_NAMES.get(plan.datum, plan.datum)}
+    style = {"status": [STATUS_COLOURS[k] for k in ("met", "partly", "missed")], "post": POST_COLOUR,
+             "station": STATION_COLOUR, "reach": REACH_COLOUR, "cluster_off_zoom": CLUSTER_OFF_ZOOM,
+             "detail_zoom": DETAIL_ZOOM, "station_letter": "警" if lang == "zh" else "P"}
+    fmap.add_child(_Panels(plan, t, lang, cluster=bool(cluster), subtitle=subtitle))
+    fmap.add_child(_Commander({**data, "style": style}, page_text, groups))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     _number_elements(fmap)
     return fmap
 
 
-def render_map(plan_dir: str | Path, *, out: str | Path | None = None, lang: str = "zh",
-               tiles: str | None = None, period: str | None = None) -> Path:
+def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str = "zh",
+               tiles: str | None = None, period: str | None = None, cluster: bool | None = None,
+               simplify_m: float = SIMPLIFY_M, subtitle: str = "") -> Path:
     """Write the plan's map as one self-contained HTML file and return its path.
 
-    Default ``plan_dir/map.html``. The page is written to a temporary file in the same folder and
-    moved into place, so an error leaves no partial file (and an older map untouched). Raises
-    :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be fetched.
+    Default ``plan_dir/map.html``. The page carries its scripts, stylesheets and a subset of
+    Noto Sans SC holding exactly its characters. It is written to a temporary file in the same
+    folder and moved into place, so an error leaves no partial file (and an older map untouched).
+    Raises :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be
+    fetched. ``cluster``, ``simplify_m`` and ``subtitle`` as in :func:`build_map`.
     """
     t = _text(lang)
-    plan = read_plan_dir(plan_dir)
-    out = Path(out) if out is not None else plan.plan_dir / "map.html"
-    fmap = build_map(plan, lang=lang, tiles=tiles, period=period)
+    plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
+    if out is None:
+        if plan.plan_dir is None:
+            raise InputError("a plan held in memory has no folder to write its map into", field="out",
+                             hint="give out=")
+        out = plan.plan_dir / "map.html"
+    fmap = build_map(plan, lang=lang, tiles=tiles, period=period, cluster=cluster, simplify_m=simplify_m,
+                     subtitle=subtitle)
     page = fmap.get_root().render()
+    face = fonts.font_face(page)
+    if face:
+        page = page.replace("</head>", f"<style>{face}</style>\n</head>", 1)
     allow = [layer.tiles for layer in fmap._children.values() if isinstance(layer, folium.TileLayer)]
     page = offline.inline_assets(page, allow=allow)
     page = page.replace("<html>", f'<html lang="{t["html_lang"]}">', 1)
-    write_atomic(out, page)
+    write_atomic(Path(out), page)
     log.info("wrote %s (%d bytes)", out, len(page.encode("utf-8")))
-    return out
+    return Path(out)
 
 
 # ---------------------------------------------------------------------------------------------
-# Layers
+# Per-station maps
 # ---------------------------------------------------------------------------------------------
 
 
-def _road_bucket(highway: Any) -> str:
-    value = str(highway or "").split(";")[0].strip().replace("_link", "")
-    if isinstance(highway, list) and highway:
-        value = str(highway[0]).replace("_link", "")
-    return value if value in ROAD_STYLES else "other"
+def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = None, lang: str = "zh",
+                        tiles: str | None = None, period: str | None = None,
+                        simplify_m: float = SIMPLIFY_M) -> list[Path]:
+    """Write one map per police station for its own briefing: ``maps/<station_id>.html``.
 
-
-def _add_roads(fmap: folium.Map, plan: PlanFiles, t: Mapping[str, str], *, show: bool) -> None:
-    if not plan.roads:
-        return
-    group = folium.FeatureGroup(name=t["roads"], show=show).add_to(fmap)
-    buckets: dict[str, list[dict]] = {}
-    for feature in plan.roads.get("features", []):
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") not in ("LineString", "MultiLineString"):
-            continue
-        props = feature.get("properties") or {}
-        bucket = _road_bucket(props.get("highway"))
-        name = props.get("name") or t["unnamed"]
-        buckets.setdefault(bucket, []).append({
-            "type": "Feature", "geometry": {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])},
-            "properties": {"name": str(name), "highway": str(props.get("highway") or "")}})
-    # minor roads first so main roads draw over them
-    order = sorted(buckets, key=lambda b: ROAD_STYLES[b][0])
-    for i, bucket in enumerate(order):
-        weight, colour = ROAD_STYLES[bucket]
-        style = {"color": colour, "weight": weight, "opacity": 0.95, "lineCap": "round", "lineJoin": "round"}
-        group.add_child(_Lines({"type": "FeatureCollection", "features": buckets[bucket]}, style=style,
-                               tooltip="name", attribution=t["attribution"] if i == 0 else None))
-
-
-def _round(coords: Any) -> Any:
-    if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
-        return [round(float(c), 6) for c in coords]
-    return [_round(c) for c in coords]
-
-
-def _add_reach(fmap, plan: PlanFiles, t, period: str, *, show: bool) -> None:
-    if not plan.reach:
-        return
-    features = [f for f in plan.reach.get("features", []) if (f.get("properties") or {}).get("period") == period]
-    if not features:
-        return
-    periods = PERIOD_NAMES[t["html_lang"][:2]]
-    group = folium.FeatureGroup(name=t["reach"].format(period=periods[period]), show=show).add_to(fmap)
-    group.add_child(_Lines({"type": "FeatureCollection", "features": features},
-                           style={"color": REACH_COLOUR, "weight": 1, "fillColor": REACH_COLOUR,
-                                  "fillOpacity": 0.12, "opacity": 0.6}))
-
-
-def _add_posts(fmap, plan: PlanFiles, t, lang: str) -> None:
-    if plan.posts.empty:
-        return
-    group = folium.FeatureGroup(name=t["posts"], show=True).add_to(fmap)
-    radius_m = float(plan.parameters.get("post_radius_m", 150.0))
-    names, stations = plan.school_names, plan.station_names
-    periods = PERIOD_NAMES[lang]
-    for post_id, rows in plan.posts.sort_values(["post_id", "period"], key=period_order).groupby("post_id", sort=True):
-        first = rows.iloc[0]
-        lat, lon = float(first["lat"]), float(first["lon"])
-        served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
-        duty = [f"{periods.get(r.period, r.period)} {r.duty_start[:5]}–{r.duty_end[:5]} · {t['police']} {r.police}"
-                f" · {t['auxiliary']} {r.auxiliary}" + (f" · {t['car_at_post']}" if r.car_at_post else "")
-                for r in rows.itertuples()]
-        popup = _popup(f"{t['post']} {post_id}", [
-            (t["station"], f"{stations.get(first['station_id'], '')} ({first['station_id']})"),
-            (t["schools_served"], [names.get(s, s) for s in served]),
-            (t["duty"], duty),
-            (t["radius"], f"{radius_m:.0f} {t['m_unit']}"),
-            ("WGS-84", f"{lon:.6f}, {lat:.6f}"),
-        ])
-        folium.Circle([lat, lon], radius=radius_m, color=POST_COLOUR, weight=1.5, dash_array="5 4",
-                      fill=True, fill_color=POST_COLOUR, fill_opacity=0.07, interactive=False).add_to(group)
-        folium.CircleMarker([lat, lon], radius=3.5, color="#ffffff", weight=1.5, fill=True, fill_color=POST_COLOUR,
-                            fill_opacity=1.0, interactive=False).add_to(group)
-        # the label hangs just below the post so that it never hides a school at the same spot
-        icon = folium.DivIcon(html=_inert(_PARTS.post_label(post_id)), icon_size=(30, 20), icon_anchor=(15, -6),
-                              class_name="gp-icon")
-        marker = folium.Marker([lat, lon], icon=icon).add_to(group)
-        marker.add_child(popup).add_child(_tooltip(f"{t['post']} {post_id}"))
-
-
-def _inert(html: str) -> str:
-    """Markup for a folium element (rendered as a template once more): braces as character references."""
-    return str(html).replace("{", "&#123;").replace("}", "&#125;")
-
-
-def _add_stations(fmap, plan: PlanFiles, t, lang: str) -> None:
-    if plan.stations.empty:
-        return
-    group = folium.FeatureGroup(name=t["stations"], show=True).add_to(fmap)
-    periods = PERIOD_NAMES[lang]
-    for s in plan.stations.to_dict("records"):
-        used = []
-        for p in plan.periods:
-            parts = [f"{t[k]} {s[f'{k}_used_{p}']}" for k, col in (("police", "police"), ("auxiliary", "auxiliary"),
-                                                                    ("cars", "cars")) if f"{col}_used_{p}" in s]
-            if parts:
-                used.append(f"{periods[p]}: " + " · ".join(parts))
-        popup = _popup(f"{s['name']} ({s['station_id']})", [
-            (t["resources"], f"{t['police']} {s['police']} · {t['auxiliary']} {s['auxiliary']}"
-                             f" · {t['cars']} {s['cars']}"),
-            (t["used"], used or t["none"]),
-        ])
-        icon = folium.DivIcon(html=_inert(_PARTS.station_label("警" if lang == "zh" else "P")), icon_size=(26, 26),
-                              icon_anchor=(13, 13), class_name="gp-icon")
-        marker = folium.Marker([s["lat"], s["lon"]], icon=icon).add_to(group)
-        marker.add_child(popup).add_child(_tooltip(s["name"]))
-
-
-def _vehicle_colours(plan: PlanFiles) -> dict[str, str]:
-    ids = sorted({str((f.get("properties") or {}).get("vehicle_id")) for f in plan.routes["features"]}
-                 | set(plan.visits["vehicle_id"]))
-    return {v: VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)] for i, v in enumerate(ids)}
-
-
-def _bearing_deg(a: list[float], b: list[float]) -> float:
-    """Compass bearing from lon/lat ``a`` to ``b``, degrees clockwise from north (local plane)."""
-    dx = (b[0] - a[0]) * math.cos(math.radians((a[1] + b[1]) / 2))
-    dy = b[1] - a[1]
-    return math.degrees(math.atan2(dx, dy)) % 360.0
-
-
-def _segment_m(a: list[float], b: list[float]) -> float:
-    return float(haversine_m(a[0], a[1], b[0], b[1]))
-
-
-def _arrows(coords: list[list[float]], *, min_gap_m: float = 220.0) -> list[list[float]]:
-    """[lat, lon, bearing] at segment midpoints, about one per ``min_gap_m`` of route."""
-    out, since = [], min_gap_m / 2
-    for a, b in zip(coords, coords[1:]):
-        length = _segment_m(a, b)
-        if length < 1.0:
-            continue
-        since += length
-        if since >= min_gap_m and length >= 40.0:
-            out.append([round((a[1] + b[1]) / 2, 6), round((a[0] + b[0]) / 2, 6), round(_bearing_deg(a, b), 1)])
-            since = 0.0
-    return out
-
-
-def _add_routes(fmap, plan: PlanFiles, t, period: str, *, show: bool) -> None:
-    features = [f for f in plan.routes["features"] if (f.get("properties") or {}).get("period") == period]
-    visits = plan.visits[plan.visits["period"] == period]
-    if not features and visits.empty:
-        return
-    lang = t["html_lang"][:2]
-    group = folium.FeatureGroup(name=t["routes"].format(period=PERIOD_NAMES[lang][period]), show=show).add_to(fmap)
-    colours = _vehicle_colours(plan)
-    names = plan.school_names
-    arrows: list[list] = []
-    for feature in features:
-        p = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") != "LineString" or len(geometry.get("coordinates", [])) < 2:
-            continue
-        coords = geometry["coordinates"]
-        vehicle = str(p.get("vehicle_id"))
-        colour = colours.get(vehicle, VEHICLE_COLOURS[0])
-        label = (f"{t['vehicle']} {vehicle} · {str(p.get('start', ''))[:5]}–{str(p.get('end', ''))[:5]}"
-                 f" · {t['drive']} {float(p.get('drive_km') or 0):.1f} {t['km_unit']}"
-                 f" · {t['stops']} {p.get('stops', '')}")
-        folium.PolyLine([[c[1], c[0]] for c in coords], color="#ffffff", weight=7, opacity=0.8,
-                        interactive=False).add_to(group)
-        folium.PolyLine([[c[1], c[0]] for c in coords], color=colour, weight=4, opacity=0.9,
-                        ).add_to(group).add_child(_tooltip(label, sticky=True))
-        arrows.extend([*a, colour] for a in _arrows(coords))
-    group.add_child(_Arrows(arrows))
-    for v in visits.sort_values(["vehicle_id", "seq"]).itertuples():
-        colour = colours.get(v.vehicle_id, VEHICLE_COLOURS[0])
-        label = (f"{v.vehicle_id} · {t['stop'].format(seq=v.seq)} · {names.get(v.school_id, v.school_id)}"
-                 f" · {v.arrive[:5]}–{v.depart[:5]}")
-        folium.CircleMarker([v.lat, v.lon], radius=4, color=colour, weight=2, fill=True, fill_color="#ffffff",
-                            fill_opacity=1.0).add_to(group).add_child(_tooltip(label))
-
-
-class _Arrows(_Element):
-    """Direction arrows (CSS triangles in divIcons) added to the parent layer."""
-
-    _template = markup.template("map_arrows.html")
-
-    def __init__(self, arrows: list[list]) -> None:
-        super().__init__()
-        self._name = "Arrows"
-        self.arrows = arrows
-
-
-def _add_schools(fmap, plan: PlanFiles, t, lang: str, period: str, *, show: bool) -> None:
-    rows = plan.coverage[plan.coverage["period"] == period]
-    if rows.empty:
-        return
-    group = folium.FeatureGroup(name=t["schools"].format(period=PERIOD_NAMES[lang][period]), show=show).add_to(fmap)
-    schools = plan.schools.set_index("school_id")
-    labels_permanent = len(schools) <= 30
-    for r in rows.to_dict("records"):
-        sid = r["school_id"]
-        if sid not in schools.index:
-            log.warning("coverage.csv names school %s, which schools.csv lacks; not drawn", sid)
-            continue
-        s = schools.loc[sid]
-        status = school_status(r)
-        radius = 7.0 + min(5.0, float(s["enrolment"]) / 300.0)
-        sightings = " ".join(f"{t[k]} {t['yes'] if r[f'{k}_seen'] else t['no']}" for k in ("officer", "car", "lights"))
-        cells: list[tuple[str, Any]] = [
-            (t["kind"], KIND_NAMES[lang].get(s["kind"], s["kind"])),
-            (t["enrolment"], f"{int(s['enrolment'])}"),
-            (t["window"], f"{PERIOD_NAMES[lang][period]} {r['window_start'][:5]}–{r['window_end'][:5]}"),
-            (t["status"], _PARTS.status(STATUS_COLOURS[status], t[status], sightings)),
-            (t["sources"], _source_lines(r["sources"], t)),
-            (t["presence"], f"{float(r['officer_presence_pct']):.1f}%"),
-            (t["worst"], _duration(r["worst_response_s"], t)),
-            (t["within"], f"{float(r['within_target_pct']):.1f}%"),
-            (t["second"], t["yes"] if r["second_unit_300s"] else t["no"]),
-        ]
-        if r["reason"]:
-            cells.append((t["reason"], _PARTS.coloured(STATUS_COLOURS["missed"], r["reason"])))
-        if labels_permanent:
-            tooltip = _tooltip(s["name"], permanent=True, direction="top", offset=[0, -int(radius) - 1],
-                               className="gp-label")
-        else:
-            tooltip = _tooltip(f"{s['name']} · {t[status]}")
-        folium.CircleMarker([float(s["lat"]), float(s["lon"])], radius=radius, color="#ffffff", weight=2.5,
-                            fill=True, fill_color=STATUS_COLOURS[status], fill_opacity=0.95,
-                            ).add_to(group).add_child(_popup(f"{s['name']} ({sid})", cells)).add_child(tooltip)
-
-
-def _source_lines(sources: str, t: Mapping[str, str]) -> list[str] | str:
-    """The ``;``-separated sources of a coverage row, one line each, English words in ``t``'s language."""
-    parts = [p.strip() for p in str(sources or "").split(";") if p.strip()]
-    if not parts:
-        return t["none"]
-    words = dict(w.split("=", 1) for w in t["source_words"].split("|") if "=" in w)
-    out = []
-    for text in parts:
-        for en, zh in words.items():
-            text = _replace_word(text, en, zh)
-        out.append(text)
-    return out
-
-
-def _replace_word(text: str, word: str, by: str) -> str:
-    return re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", by, text)
-
-
-def _add_uncovered(fmap, plan: PlanFiles, t, lang: str, period: str, *, show: bool) -> None:
-    """A red dashed ring round each school whose window in ``period`` lacks the three sightings."""
-    rows = plan.coverage[(plan.coverage["period"] == period) & ~plan.coverage["three_sightings"].astype(bool)]
-    if rows.empty:
-        return
-    group = folium.FeatureGroup(name=t["uncovered"].format(period=PERIOD_NAMES[lang][period]), show=show).add_to(fmap)
-    schools = plan.schools.set_index("school_id")
-    for r in rows.to_dict("records"):
-        if r["school_id"] not in schools.index:
-            continue
-        s = schools.loc[r["school_id"]]
-        reason = r["reason"] or t[school_status(r)]
-        folium.CircleMarker([float(s["lat"]), float(s["lon"])], radius=17, color=STATUS_COLOURS["missed"], weight=3,
-                            dash_array="6 3", fill=False,
-                            ).add_to(group).add_child(_Tooltip(_PARTS.ring_tooltip(s["name"], t[school_status(r)],
-                                                                                   reason)))
-
-
-# ---------------------------------------------------------------------------------------------
-# Animation, legend, headline panel
-# ---------------------------------------------------------------------------------------------
-
-
-class _Animation(_Element):
-    """Time slider + play button moving one dot per car along its route (clock times per vertex)."""
-
-    _template = markup.template("map_animation.html")
-
-    def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str, layer: folium.FeatureGroup,
-                 period: str | None) -> None:
-        super().__init__()
-        self._name = "PatrolAnimation"
-        self.layer = layer
-        self.period = period
-        colours = _vehicle_colours(plan)
-        tracks: dict[str, list] = {}
-        for feature in plan.routes["features"]:
-            p = feature.get("properties") or {}
-            coords = (feature.get("geometry") or {}).get("coordinates") or []
-            times = p.get("times") or []
-            if len(coords) < 2 or len(times) != len(coords):
-                log.warning("route of %s (%s) has %d vertices and %d times; left out of the animation",
-                            p.get("vehicle_id"), p.get("period"), len(coords), len(times))
-                continue
-            try:
-                seconds = [_seconds(x) for x in times]
-            except ValueError as exc:
-                raise InputError(f"bad vertex time ({exc})", file=plan.file("routes.geojson"),
-                                 field="times", hint="times are HH:MM:SS, one per coordinate") from exc
-            if any(b < a for a, b in zip(seconds, seconds[1:])):
-                raise InputError(f"vertex times of {p.get('vehicle_id')} ({p.get('period')}) go backwards",
-                                 file=plan.file("routes.geojson"), field="times",
-                                 hint="times must not decrease along a route")
-            vehicle = str(p.get("vehicle_id"))
-            tracks.setdefault(str(p.get("period")), []).append({
-                "id": vehicle, "color": colours.get(vehicle, VEHICLE_COLOURS[0]), "t": seconds,
-                "lat": [round(c[1], 6) for c in coords], "lon": [round(c[0], 6) for c in coords]})
-        self.tracks = {p: tracks[p] for p in plan.periods if p in tracks}
-        self.text = {"play": t["play"], "pause": t["pause"], "speed": t["speed"],
-                     "periods": {p: PERIOD_NAMES[lang][p] for p in self.tracks}}
-
-
-class _Panels(_Element):
-    """Stylesheet, the headline-figures panel (top left) and the legend (bottom right).
-
-    The headline table has a column per figure of ``plan.json``'s summary, by period: three
-    sightings attained, then — when the summary has them — schools meeting the strict target
-    (``met_strict``) and schools with a duty post (``schools_with_post``), then cars, km and the
-    "135" reach.
+    Each page holds only the station's part of the plan (:func:`station_plan`): its schools,
+    posts, cars and their routes, the roads and reach around them, and headline figures counted
+    from those. Pools of officers (``kind = pool``) and stations with nothing to show get no
+    page. ``out_dir`` defaults to ``plan_dir/maps``; file names are the station ids with any
+    character that is not a letter, digit, ``-``, ``_`` or ``.`` written as ``_`` (a repeated
+    name gets ``-2``, ``-3``...). Returns the paths written, in station order.
     """
+    plan = read_plan_dir(plan_dir)
+    t = _text(lang)
+    out_dir = Path(out_dir) if out_dir is not None else plan.plan_dir / "maps"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, used = [], set()
+    for s in plan.stations.to_dict("records"):
+        if str(s.get("kind", "station")) == "pool":
+            continue
+        part = station_plan(plan, str(s["station_id"]))
+        if part.schools.empty and part.posts.empty and part.visits.empty:
+            log.info("station %s has no schools, posts or cars: no map", s["station_id"])
+            continue
+        stem = re.sub(r"[^\w.-]", "_", str(s["station_id"]), flags=re.ASCII).strip(".") or "station"
+        name, k = stem, 2
+        while name.lower() in used:
+            name, k = f"{stem}-{k}", k + 1
+        used.add(name.lower())
+        chosen = period if period in part.periods else None
+        written.append(render_map(part, out=out_dir / f"{name}.html", lang=lang, tiles=tiles, period=chosen,
+                                  cluster=False if len(part.schools) <= CLUSTER_FROM else None,
+                                  simplify_m=simplify_m, subtitle=f"{s['name']} · {t['station_map']}"))
+    log.info("wrote %d station maps to %s", len(written), out_dir)
+    return written
 
-    _template = markup.template("map_panels.html")
 
-    def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str) -> None:
-        super().__init__()
-        self._name = "Panels"
-        self.css = markup.render("map.css", bg=BACKGROUND, post=POST_COLOUR, station=STATION_COLOUR)
-        self.t = t
-        s = plan.summary
-        extra = [key for key in ("met_strict", "schools_with_post") if isinstance(s.get(key), Mapping)]
-        rows = []
-        for p in plan.periods:
-            share = s.get("attained_share", {}).get(p)
-            reach = s.get("response_within_target_share", {}).get(p)
-            rows.append([PERIOD_NAMES[lang][p], "" if share is None else f"{100 * share:.0f}%",
-                         *(s[key].get(p, "") for key in extra), s.get("cars_used", {}).get(p, ""),
-                         f"{float(s.get('km_driven', {}).get(p, 0) or 0):.1f}",
-                         "" if reach is None else f"{100 * reach:.0f}%"])
-        n_uncovered = len(s.get("uncovered", []))
-        self.headline = {
-            "scenario": plan.plan.get("scenario", {}).get("name", ""),
-            "schools": s.get("schools", len(plan.schools)), "posts": s.get("posts", plan.posts["post_id"].nunique()),
-            "police": s.get("police", ""), "auxiliary": s.get("auxiliary", ""),
-            "columns": [t["period"], t["attained"], *(t[key] for key in extra), t["cars"], t["km"], t["response"]],
-            "rows": rows, "not_met": n_uncovered,
-            "not_met_colour": STATUS_COLOURS["missed"] if n_uncovered else STATUS_COLOURS["met"],
-            "created": str(plan.plan.get("created", ""))[:16].replace("T", " "),
-        }
-        major_w, major_c = ROAD_STYLES["primary"]
-        self.legend = {
-            "status": STATUS_COLOURS, "station_letter": "警" if lang == "zh" else "P", "route": VEHICLE_COLOURS[0],
-            "reach": REACH_COLOUR, "major": f"{major_w:.0f}px solid {major_c}",
-            "minor": f"2px solid {ROAD_STYLES['residential'][1]}",
-        }
+def station_plan(plan: PlanFiles, station_id: str, *, margin_m: float = 1000.0) -> PlanFiles:
+    """The part of ``plan`` a station briefs on, as a :class:`PlanFiles` held in memory.
+
+    Its schools (see :mod:`geo_patrol.outputs.map_data` for which station a school belongs to),
+    its posts, its cars' stops and routes, the station itself, and the roads and reach areas within
+    ``margin_m`` of them (clipped). The summary is counted from these rows: schools, posts,
+    police and auxiliary rostered, per period the share of windows with the three sightings,
+    cars used and km driven, and the windows not met.
+    """
+    stations = plan.stations.reset_index(drop=True)
+    index = {sid: i for i, sid in enumerate(stations["station_id"])}
+    if station_id not in index:
+        raise InputError(f"station '{station_id}' is not in this plan", file=plan.file("stations.csv"),
+                         field="station_id", hint="use one of " + ", ".join(map(str, stations["station_id"])))
+    owner = school_stations(plan, plan.schools.reset_index(drop=True), index)
+    mine = index[station_id]
+    school_ids = {sid for sid, k in zip(plan.schools["school_id"], owner) if k == mine}
+    posts = plan.posts[plan.posts["station_id"] == station_id]
+    visits = plan.visits[plan.visits["station_id"] == station_id]
+    coverage = plan.coverage[plan.coverage["school_id"].isin(school_ids)]
+    routes = {**plan.routes, "features": [f for f in plan.routes["features"]
+                                          if str((f.get("properties") or {}).get("station_id")) == station_id]}
+    rosters = plan.rosters[plan.rosters["station_id"] == station_id]
+    lons = [*plan.schools[plan.schools["school_id"].isin(school_ids)]["lon"], *posts["lon"], *visits["lon"],
+            float(stations["lon"][mine])]
+    lats = [*plan.schools[plan.schools["school_id"].isin(school_ids)]["lat"], *posts["lat"], *visits["lat"],
+            float(stations["lat"][mine])]
+    for f in routes["features"]:
+        for lon, lat in (f.get("geometry") or {}).get("coordinates") or []:
+            lons.append(lon)
+            lats.append(lat)
+    pad_lat = margin_m / 111_320.0
+    pad_lon = pad_lat / max(0.1, math.cos(math.radians(sum(lats) / len(lats))))
+    box = (min(lons) - pad_lon, min(lats) - pad_lat, max(lons) + pad_lon, max(lats) + pad_lat)
+    summary = _station_summary(plan, coverage, posts, rosters, routes, len(school_ids))
+    meta = {**plan.plan, "summary": summary}
+    return dataclasses.replace(
+        plan, plan=meta, schools=plan.schools[plan.schools["school_id"].isin(school_ids)],
+        posts=posts, rosters=rosters, visits=visits, coverage=coverage,
+        stations=plan.stations[plan.stations["station_id"] == station_id], routes=routes,
+        roads=_clip(plan.roads, box), reach=_clip(plan.reach, box))
+
+
+def _clip(collection: Mapping[str, Any] | None, box: tuple[float, float, float, float]) -> dict[str, Any] | None:
+    if not collection:
+        return collection
+    features = []
+    for feature in collection.get("features", []):
+        geometry = feature.get("geometry")
+        if not geometry:
+            continue
+        clipped = shapely.clip_by_rect(shape(geometry), *box)
+        if not clipped.is_empty:
+            features.append({**feature, "geometry": mapping(clipped)})
+    return {**collection, "features": features}
+
+
+def _station_summary(plan: PlanFiles, coverage, posts, rosters, routes, n_schools: int) -> dict[str, Any]:
+    periods = plan.periods
+    attained, cars, km = {}, {}, {}
+    for p in periods:
+        rows = coverage[coverage["period"] == p]
+        attained[p] = round(float(rows["three_sightings"].astype(bool).mean()), 4) if len(rows) else None
+        features = [f for f in routes["features"] if (f.get("properties") or {}).get("period") == p]
+        cars[p] = len({(f.get("properties") or {}).get("vehicle_id") for f in features})
+        km[p] = round(sum(float((f.get("properties") or {}).get("drive_km") or 0) for f in features), 1)
+    roles = rosters.drop_duplicates("officer")["role"] if "role" in rosters.columns else []
+    uncovered = [{"school_id": r["school_id"], "period": r["period"], "reason": r["reason"]}
+                 for r in coverage.to_dict("records") if school_status(r) != "met"]
+    return {"periods": periods, "schools": n_schools, "posts": int(posts["post_id"].nunique()),
+            "police": int((roles == "police").sum()) if len(roles) else 0,
+            "auxiliary": int((roles == "auxiliary").sum()) if len(roles) else 0,
+            "attained_share": {p: v for p, v in attained.items() if v is not None}, "cars_used": cars,
+            "km_driven": km, "uncovered": uncovered}

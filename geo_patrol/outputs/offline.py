@@ -3,7 +3,8 @@
 Police networks are often cut off from the internet, and a map page that loads Leaflet from a
 CDN draws nothing there. :func:`inline_assets` replaces every ``<script src=...>`` and
 ``<link rel="stylesheet" href=...>`` of a page with the file's content, taken from Python
-packages installed with geo_patrol (``xstatic-leaflet``, ``xstatic-jquery``); images a
+packages installed with geo_patrol (``xstatic-leaflet``, ``xstatic-jquery``,
+``xstatic-leaflet-markercluster``); images a
 stylesheet refers to with ``url(...)`` become ``data:`` URIs. :func:`check_offline` then
 fails with :class:`OfflineError` if anything the browser would fetch by itself still points
 outside the file — a script, a stylesheet, an icon, an image, a frame, a CSS ``url()`` or
@@ -11,7 +12,8 @@ outside the file — a script, a stylesheet, an icon, an image, a frame, a CSS `
 user's own intranet tile server).
 
 Which URL is which file: the last path segment decides (``leaflet.js``, ``leaflet-src.js``,
-``leaflet.css``, ``jquery.js``, ``jquery-3.7.1.min.js``, ``jquery.min.js`` ...), so a page
+``leaflet.css``, ``jquery.js``, ``jquery-3.7.1.min.js``, ``jquery.min.js``,
+``leaflet.markercluster.js``, ``MarkerCluster.css``, ``MarkerCluster.Default.css`` ...), so a page
 made for any CDN is served from the local copy. The version is the installed package's.
 """
 
@@ -28,9 +30,14 @@ from pathlib import Path
 import xstatic.pkg.jquery as jquery
 import xstatic.pkg.leaflet as leaflet
 
+try:  # needed only by maps that cluster (more than a town's schools)
+    import xstatic.pkg.leaflet_markercluster as markercluster
+except ImportError:  # pragma: no cover - depends on the installation
+    markercluster = None
+
 from geo_patrol.errors import OfflineError
 
-__all__ = ["OfflineError", "inline_assets", "check_offline", "local_asset", "external_references"]
+__all__ = ["OfflineError", "inline_assets", "check_offline", "local_asset", "external_references", "has_markercluster"]
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +50,26 @@ def _jquery_dir() -> Path:
     return Path(jquery.BASE_DIR)
 
 
+def has_markercluster() -> bool:
+    """Whether Leaflet.markercluster (``xstatic-leaflet-markercluster``) is installed to be inlined."""
+    return markercluster is not None
+
+
+def _markercluster_dir() -> Path:
+    if markercluster is None:  # pragma: no cover - depends on the installation
+        raise OfflineError("Leaflet.markercluster is not installed: a clustered map cannot be made offline",
+                           hint="pip install xstatic-leaflet-markercluster, or draw the map with cluster=False")
+    return Path(markercluster.BASE_DIR)
+
+
 #: (pattern on the URL's last path segment, folder provider, file name in that folder)
 _CATALOGUE: Sequence[tuple[re.Pattern[str], Callable[[], Path], str]] = (
     (re.compile(r"^leaflet(?:-src)?\.js$"), _leaflet_dir, "leaflet.js"),
     (re.compile(r"^leaflet(?:\.min)?\.css$"), _leaflet_dir, "leaflet.css"),
     (re.compile(r"^jquery(?:-\d+(?:\.\d+)*)?(?:\.min)?\.js$"), _jquery_dir, "jquery.min.js"),
+    (re.compile(r"^leaflet\.markercluster(?:-src)?\.js$"), _markercluster_dir, "leaflet.markercluster.js"),
+    (re.compile(r"^MarkerCluster\.css$"), _markercluster_dir, "MarkerCluster.css"),
+    (re.compile(r"^MarkerCluster\.Default\.css$"), _markercluster_dir, "MarkerCluster.Default.css"),
 )
 
 #: a ``<script src>`` element (group "src") or a ``<link>`` tag (group "link"), matched in one pass
@@ -111,8 +133,8 @@ def _require(url: str, what: str) -> Path:
     if path is None:
         raise OfflineError(f"the {what} {url} has no local copy and would be fetched from the network",
                            field="src" if what == "script" else "href",
-                           hint="use only map elements that need Leaflet and jQuery, or install an "
-                                "offline copy of that library")
+                           hint="use only map elements that need Leaflet, Leaflet.markercluster and jQuery, "
+                                "or install an offline copy of that library")
     log.debug("inlining %s from %s", url, path)
     return path
 

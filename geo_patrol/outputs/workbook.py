@@ -4,6 +4,10 @@ Sheets: 概况 (Summary); 护学岗 (Posts); one 勤务 (Roster) sheet per stati
 schedule); 巡逻路线 (Routes); 三见覆盖 (Coverage), coloured green/orange/red for
 met/partly/missed. Chinese titles with English in brackets. Written atomically.
 
+Every sheet prints on A4 landscape, fitted to the page width, with its header row repeated on
+each page, frozen under the header on screen, and page numbers in the footer. Shares of the
+coverage sheet (officer presence, "135" within target) are numbers formatted as percentages.
+
 What a cell shows is what the plan says: every text cell is stored as a string, never as a
 formula (a school called ``=HYPERLINK(...)`` stays that text). The file depends on the plan
 only: the workbook's created/modified properties and the zip entries' times are the plan's
@@ -25,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
 
 from geo_patrol.io.atomic import write_atomic
@@ -132,20 +137,46 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
                      KIND_NAMES["zh"].get(kinds.get(r["school_id"], ""), kinds.get(r["school_id"], "")),
                      period_label(r["period"]), f"{hour_minute(r['window_start'])}-{hour_minute(r['window_end'])}",
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
-                     r["officer_presence_pct"], r["worst_response_s"], r["within_target_pct"],
+                     _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
                      _yn(r["second_unit_300s"]), r["sources"], r["reason"]])
     sheet = book.create_sheet("三见覆盖 (Coverage)")
     _table(sheet, ["学校编号 (school_id)", "学校 (school)", "类型 (kind)", "时段 (period)", "时间窗 (window)",
                    "见警察 (officer)", "见警车 (car)", "见警灯 (lights)", "三见 (three sightings)",
-                   "民警在场率% (officer presence)", "最长到场秒 (worst response s)",
-                   "135达标率% (within target)", "5分钟增援 (second unit 300 s)", "来源 (sources)",
+                   "民警在场率 (officer presence)", "最长到场秒 (worst response s)",
+                   "135达标率 (within target)", "5分钟增援 (second unit 300 s)", "来源 (sources)",
                    "原因 (reason)"], rows)
     for i, colour in enumerate(fills, start=2):
         sheet.cell(row=i, column=9).fill = PatternFill("solid", fgColor=colour)
+        for column in (10, 12):
+            sheet.cell(row=i, column=column).number_format = "0.0%"
+
+    for sheet in book.worksheets:
+        _print_setup(sheet, header=sheet.title != "概况 (Summary)")
 
     write_atomic(out, _workbook_bytes(book, _created(plan.plan.get("created"))))
     log.info("wrote %s", out)
     return out
+
+
+def _fraction(percent: Any) -> float:
+    """A percentage of the plan (0–100) as the fraction a cell formatted ``0.0%`` shows."""
+    return round(float(percent) / 100.0, 6)
+
+
+def _print_setup(sheet, *, header: bool) -> None:
+    """A4 landscape, fitted to the page width (as many pages down as it takes), narrow margins, the
+    header row repeated on every page, page numbers in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    sheet.print_options.horizontalCentered = True
+    if header and sheet.max_row > 1:
+        sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = "&A"
+    sheet.oddFooter.center.text = "&P / &N"
 
 
 def _created(text: Any) -> datetime | None:
