@@ -54,6 +54,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment
 from openpyxl import Workbook
@@ -63,6 +64,7 @@ from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
 from geo_patrol.io.plandir import csv_text, is_plan_dir
 from geo_patrol.model import Parameters
+from geo_patrol.outputs.map import render_map
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario, check_scenario
 from geo_patrol.snapping import prepare
@@ -367,6 +369,10 @@ def write_semester(semester: Semester, scenario: Scenario, out: str | Path, *, f
     def fill(folder: Path) -> None:
         for name, plan in semester.plans.items():
             plan.to_dir(folder / "day_types" / name)
+        if len(semester.plans) > 1:  # each day type's map switches to the others'
+            links = [(name, f"../{quote(name)}/map.html") for name in semester.plans]
+            for name in semester.plans:
+                render_map(folder / "day_types" / name, subtitle=name, links=links)
         write_atomic(folder / "calendar.csv", csv_text(
             ["date", "weekday", "kind", "keeps_weekday", "day_type"],
             [[d.isoformat(), WEEKDAYS[d.weekday()], kind, weekday if kind == "make_up" else "", day_type]

@@ -111,6 +111,10 @@ def test_term_totals_by_hand_and_a_fair_roster(tiny_dir, tmp_path, capsys):
     assert openpyxl.load_workbook(out / "roster_by_week.xlsx").sheetnames == ["2026-W37", "2026-W38"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="day_types/mon-thu/map.html"' in index and 'href="day_types/fri/report.xlsx"' in index
+    # each day type's map switches to the other's and marks its own
+    fri_map = (out / "day_types" / "fri" / "map.html").read_text(encoding="utf-8")
+    assert '<a href="../mon-thu/map.html">mon-thu</a>' in fri_map and "<b>fri</b>" in fri_map
+    assert '<a href="../fri/map.html">' not in fri_map
 
 
 def test_a_reinforced_spell_is_a_day_type_of_its_own(tiny_dir):

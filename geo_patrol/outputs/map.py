@@ -45,7 +45,7 @@ import itertools
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "print_a3": "A3 横向", "north": "北", "cluster": "聚合：学校数（红字为未达成数）", "coords": "坐标",
         "timeline_hint": "点击一行高亮该车路线，点击停靠点查看学校", "close": "关闭", "shown": "显示",
         "arrive": "到达", "depart": "离开", "no_window": "本时段无时间窗", "all_met": "全部达成“三见”",
-        "scale_note": "比例尺", "station_map": "派出所简报图",
+        "scale_note": "比例尺", "station_map": "派出所简报图", "day_types": "日类型",
     },
     "en": {
         "html_lang": "en", "title": "Duty posts and patrol coverage", "roads": "Road network (basemap)",
@@ -145,7 +145,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "timeline_hint": "Click a row to highlight the car's route, a stop to open the school",
         "close": "Close", "shown": "Shown", "arrive": "arrive", "depart": "depart",
         "no_window": "no window in this period", "all_met": "all schools meet the three sightings",
-        "scale_note": "Scale", "station_map": "Station briefing map",
+        "scale_note": "Scale", "station_map": "Station briefing map", "day_types": "Day type",
     },
 }
 
@@ -257,8 +257,9 @@ class _Panels(_Element):
     _template = markup.template("map_panels.html")
 
     def __init__(self, plan: PlanFiles, t: Mapping[str, str], lang: str, *, cluster: bool,
-                 subtitle: str = "") -> None:
+                 subtitle: str = "", links: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
+        self.links = [{"label": label, "href": href} for label, href in links]
         self._name = "Panels"
         self.css = markup.render("map.css", bg=BACKGROUND, post=POST_COLOUR, station=STATION_COLOUR,
                                  font=markup.Markup(fonts.FONT_STACK),
@@ -326,7 +327,8 @@ def _number_elements(fmap: folium.Map) -> None:
 
 def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str | None = None,
               period: str | None = None, tiles_attr: str | None = None, cluster: bool | None = None,
-              simplify_m: float = SIMPLIFY_M, subtitle: str = "") -> folium.Map:
+              simplify_m: float = SIMPLIFY_M, subtitle: str = "",
+              links: Sequence[tuple[str, str]] = ()) -> folium.Map:
     """Draw a plan directory on a :class:`folium.Map` and return it (layers compose).
 
     ``period`` is the period whose schools and routes show when the page opens (default: the
@@ -336,7 +338,9 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     clusters schools and posts below zoom :data:`CLUSTER_OFF_ZOOM` (default: when the plan has
     more than :data:`CLUSTER_FROM` schools); ``simplify_m`` is the simplification tolerance of
     roads, reach areas and routes in metres (0 keeps every vertex). ``subtitle`` follows the
-    scenario's name in the headline and the print header. The returned map links Leaflet and its
+    scenario's name in the headline and the print header; ``links`` (label, href) pairs show as a
+    switch in the headline panel (the semester links each day type's map to the others'; the label
+    equal to ``subtitle`` is the current one). The returned map links Leaflet and its
     plugins from their CDN like any folium map; :func:`render_map` inlines them.
     """
     t = _text(lang)
@@ -387,7 +391,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     style = {"status": [STATUS_COLOURS[k] for k in ("met", "partly", "missed")], "post": POST_COLOUR,
              "station": STATION_COLOUR, "reach": REACH_COLOUR, "cluster_off_zoom": CLUSTER_OFF_ZOOM,
              "detail_zoom": DETAIL_ZOOM, "station_letter": "警" if lang == "zh" else "P"}
-    fmap.add_child(_Panels(plan, t, lang, cluster=bool(cluster), subtitle=subtitle))
+    fmap.add_child(_Panels(plan, t, lang, cluster=bool(cluster), subtitle=subtitle, links=links))
     fmap.add_child(_Commander({**data, "style": style}, page_text, groups))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     _number_elements(fmap)
@@ -396,14 +400,15 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
 
 def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str = "zh",
                tiles: str | None = None, period: str | None = None, cluster: bool | None = None,
-               simplify_m: float = SIMPLIFY_M, subtitle: str = "") -> Path:
+               simplify_m: float = SIMPLIFY_M, subtitle: str = "",
+               links: Sequence[tuple[str, str]] = ()) -> Path:
     """Write the plan's map as one self-contained HTML file and return its path.
 
     Default ``plan_dir/map.html``. The page carries its scripts, stylesheets and a subset of
     Noto Sans SC holding exactly its characters. It is written to a temporary file in the same
     folder and moved into place, so an error leaves no partial file (and an older map untouched).
     Raises :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be
-    fetched. ``cluster``, ``simplify_m`` and ``subtitle`` as in :func:`build_map`.
+    fetched. ``cluster``, ``simplify_m``, ``subtitle`` and ``links`` as in :func:`build_map`.
     """
     t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
@@ -413,7 +418,7 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
                              hint="give out=")
         out = plan.plan_dir / "map.html"
     fmap = build_map(plan, lang=lang, tiles=tiles, period=period, cluster=cluster, simplify_m=simplify_m,
-                     subtitle=subtitle)
+                     subtitle=subtitle, links=links)
     page = fmap.get_root().render()
     face = fonts.font_face(page)
     if face:
