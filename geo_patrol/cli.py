@@ -340,10 +340,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     if args.per_station:
         out_dir = Path(args.out) if args.out else Path(args.plan_dir) / "maps"
-        paths = render_station_maps(Path(args.plan_dir), out_dir=out_dir, lang=args.lang, tiles=args.tiles)
+        paths = render_station_maps(Path(args.plan_dir), out_dir=out_dir, lang=args.lang, tiles=args.tiles,
+                                    tiles_datum=args.tiles_datum)
         print(f"{len(paths)} station map(s) written to {out_dir}")
         return 0
-    path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles)
+    path = render_map(Path(args.plan_dir), out=args.out, lang=args.lang, tiles=args.tiles,
+                      tiles_datum=args.tiles_datum)
     print(f"Map written to {path}")
     return 0
 
@@ -449,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="HTML file (default PLAN_DIR/map.html)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default Chinese)")
     p.add_argument("--tiles", default=None, help="tile URL template of an intranet tile server")
+    p.add_argument("--tiles-datum", default="wgs84",
+                   help="datum the tiles are drawn in: gcj02 for Amap or Tencent tiles, bd09 for Baidu's; "
+                        "every overlay is moved there (default wgs84)")
     p.add_argument("--per-station", action="store_true",
                    help="one map per police station for its briefing: PLAN_DIR/maps/<station_id>.html "
                         "(--out: that folder)")

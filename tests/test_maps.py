@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from plan_fixture import SCHOOLS, write_plan_fixture
 
+from geo_patrol.datum import from_wgs84
 from geo_patrol.errors import InputError
+from geo_patrol.io.plandir import read_plan_dir
 from geo_patrol.outputs import map as maps
 from geo_patrol.outputs.map import build_map, render_map, render_station_maps
 from geo_patrol.outputs.map_data import arrows, pack, pinyin_initials, simplify_indices
@@ -302,3 +304,22 @@ def test_check_offline_allows_links_data_uris_and_the_given_tiles():
             f'<img src="{TILES.replace("{z}/{x}/{y}", "3/4/5")}">')
     assert external_references(page, allow=[TILES.split("{")[0]]) == []
     check_offline(page, allow=[TILES.split("{")[0]])
+
+
+def test_gcj02_tiles_move_every_overlay_where_the_tiles_put_it(plan_dir):
+    plain = _commander(build_map(plan_dir, tiles=TILES)).data
+    moved = _commander(build_map(plan_dir, tiles=TILES, tiles_datum="gcj02")).data
+    plan = read_plan_dir(plan_dir)
+    for i, sid in enumerate(plain["schools"]["id"]):
+        row = plan.schools.set_index("school_id").loc[sid]
+        want = from_wgs84(float(row["lon"]), float(row["lat"]), "gcj02")
+        assert moved["schools"]["lon"][i] == pytest.approx(float(want[0]), abs=2e-6)
+        assert moved["schools"]["lat"][i] == pytest.approx(float(want[1]), abs=2e-6)
+        # inside China GCJ-02 sits hundreds of metres from WGS-84: the test would see a missed shift
+        assert abs(moved["schools"]["lon"][i] - plain["schools"]["lon"][i]) > 1e-3
+    # routes and roads move by the same offset; the coordinates people read stay the plan's own
+    assert moved["routes"] != plain["routes"] and moved["roads"] != plain["roads"]
+    assert moved["posts"]["shown"] == plain["posts"]["shown"]
+    assert moved["posts"]["lon"] != plain["posts"]["lon"]
+    with pytest.raises(InputError, match="unknown coordinate datum"):
+        build_map(plan_dir, tiles=TILES, tiles_datum="mercator")

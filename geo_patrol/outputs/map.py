@@ -50,10 +50,12 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import numpy as np
 import shapely
 from branca.element import Element, Figure, MacroElement
 from shapely.geometry import mapping, shape
 
+from geo_patrol.datum import from_wgs84, normalise_datum
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, read_plan_dir
@@ -154,6 +156,52 @@ _PARTS = markup.template("map_parts.html").module
 #: the page's script: plain JavaScript, put into the page as it is (no template)
 _SCRIPT_FILE = "map_commander.js"
 _DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def drawn_in(plan: PlanFiles, datum: str) -> PlanFiles:
+    """The plan with every coordinate the map draws moved from WGS-84 into ``datum``.
+
+    For a tile service in another datum (Amap and Tencent tiles are GCJ-02, Baidu's BD-09): the
+    tiles put a school where that datum says, so the overlays go there too. The coordinates a
+    popup shows people stay the plan's output datum (kept in ``wgs_lon``/``wgs_lat`` of the posts).
+    """
+    datum = normalise_datum(datum)
+    if datum == "wgs84":
+        return plan
+
+    def frame(df, *pairs):
+        df = df.copy()
+        for lon, lat in pairs:
+            if lon in df.columns and len(df):
+                x, y = from_wgs84(df[lon].to_numpy(float), df[lat].to_numpy(float), datum)
+                df[lon], df[lat] = np.asarray(x, float), np.asarray(y, float)
+        return df
+
+    def coords(value):
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (int, float)):
+            x, y = from_wgs84(float(value[0]), float(value[1]), datum)
+            return [float(x), float(y), *value[2:]]
+        if isinstance(value, (list, tuple)):
+            return [coords(v) for v in value]
+        return value
+
+    def geojson(fc):
+        if fc is None:
+            return None
+        features = []
+        for f in fc.get("features", []):
+            geom = f.get("geometry")
+            if geom and "coordinates" in geom:
+                geom = {**geom, "coordinates": coords(geom["coordinates"])}
+            features.append({**f, "geometry": geom})
+        return {**fc, "features": features}
+
+    posts = plan.posts.assign(wgs_lon=plan.posts["lon"], wgs_lat=plan.posts["lat"]) if len(plan.posts) else plan.posts
+    return dataclasses.replace(
+        plan, schools=frame(plan.schools, ("lon", "lat")), posts=frame(posts, ("lon", "lat")),
+        visits=frame(plan.visits, ("lon", "lat"), ("stop_lon", "stop_lat")),
+        stations=frame(plan.stations, ("lon", "lat")), routes=geojson(plan.routes), roads=geojson(plan.roads),
+        reach=geojson(plan.reach))
 
 
 def _text(lang: str) -> Mapping[str, str]:
@@ -328,13 +376,15 @@ def _number_elements(fmap: folium.Map) -> None:
 def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str | None = None,
               period: str | None = None, tiles_attr: str | None = None, cluster: bool | None = None,
               simplify_m: float = SIMPLIFY_M, subtitle: str = "",
-              links: Sequence[tuple[str, str]] = ()) -> folium.Map:
+              links: Sequence[tuple[str, str]] = (), tiles_datum: str = "wgs84") -> folium.Map:
     """Draw a plan directory on a :class:`folium.Map` and return it (layers compose).
 
     ``period`` is the period whose schools and routes show when the page opens (default: the
     plan's first); the other periods are in the layer control and the toolbar. ``tiles`` is an
     optional tile URL template (``https://intranet/tiles/{z}/{x}/{y}.png``) or folium provider
-    name, shown as the basemap under the roads; ``tiles_attr`` its attribution. ``cluster``
+    name, shown as the basemap under the roads; ``tiles_attr`` its attribution; ``tiles_datum``
+    the datum the tiles are drawn in (``gcj02`` for Amap or Tencent, ``bd09`` for Baidu): every
+    overlay is moved into it (:func:`drawn_in`). ``cluster``
     clusters schools and posts below zoom :data:`CLUSTER_OFF_ZOOM` (default: when the plan has
     more than :data:`CLUSTER_FROM` schools); ``simplify_m`` is the simplification tolerance of
     roads, reach areas and routes in metres (0 keeps every vertex). ``subtitle`` follows the
@@ -345,6 +395,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     """
     t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
+    plan = drawn_in(plan, tiles_datum)
     periods = plan.periods
     if period is None:
         period = periods[0] if periods else None
@@ -401,14 +452,15 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
 def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str = "zh",
                tiles: str | None = None, period: str | None = None, cluster: bool | None = None,
                simplify_m: float = SIMPLIFY_M, subtitle: str = "",
-               links: Sequence[tuple[str, str]] = ()) -> Path:
+               links: Sequence[tuple[str, str]] = (), tiles_datum: str = "wgs84") -> Path:
     """Write the plan's map as one self-contained HTML file and return its path.
 
     Default ``plan_dir/map.html``. The page carries its scripts, stylesheets and a subset of
     Noto Sans SC holding exactly its characters. It is written to a temporary file in the same
     folder and moved into place, so an error leaves no partial file (and an older map untouched).
     Raises :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be
-    fetched. ``cluster``, ``simplify_m``, ``subtitle`` and ``links`` as in :func:`build_map`.
+    fetched. ``cluster``, ``simplify_m``, ``subtitle``, ``links`` and ``tiles_datum`` as in
+    :func:`build_map`.
     """
     t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
@@ -418,7 +470,7 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
                              hint="give out=")
         out = plan.plan_dir / "map.html"
     fmap = build_map(plan, lang=lang, tiles=tiles, period=period, cluster=cluster, simplify_m=simplify_m,
-                     subtitle=subtitle, links=links)
+                     subtitle=subtitle, links=links, tiles_datum=tiles_datum)
     page = fmap.get_root().render()
     face = fonts.font_face(page)
     if face:
@@ -438,7 +490,7 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
 
 def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = None, lang: str = "zh",
                         tiles: str | None = None, period: str | None = None,
-                        simplify_m: float = SIMPLIFY_M) -> list[Path]:
+                        simplify_m: float = SIMPLIFY_M, tiles_datum: str = "wgs84") -> list[Path]:
     """Write one map per police station for its own briefing: ``maps/<station_id>.html``.
 
     Each page holds only the station's part of the plan (:func:`station_plan`): its schools,
@@ -468,7 +520,8 @@ def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = No
         chosen = period if period in part.periods else None
         written.append(render_map(part, out=out_dir / f"{name}.html", lang=lang, tiles=tiles, period=chosen,
                                   cluster=False if len(part.schools) <= CLUSTER_FROM else None,
-                                  simplify_m=simplify_m, subtitle=f"{s['name']} · {t['station_map']}"))
+                                  simplify_m=simplify_m, subtitle=f"{s['name']} · {t['station_map']}",
+                                  tiles_datum=tiles_datum))
     log.info("wrote %d station maps to %s", len(written), out_dir)
     return written
 

@@ -348,7 +348,8 @@ def _posts(plan: PlanFiles, station_index, school_index, t, period_names) -> dic
             f"{period_names.get(r.period, r.period)} {r.duty_start[:5]}–{r.duty_end[:5]} · {t['police']} {r.police}"
             f" · {t['auxiliary']} {r.auxiliary}" + (f" · {t['car_at_post']}" if r.car_at_post else "")
             for r in rows.itertuples()])
-        out["shown"].append("{:.6f}, {:.6f}".format(*plan.shown(first["lon"], first["lat"])))
+        wgs = (first["wgs_lon"], first["wgs_lat"]) if "wgs_lon" in rows.columns else (first["lon"], first["lat"])
+        out["shown"].append("{:.6f}, {:.6f}".format(*plan.shown(*wgs)))
     return out
 
 
