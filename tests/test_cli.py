@@ -111,3 +111,18 @@ def test_every_bad_school_table_is_one_line_exit_2_from_the_cli(tiny_dir, capsys
     (tiny_dir / "schools.csv").write_bytes(b"\xff\xfe\xfa\x00binary")
     code, _, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
     assert code == 2 and _one_error_line(err).startswith("geo-patrol: error: schools.csv: ")
+
+
+def test_map_command_per_station_and_tile_datum(tmp_path, capsys):
+    from plan_fixture import write_plan_fixture
+
+    plan = write_plan_fixture(tmp_path / "plan")
+    code, out, _ = run(["map", plan, "--per-station"], capsys)
+    assert code == 0 and "2 station map(s) written to" in out
+    assert sorted(p.name for p in (plan / "maps").iterdir()) == ["P01.html", "P02.html"]
+    code, out, _ = run(["map", plan, "--out", tmp_path / "gcj.html", "--tiles", "http://tiles.intranet/{z}/{x}/{y}.png",
+                        "--tiles-datum", "amap"], capsys)
+    assert code == 0 and (tmp_path / "gcj.html").is_file()
+    code, _, err = run(["map", plan, "--out", tmp_path / "bad.html", "--tiles-datum", "mercator"], capsys)
+    assert code == 2 and "unknown coordinate datum 'mercator'" in _one_error_line(err)
+    assert not (tmp_path / "bad.html").exists()
