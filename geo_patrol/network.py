@@ -270,6 +270,17 @@ class RoadNetwork:
     speed_kph: Mapping[str, float]
     name: str = ""
     way_names: Mapping[int, str] = field(default_factory=dict)
+    # period factors → drive CSR (forward, reverse): built once per period, never pickled
+    _csr_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_csr_cache", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__["_csr_cache"] = {}
 
     @property
     def n_nodes(self) -> int:
@@ -314,9 +325,23 @@ class RoadNetwork:
         factors = self.class_factors(period_factor)
         return self.drive.travel_time_s * factors[self.drive.class_code]
 
-    def drive_csr(self, period_factor: float | Mapping[str, float] = 1.0) -> sp.csr_matrix:
-        """Drive graph as a CSR matrix of travel seconds in a period (see ``edge_travel_time_s``)."""
-        return self.drive.csr(self.edge_travel_time_s(period_factor))
+    def drive_csr(self, period_factor: float | Mapping[str, float] = 1.0, *, reverse: bool = False) -> sp.csr_matrix:
+        """Drive graph as a CSR matrix of travel seconds in a period (see ``edge_travel_time_s``);
+        ``reverse``: the transposed graph (arcs turned round, for searches towards a node).
+
+        Built once per period factors and kept (read-only) with the network: every search of a
+        period shares it."""
+        key = (self.class_factors(period_factor).tobytes(), bool(reverse))
+        csr = self._csr_cache.get(key)
+        if csr is None:
+            csr = self.drive.csr(self.edge_travel_time_s(period_factor))
+            if reverse:
+                csr = csr.T.tocsr()
+                csr.sort_indices()
+            for a in (csr.data, csr.indices, csr.indptr):
+                a.flags.writeable = False
+            self._csr_cache[key] = csr
+        return csr
 
     def walk_csr(self) -> sp.csr_matrix:
         """Walk graph as a symmetric CSR matrix of metres."""

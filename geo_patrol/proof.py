@@ -146,9 +146,8 @@ def prove(
     _check_fleet(prepared, posts, stops, res, found, bad_posts, bad_stops)
     good_posts = tuple(p for i, p in enumerate(posts) if i not in bad_posts)
     good_stops = tuple(s for i, s in enumerate(stops) if i not in bad_stops)
-    to_school = {p: time_to_schools(prepared, p) for p in scenario.periods}
     coverage = evaluate(scenario, good_posts, good_stops, post_reach=reach, tracks=tracks,
-                        time_to_school=lambda sid, period: to_school[period](sid))
+                        time_to_school=time_to_schools(prepared))
     return Proof(tuple(found), coverage, good_posts, good_stops, lines)
 
 
@@ -330,9 +329,10 @@ def _drive_and_check(prepared, period: str, stops, res: Resources, found, bad) -
     for i in rows:
         by_car.setdefault(stops[i].vehicle_id, []).append(i)
     before = len(bad)
+    on_shift = shift(prepared, period)
     for car, own in sorted(by_car.items()):
         _check_timeline(prepared, car, period, sorted(own, key=lambda i: (stops[i].arrive_s, stops[i].seq, i)),
-                        stops, legs[car], breach)
+                        stops, legs[car], breach, on_shift)
     if len(bad) > before:  # a car lost stops: drive it again through the ones that hold
         affected = {stops[i].vehicle_id for i in bad if stops[i].period == period}
         keep = [stops[i] for i in rows if i not in bad and stops[i].vehicle_id in affected]
@@ -347,11 +347,13 @@ def _drive_and_check(prepared, period: str, stops, res: Resources, found, bad) -
     return tracks, lines
 
 
-def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, legs: list[float], breach) -> None:
+def _check_timeline(prepared, car: str, period: str, rows: list[int], stops, legs: list[float], breach,
+                    on_shift: tuple[int, int]) -> None:
     """Leave no earlier than the shift, drive every leg in time, no overlap, be back in time.
 
-    ``legs`` are the drive seconds station → stop 1 → … → station, in the order of ``rows``."""
-    start_s, end_s = shift(prepared, period)
+    ``legs`` are the drive seconds station → stop 1 → … → station, in the order of ``rows``;
+    ``on_shift`` is the period's shift (:func:`~geo_patrol.patrols.planner.shift`)."""
+    start_s, end_s = on_shift
     home = prepared.station_nodes[stops[rows[0]].station_id]
     sequence = [home] + [stops[i].node for i in rows] + [home]
     for k, i in enumerate(rows):

@@ -31,12 +31,24 @@ Rules (also in the README):
   on shift at its position then (at the station before it leaves and after it returns, at a
   stop, or on the road). ``worst_response_s`` is the largest such minute value,
   ``within_target_pct`` the share of minutes within ``response_target_s``, ``second_unit_300s``
-  whether in every minute a second, different unit is within ``second_unit_s``.
+  whether in every minute a second, different unit is within ``second_unit_s``. Drive times
+  beyond ``reach_limit_s`` count as no route (``worst_response_s`` −1 when some minute has no
+  unit within it, or none on duty).
+
+  How it is computed (the figures are those of the definition, exactly): per school, one
+  search backwards from its gates bounded at ``max(response_target_s, second_unit_s)`` finds
+  the nodes from which a unit would count and the units that stand on one of them at some
+  minute; only those are compared minute by minute. A unit elsewhere is farther than the bound
+  at every minute, so it can be neither the nearest nor a second unit within ``second_unit_s``
+  while some unit is within the bound. Only a window with a minute in which no unit is within
+  the bound needs the drive times from everywhere (to ``reach_limit_s``) for its
+  ``worst_response_s``; they are searched then, for that school alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -46,7 +58,24 @@ from geo_patrol.geo import LocalMetres, haversine_m
 from geo_patrol.model import Coverage, PostDuty, Stop, Track
 from geo_patrol.scenario import Scenario
 
-__all__ = ["GateSight", "evaluate", "positions_at", "seen_in_window", "staffed"]
+__all__ = ["GateSight", "SchoolDriveTimes", "evaluate", "positions_at", "seen_in_window", "staffed"]
+
+
+@runtime_checkable
+class SchoolDriveTimes(Protocol):
+    """Drive times to a school's nearest gate, as the response check asks for them.
+
+    ``near(school_id, period)``: ``(node rows, seconds)`` of every drive node within ``bound_s``
+    of the school (``bound_s`` ≥ ``response_target_s`` and ``second_unit_s``, or
+    ``reach_limit_s`` when that is smaller); ``(school_id, period)`` called: the seconds from
+    every drive node (an array over node rows; ``inf`` beyond ``reach_limit_s``).
+    """
+
+    bound_s: float
+
+    def near(self, school_id: str, period: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def __call__(self, school_id: str, period: str) -> np.ndarray: ...
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -137,7 +166,9 @@ def evaluate(
     time_to_school:
         ``(school_id, period) → array over drive-network node rows`` of the drive time in
         seconds from each node to the nearest gate of that school. Without it the response
-        columns are reported as −1 / 0.
+        columns are reported as −1 / 0. A :class:`SchoolDriveTimes` is asked for the whole
+        array only where the nodes near the school do not settle the response (module
+        docstring); the figures are the same.
 
     Only pass the posts and stops that are allowed to count (the verifier leaves out the ones
     that breach a rule).
@@ -166,6 +197,8 @@ def evaluate(
                     np.array([post.duty_start_s, post.duty_end_s]), np.array([post.node, post.node])
                 )
         grid = _unit_grid(scenario, period, period_tracks)
+        occupancy = _Occupancy(grid) if grid is not None and isinstance(time_to_school, SchoolDriveTimes) else None
+        near: tuple[str, tuple] = ("", ())
         school_windows = [(school, w) for school in scenario.schools for w in school.windows.get(period, ())]
         for school, window in school_windows:
             ws, we = window.start_s, window.end_s
@@ -209,7 +242,14 @@ def evaluate(
                 reasons.append(f"officer present {presence:.1f}% < {params.officer_presence_pct:.0f}%")
             met = not reasons
             worst, within, second = -1, 0.0, False
-            if time_to_school is not None and grid is not None:
+            settled = None
+            if occupancy is not None:
+                if near[0] != school.id:
+                    near = (school.id, occupancy.units_near(*time_to_school.near(school.id, period)))
+                settled = _near_response(near[1], grid, ws, we, params.response_target_s, params.second_unit_s)
+            if settled is not None:
+                worst, within, second = settled
+            elif time_to_school is not None and grid is not None:
                 worst, within, second = _response(
                     time_to_school(school.id, period), grid, ws, we,
                     params.response_target_s, params.second_unit_s,
@@ -255,6 +295,58 @@ def _response(to_school: np.ndarray, grid, ws: int, we: int, target_s: int, seco
         two = np.vstack([matrix[0], np.full(matrix.shape[1], np.inf)])
     best, runner_up = two[0], two[1]
     worst = int(np.ceil(best.max())) if np.isfinite(best).all() else -1
+    within = round(100.0 * float(np.mean(best <= target_s)), 1)
+    second = bool(np.all(runner_up <= second_s))
+    return worst, within, second
+
+
+class _Occupancy:
+    """Which units stand on a node at some minute of a period (from the minute grid)."""
+
+    def __init__(self, grid) -> None:
+        _, nodes = grid
+        n_units = nodes.shape[0]
+        unit = np.broadcast_to(np.arange(n_units, dtype=np.int64)[:, None], nodes.shape)
+        on = nodes >= 0
+        pairs = np.unique(nodes[on] * n_units + unit[on])  # by node, then unit
+        pair_node, self.pair_unit = pairs // n_units, pairs % n_units
+        self.nodes, self.start = np.unique(pair_node, return_index=True)
+        self.end = np.r_[self.start[1:], pairs.size]
+
+    def units_near(self, rows: np.ndarray, seconds: np.ndarray):
+        """``(units standing on one of rows at some minute, rows sorted, their seconds)``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        rows, seconds = rows[order], np.asarray(seconds, dtype=float)[order]
+        pos = np.clip(np.searchsorted(self.nodes, rows), 0, max(self.nodes.size - 1, 0))
+        hit = self.nodes[pos] == rows if self.nodes.size else np.zeros(rows.size, dtype=bool)
+        lo, hi = self.start[pos[hit]], self.end[pos[hit]]
+        counts = hi - lo
+        idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return np.unique(self.pair_unit[idx]), rows, seconds
+
+
+def _near_response(near, grid, ws: int, we: int, target_s: int, second_s: int) -> tuple[int, float, bool] | None:
+    """The response figures of a window from the units near the school (module docstring), or
+    ``None`` when some minute has no unit within the bound (the whole row is needed then)."""
+    units, rows, seconds = near
+    if units.size == 0:
+        return None
+    first, nodes = grid
+    cols = (np.arange(ws, we, 60, dtype=np.int64) - first) // 60
+    if cols.size == 0:
+        return None
+    at = nodes[np.ix_(units, cols)]  # near units × minutes of this window
+    pos = np.clip(np.searchsorted(rows, at), 0, rows.size - 1)
+    matrix = np.where((at >= 0) & (rows[pos] == at), seconds[pos], np.inf)
+    if matrix.shape[0] >= 2:
+        two = np.partition(matrix, 1, axis=0)[:2]
+    else:
+        two = np.vstack([matrix[0], np.full(matrix.shape[1], np.inf)])
+    best, runner_up = two[0], two[1]
+    if not np.isfinite(best).all():
+        return None
+    worst = int(np.ceil(best.max()))
     within = round(100.0 * float(np.mean(best <= target_s)), 1)
     second = bool(np.all(runner_up <= second_s))
     return worst, within, second

@@ -59,8 +59,9 @@ from geo_patrol.network import RoadNetwork, snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "PairDrives", "TravelTimes", "fastest_paths", "numba_available",
-           "path_rows", "reached_within", "route_path", "travel_times", "walk_distances", "walk_metres_from"]
+__all__ = ["AUTO_NUMBA_MIN_WORK", "ENGINES", "DriveSearch", "PairDrives", "TravelTimes", "fastest_paths",
+           "numba_available", "path_rows", "reached_within", "route_path", "travel_times", "walk_distances",
+           "walk_metres_from"]
 
 _CACHE_VERSION = "geo_patrol-traveltimes-1"
 _MAX_BLOCK_CELLS = 16_000_000  # rows × nodes of one dijkstra call (128 MB of float64)
@@ -441,7 +442,7 @@ def travel_times(
     if not (o_rows.size and d_rows.size):
         seconds = np.full(shape, np.inf, dtype=np.float64)
     else:
-        csr = network.drive.csr(network.drive.travel_time_s * factors[network.drive.class_code])
+        csr = network.drive_csr(period_factor)  # built once per period and kept with the network
         limit = np.inf if cutoff_s is None else cutoff_s
         uo, inv_o = np.unique(o_rows, return_inverse=True)
         ud, inv_d = np.unique(d_rows, return_inverse=True)
@@ -449,7 +450,7 @@ def travel_times(
         used = _resolve_engine(engine, min(ud.size, uo.size), csr.nnz, n)
         if backward:
             # search backwards from each destination on the transposed graph
-            sub = _multi_source(csr.T.tocsr(), ud, uo, limit, used).T
+            sub = _multi_source(network.drive_csr(period_factor, reverse=True), ud, uo, limit, used).T
         else:
             sub = _multi_source(csr, uo, ud, limit, used)
         logger.debug("travel times: %d searches%s (%s)", min(ud.size, uo.size),
@@ -614,26 +615,253 @@ def route_path(
     return coords
 
 
+@functools.cache
+def _search_kernel():
+    """The compiled heap search of :class:`DriveSearch`, or None without numba (built on first use)."""
+    try:
+        import numba  # noqa: PLC0415 - optional, and loading it costs ~0.4 s: only on first use
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def searches(indptr, indices, weights, src_ptr, src_nodes, targets, limits, mode, dist, pred, touched,
+                 heap_key, heap_node):
+        # One Dijkstra search (binary heap with lazy deletion) per query q, from the nodes
+        # src_nodes[src_ptr[q]:src_ptr[q + 1]] (all at 0 s), never past limits[q]:
+        #   mode 0: until targets[q] is final → its seconds;  mode 1: the same and its path;
+        #   mode 2: until the heap is empty → every node reached and its seconds (a "ball").
+        # dist (inf) and pred (-1) are scratch rows over all nodes, left as they came: only the
+        # nodes a search touches are written, and reset before the next query.
+        k = targets.size
+        seconds = np.full(k, np.inf)
+        out_ptr = np.zeros(k + 1, dtype=np.int64)
+        cap = 1024
+        out_nodes = np.empty(cap, dtype=np.int64)
+        out_secs = np.empty(cap, dtype=np.float64)
+        n_out = 0
+        for q in range(k):
+            target = targets[q]
+            limit = limits[q]
+            n_touched = 0
+            size = 0
+            for i in range(src_ptr[q], src_ptr[q + 1]):
+                s = src_nodes[i]
+                if dist[s] == 0.0:
+                    continue
+                dist[s] = 0.0
+                touched[n_touched] = s
+                n_touched += 1
+                # push (0, s): sift up
+                j = size
+                size += 1
+                while j > 0:
+                    parent = (j - 1) >> 1
+                    if heap_key[parent] <= 0.0:
+                        break
+                    heap_key[j] = heap_key[parent]
+                    heap_node[j] = heap_node[parent]
+                    j = parent
+                heap_key[j] = 0.0
+                heap_node[j] = s
+            while size > 0:
+                d = heap_key[0]
+                u = heap_node[0]
+                # pop: move the last entry down from the root
+                size -= 1
+                last_key = heap_key[size]
+                last_node = heap_node[size]
+                j = 0
+                while True:
+                    child = 2 * j + 1
+                    if child >= size:
+                        break
+                    if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+                        child += 1
+                    if heap_key[child] >= last_key:
+                        break
+                    heap_key[j] = heap_key[child]
+                    heap_node[j] = heap_node[child]
+                    j = child
+                if size > 0:
+                    heap_key[j] = last_key
+                    heap_node[j] = last_node
+                if d > dist[u]:
+                    continue  # a stale entry: u was reached sooner since
+                if u == target:
+                    seconds[q] = d
+                    break
+                for e in range(indptr[u], indptr[u + 1]):
+                    v = indices[e]
+                    nd = d + weights[e]
+                    if nd < dist[v] and nd <= limit:
+                        if dist[v] == np.inf:
+                            touched[n_touched] = v
+                            n_touched += 1
+                        dist[v] = nd
+                        pred[v] = u
+                        j = size
+                        size += 1
+                        while j > 0:
+                            parent = (j - 1) >> 1
+                            if heap_key[parent] <= nd:
+                                break
+                            heap_key[j] = heap_key[parent]
+                            heap_node[j] = heap_node[parent]
+                            j = parent
+                        heap_key[j] = nd
+                        heap_node[j] = v
+            need = 0
+            if mode == 2:
+                need = n_touched
+            elif mode == 1 and seconds[q] < np.inf:
+                v = target
+                while v >= 0:
+                    need += 1
+                    v = pred[v]
+            if n_out + need > cap:
+                cap = max(2 * cap, n_out + need)
+                grown = np.empty(cap, dtype=np.int64)
+                grown[:n_out] = out_nodes[:n_out]
+                out_nodes = grown
+                grown_s = np.empty(cap, dtype=np.float64)
+                grown_s[:n_out] = out_secs[:n_out]
+                out_secs = grown_s
+            if mode == 2:
+                for i in range(n_touched):
+                    out_nodes[n_out + i] = touched[i]
+                    out_secs[n_out + i] = dist[touched[i]]
+            elif need:
+                v = target
+                for i in range(need - 1, -1, -1):
+                    out_nodes[n_out + i] = v
+                    out_secs[n_out + i] = dist[v]
+                    v = pred[v]
+            n_out += need
+            out_ptr[q + 1] = n_out
+            for i in range(n_touched):
+                dist[touched[i]] = np.inf
+                pred[touched[i]] = -1
+        return seconds, out_ptr, out_nodes[:n_out].copy(), out_secs[:n_out].copy()
+
+    return searches
+
+
+class DriveSearch:
+    """Bounded searches on the drive network in one period, each touching only the nodes it
+    reaches: the time from a node to another (stopping when it is known), the fastest path, and
+    every node within a time of a set of nodes ("balls").
+
+    For the many small questions of rosters, car tracks and the response check, where a
+    search over the whole city (and its ``n``-sized rows) would cost far more than the answer:
+    the graph is the network's cached CSR of the period (:meth:`RoadNetwork.drive_csr`) and the
+    scratch rows are allocated once per object. ``towards=True`` searches the reversed graph:
+    seconds *to* the given nodes. The times are those of :func:`travel_times` (the minimum over
+    paths of the sum of their arc times, added from the start of the path). Compiled with numba
+    when it is there (a binary-heap Dijkstra search), else scipy's, one query at a time.
+    Not thread-safe (one object per thread).
+    """
+
+    def __init__(self, network: RoadNetwork, period_factor: float | Mapping[str, float] = 1.0, *,
+                 towards: bool = False) -> None:
+        self.network = network
+        self.towards = towards
+        self.csr = network.drive_csr(period_factor, reverse=towards)
+        self._kernel = _search_kernel()
+        weights = self.csr.data
+        self._scipy = self._kernel is None or bool(weights.size and not (np.isfinite(weights).all()
+                                                                        and weights.min() >= 0))
+        if not self._scipy:
+            n, m = self.csr.shape[0], self.csr.nnz
+            self._indptr = np.ascontiguousarray(self.csr.indptr, dtype=np.int64)
+            self._indices = np.ascontiguousarray(self.csr.indices, dtype=np.int32)
+            self._weights = np.ascontiguousarray(weights, dtype=np.float64)
+            self._dist = np.full(n, np.inf)
+            self._pred = np.full(n, -1, dtype=np.int64)
+            self._touched = np.empty(n, dtype=np.int64)
+            self._heap_key = np.empty(m + n + 1, dtype=np.float64)
+            self._heap_node = np.empty(m + n + 1, dtype=np.int64)
+
+    def _run(self, groups: Sequence[Sequence[int]], targets: np.ndarray, limits: np.ndarray, mode: int):
+        src_ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+        np.cumsum([len(g) for g in groups], out=src_ptr[1:])
+        src_nodes = np.fromiter((int(r) for g in groups for r in g), dtype=np.int64, count=int(src_ptr[-1]))
+        return self._kernel(self._indptr, self._indices, self._weights, src_ptr, src_nodes,
+                            np.asarray(targets, dtype=np.int64), np.asarray(limits, dtype=np.float64), mode,
+                            self._dist, self._pred, self._touched, self._heap_key, self._heap_node)
+
+    def seconds(self, a: int, b: int, limit_s: float = math.inf) -> float:
+        """Drive seconds from row ``a`` to row ``b`` (``towards``: from ``b`` to ``a``) when at
+        most ``limit_s``, else ``inf``."""
+        if a == b:
+            return 0.0
+        if self._scipy:
+            dist = dijkstra(self.csr, directed=True, indices=[int(a)], limit=limit_s)
+            return float(dist[0, int(b)])
+        seconds, _, _, _ = self._run([(int(a),)], np.array([int(b)]), np.array([float(limit_s)]), 0)
+        return float(seconds[0])
+
+    def paths(self, pairs: Sequence[tuple[int, int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per ``(a, b)`` pair its fastest path: ``(rows a … b, seconds from a at each row)``
+        (``([a, b], [0, inf])`` when there is none); ``towards`` must be False."""
+        if self.towards:
+            raise ValueError("paths are searched forwards (towards=False)")
+        out = []
+        if self._scipy:
+            for a, b in pairs:
+                dist, pred = dijkstra(self.csr, directed=True, indices=[int(a)], return_predecessors=True)
+                rows = np.asarray(path_rows(pred[0], int(a), int(b)), dtype=np.int64)
+                out.append((rows, dist[0, rows] if np.isfinite(dist[0, int(b)]) else np.array([0.0, np.inf])))
+            return out
+        if not pairs:
+            return out
+        seconds, ptr, nodes, secs = self._run([(int(a),) for a, _ in pairs], np.array([int(b) for _, b in pairs]),
+                                              np.full(len(pairs), np.inf), 1)
+        for k, (a, b) in enumerate(pairs):
+            if np.isfinite(seconds[k]):
+                out.append((nodes[ptr[k]:ptr[k + 1]], secs[ptr[k]:ptr[k + 1]]))
+            else:
+                out.append((np.array([a, b], dtype=np.int64), np.array([0.0, np.inf])))
+        return out
+
+    def balls(self, groups: Sequence[Sequence[int]], limit_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per group of rows, every row within ``limit_s`` of the nearest of them (``towards``:
+        from which the nearest of them is within ``limit_s``) and its seconds: ``(rows, seconds)``,
+        in the order the search reached them."""
+        if not groups:
+            return []
+        if self._scipy:
+            out = []
+            for group in groups:
+                dist = dijkstra(self.csr, directed=True, indices=[int(r) for r in group], min_only=True,
+                                limit=limit_s)
+                rows = np.flatnonzero(np.isfinite(dist))
+                out.append((rows, dist[rows]))
+            return out
+        _, ptr, nodes, secs = self._run(groups, np.full(len(groups), -1), np.full(len(groups), float(limit_s)), 2)
+        return [(nodes[ptr[k]:ptr[k + 1]], secs[ptr[k]:ptr[k + 1]]) for k in range(len(groups))]
+
+
 class PairDrives:
     """Drive seconds from one node to another in a period, each found by a search bounded at the
-    time there is to drive it, and cached: for rosters and proofs, which ask "can a team (a car)
-    get from here to there in the time between?" for a few pairs of a large network."""
+    time there is to drive it (and stopped once the other node is reached), and cached: for
+    rosters and proofs, which ask "can a team (a car) get from here to there in the time
+    between?" for a few pairs of a large network."""
 
     def __init__(self, network: RoadNetwork, period_factor: float | Mapping[str, float] = 1.0) -> None:
         self.network = network
         self.period_factor = period_factor
+        self.search = DriveSearch(network, period_factor)
         self.cache: dict[tuple[int, int], tuple[float, float]] = {}
 
     def within(self, a: int, b: int, limit_s: float) -> float:
-        """The drive time from row ``a`` to row ``b`` when it is at most ``limit_s`` (else ``inf``)."""
-        if a == b:
-            return 0.0
+        """The drive time from row ``a`` to row ``b`` when it is at most ``limit_s`` (else ``inf``;
+        also when ``a == b`` and ``limit_s < 0``: no time at all is not enough to stay)."""
         if limit_s < 0:
             return math.inf
+        if a == b:
+            return 0.0
         value, searched = self.cache.get((a, b), (math.inf, -1.0))
         if not math.isfinite(value) and searched < limit_s:  # not found in a shorter search: look further
-            found = travel_times(self.network, [("a", int(a))], [("b", int(b))], period_factor=self.period_factor,
-                                 cutoff_s=limit_s)
-            value, searched = float(found.seconds[0, 0]), limit_s
+            value, searched = self.search.seconds(a, b, limit_s), limit_s
             self.cache[(a, b)] = (value, searched)
         return value if value <= limit_s else math.inf

@@ -40,7 +40,7 @@ from geo_patrol.patrols.model import (
 )
 from geo_patrol.patrols.model import Station as RoutingStation
 from geo_patrol.snapping import Prepared
-from geo_patrol.traveltime import fastest_paths, path_rows, travel_times
+from geo_patrol.traveltime import DriveSearch, travel_times
 
 #: The routing's wall-clock cap is this many times the requested time limit.
 WALL_CAP_FACTOR = 5
@@ -296,104 +296,121 @@ def car_tracks(
     fastest path and arrives as early as it can, waiting at the gate for the stop to start; it
     leaves the station as late as it can. With ``legs`` given, it is filled with each used car's
     drive seconds: station → first stop, stop → stop, last stop → station (``inf``: no route).
+
+    Each leg is one search from its start that stops at its end
+    (:meth:`~geo_patrol.traveltime.DriveSearch.paths`), so it costs what the leg is long, not the
+    city; a leg driven twice (by two cars, or twice by one) is searched once.
     """
     params = prepared.scenario.parameters
     net = prepared.network
     start_s, end_s = shift(prepared, period)
-    factor = params.congestion_for(period)
     by_car: dict[str, list[Stop]] = {}
     for stop in stops:
         by_car.setdefault(stop.vehicle_id, []).append(stop)
-    tracks: dict[str, Track] = {}
-    lines: dict[str, list[tuple[float, float, int]]] = {}
+    schedule: list[tuple[str, int, list[Stop]]] = []  # (car, home, its stops in order), cars in station order
     for station in prepared.scenario.stations:
         home = prepared.station_nodes[station.id]
         ids = [f"{station.id}/{k + 1}" for k in range(int(cars.get(station.id, 0)))]
         ids += sorted({s.vehicle_id for s in stops if s.station_id == station.id} - set(ids))
         for car in ids:
-            own = sorted(by_car.get(car, []), key=lambda s: (s.arrive_s, s.seq))
-            if not own:
-                tracks[car] = (np.array([start_s, end_s]), np.array([home, home]))
-                continue
-            tracks[car], lines[car], driven = _drive(net, home, own, start_s, end_s, factor)
-            if legs is not None:
-                legs[car] = driven
+            schedule.append((car, home, sorted(by_car.get(car, []), key=lambda s: (s.arrive_s, s.seq))))
+    pairs = sorted({(a, b) for _, home, own in schedule if own
+                    for a, b in _legs([home] + [s.node for s in own] + [home])})
+    found = dict(zip(pairs, DriveSearch(net, params.congestion_for(period)).paths(pairs)))
+    tracks: dict[str, Track] = {}
+    lines: dict[str, list[tuple[float, float, int]]] = {}
+    for car, home, own in schedule:
+        if not own:
+            tracks[car] = (np.array([start_s, end_s]), np.array([home, home]))
+            continue
+        tracks[car], lines[car], driven = _drive(net, home, own, start_s, end_s, found)
+        if legs is not None:
+            legs[car] = driven
     return tracks, lines
 
 
-class TimeToSchools:
-    """School id → drive seconds from every drive node to the school's nearest gate, in a period.
+def _legs(sequence: Sequence[int]) -> list[tuple[int, int]]:
+    return list(zip(sequence[:-1], sequence[1:]))
 
-    Searched backwards from the gates (:func:`~geo_patrol.traveltime.travel_times`, compiled
-    when numba is there), bounded at ``reach_limit_s``, for
-    :data:`CHUNK` schools at a time in the scenario's order, keeping one chunk in memory — what
-    the sightings check needs as it walks the schools in order, at a few tens of MB whatever
-    the city's size.
+
+class TimeToSchools:
+    """Drive seconds from the drive nodes to each school's nearest gate, per period, for the
+    "135" response check (a :class:`~geo_patrol.sightings.SchoolDriveTimes`).
+
+    :meth:`near` searches backwards from the school's gates (one search from all of them) and
+    stops at ``bound_s`` = ``max(response_target_s, second_unit_s)`` (at most ``reach_limit_s``):
+    the few thousand nodes from which a unit counts for the response, whatever the city's size.
+    Called, it gives the whole row over the drive nodes, searched to ``reach_limit_s`` (``inf``
+    beyond), which the check needs only for a window with a minute in which no unit is within
+    ``bound_s`` (:mod:`geo_patrol.sightings`). Searches run on the period's cached graph
+    (:class:`~geo_patrol.traveltime.DriveSearch`).
     """
 
-    CHUNK = 64
+    #: :meth:`near` searches for this many schools at a time, in the scenario's order (the order
+    #: the sightings check asks in), and keeps only them.
+    CHUNK = 256
 
-    def __init__(self, prepared: Prepared, period: str) -> None:
+    def __init__(self, prepared: Prepared) -> None:
         params = prepared.scenario.parameters
-        self.network = prepared.network
-        self.limit_s = params.reach_limit_s
-        self.factor = params.congestion_for(period)
-        self.every_node = [(row, row) for row in range(prepared.network.n_nodes)]
-        self.order = [s.id for s in prepared.scenario.schools]
-        self.position = {sid: i for i, sid in enumerate(self.order)}
+        self.prepared = prepared
+        self.limit_s = float(params.reach_limit_s)
+        self.bound_s = min(float(max(params.response_target_s, params.second_unit_s)), self.limit_s)
         self.gates: dict[str, list[int]] = {}
         for gate in prepared.gates:
             self.gates.setdefault(gate.school_id, []).append(gate.node)
-        self.cache: dict[str, np.ndarray] = {}
+        self.order = [s.id for s in prepared.scenario.schools]
+        self.position = {sid: i for i, sid in enumerate(self.order)}
+        self._search: dict[str, DriveSearch] = {}
+        self._near: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
-    def __call__(self, school_id: str) -> np.ndarray:
-        if school_id not in self.cache:
+    def _towards(self, period: str) -> DriveSearch:
+        if period not in self._search:
+            factor = self.prepared.scenario.parameters.congestion_for(period)
+            self._search[period] = DriveSearch(self.prepared.network, factor, towards=True)
+        return self._search[period]
+
+    def near(self, school_id: str, period: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(node rows, seconds)`` of the nodes within ``bound_s`` of the school's nearest gate."""
+        if (school_id, period) not in self._near:
             start = self.position[school_id]
             ids = self.order[start : start + self.CHUNK]
-            nodes = sorted({n for sid in ids for n in self.gates[sid]})
-            index = {n: k for k, n in enumerate(nodes)}
-            matrix = travel_times(self.network, self.every_node, [(n, n) for n in nodes],
-                                  period_factor=self.factor, cutoff_s=self.limit_s)
-            dist = matrix.seconds.T  # gate nodes × every node
-            self.cache = {sid: dist[[index[n] for n in self.gates[sid]]].min(axis=0) for sid in ids}
-        return self.cache[school_id]
+            balls = self._towards(period).balls([self.gates[sid] for sid in ids], self.bound_s)
+            self._near = {(sid, period): ball for sid, ball in zip(ids, balls)}
+        return self._near[(school_id, period)]
+
+    def __call__(self, school_id: str, period: str) -> np.ndarray:
+        rows, seconds = self._towards(period).balls([self.gates[school_id]], self.limit_s)[0]
+        out = np.full(self.prepared.network.n_nodes, np.inf)
+        out[rows] = seconds
+        return out
 
 
-def time_to_schools(prepared: Prepared, period: str) -> TimeToSchools:
-    """The :class:`TimeToSchools` of a period."""
-    return TimeToSchools(prepared, period)
+def time_to_schools(prepared: Prepared) -> TimeToSchools:
+    """The :class:`TimeToSchools` of a prepared scenario (every period)."""
+    return TimeToSchools(prepared)
 
 
-def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor) -> tuple[Track, list, list]:
-    """The track, drive line and leg seconds of one car through its stops (see :func:`car_tracks`)."""
-    sequence = [home] + [s.node for s in own] + [home]
-    sources = sorted(set(sequence[:-1]))
-    # every leg was driven within the time between its two stops (the way home within the rest
-    # of the shift), which bounds the searches
-    gaps = [own[0].arrive_s - start_s] + [b.arrive_s - a.depart_s for a, b in zip(own, own[1:])]
-    gaps.append(max(end_s - own[-1].depart_s, 0))
-    limit = max(gaps) + 60 if min(gaps) >= 0 else np.inf
-    dist, pred = fastest_paths(net, sources, period_factor=factor, limit_s=limit)
-    if not np.isfinite(dist[[sources.index(a) for a in sequence[:-1]], sequence[1:]]).all():
-        dist, pred = fastest_paths(net, sources, period_factor=factor)
-    index = {n: i for i, n in enumerate(sources)}
+def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int,
+           found: Mapping[tuple[int, int], tuple[np.ndarray, np.ndarray]]) -> tuple[Track, list, list]:
+    """The track, drive line and leg seconds of one car through its stops (see :func:`car_tracks`);
+    ``found`` holds the fastest path of every leg (rows, seconds from its start)."""
     times: list[int] = []
     nodes: list[int] = []
     line: list[tuple[float, float, int]] = []
 
     def leg(a: int, b: int, leave: float) -> float:
-        path = path_rows(pred[index[a]], a, b)
+        path, seconds = found[(a, b)]
         t = leave
-        for k, row in enumerate(path):
+        for k, row in enumerate(path.tolist()):
             if k:
-                t = leave + dist[index[a], row]
+                t = leave + seconds[k]
             times.append(int(round(t)))
             nodes.append(row)
             line.append((round(float(net.drive.lon[row]), 6), round(float(net.drive.lat[row]), 6),
                          int(round(t))))
         return t
 
-    first_leg = float(dist[index[home], own[0].node])
+    first_leg = float(found[(home, own[0].node)][1][-1])
     leave = own[0].arrive_s - first_leg
     times.append(start_s)
     nodes.append(home)
@@ -409,5 +426,5 @@ def _drive(net, home: int, own: Sequence[Stop], start_s: int, end_s: int, factor
     times.append(max(end_s, times[-1]))
     nodes.append(home)
     order = np.argsort(np.array(times), kind="stable")
-    driven = [float(dist[index[a], b]) for a, b in zip(sequence[:-1], sequence[1:])]
+    driven = [float(found[pair][1][-1]) for pair in _legs([home] + [s.node for s in own] + [home])]
     return (np.array(times)[order], np.array(nodes)[order]), line, driven

@@ -186,6 +186,7 @@ def plan_posts(
     excluded = np.zeros(len(demand), dtype=bool)
     short_schools: dict[str, str] = {}
     full_cover = distance.cover(rows=demand)
+    drives: dict = {}  # drive times between posts, kept from round to round
     for _ in range(len(demand) + 1):  # each round gives up at least one school
         keep = sp.diags((~excluded).astype(np.int8), dtype=np.int8)
         cover = (keep @ full_cover).astype(bool)
@@ -210,7 +211,7 @@ def plan_posts(
         chosen = list(result.chosen)
         assign = _assign(distance, demand, chosen)
         duties, station_of = post_duties(prepared, sites, chosen, assign, demand)
-        roster, use, unstaffed = roster_teams(prepared, duties, limit_police, limit_aux)
+        roster, use, unstaffed = roster_teams(prepared, duties, limit_police, limit_aux, drives=drives)
         if not unstaffed:
             break
         # at every station with posts no team can staff, give up the schools of as many of its
@@ -283,9 +284,10 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
     for school in scenario.schools:
         if school.forbid_post:
             out.append(Uncovered(school.id, "forbidden", "the school forbids a post (禁设岗)"))
-    chosen_value = {}
-    for j in chosen:
-        chosen_value[j] = sum(weights[r] for r, a in enumerate(assign) if a == j)
+    chosen_value = {j: 0.0 for j in chosen}
+    for r, a in enumerate(assign):
+        if a in chosen_value:
+            chosen_value[a] += weights[r]
     weakest = min(chosen_value.values()) if chosen_value else 0.0
     for r, row in enumerate(demand):
         if r in covered_rows:

@@ -54,6 +54,7 @@ def post_duties(prepared, sites, chosen, assign, demand):
     scenario = prepared.scenario
     params = scenario.parameters
     schools = scenario.schools
+    periods = scenario.periods  # a property that walks every school: read once
     chosen = sorted(chosen, key=lambda j: sites[j].id)
     lon = np.array([sites[j].lon for j in chosen])
     lat = np.array([sites[j].lat for j in chosen])
@@ -63,9 +64,12 @@ def post_duties(prepared, sites, chosen, assign, demand):
         times = travel_times(prepared.network, prepared.station_nodes,
                              {str(j): int(n) for j, n in zip(chosen, nodes)},
                              period_factor=params.congestion_for(scenario.periods[0]))
+    rows_of: dict[int, list[int]] = {}
+    for r, a in enumerate(assign):
+        rows_of.setdefault(a, []).append(r)
     duties = []
     for k, (j, node) in enumerate(zip(chosen, nodes)):
-        served = [schools[demand[r]] for r, a in enumerate(assign) if a == j]
+        served = [schools[demand[r]] for r in rows_of.get(j, ())]
         named = next((s.station_id for s in served if s.station_id), None)
         if named is None:
             col = times.seconds[:, k]
@@ -73,7 +77,7 @@ def post_duties(prepared, sites, chosen, assign, demand):
         station_of[j] = named
         post_id = f"P{k + 1:03d}"
         drive_s = float(times.seconds[times.origin_ids.index(named), k]) if named in times.origin_ids else 0.0
-        for period in scenario.periods:
+        for period in periods:
             wins = [w for s in served for w in s.windows.get(period, ())]
             if not wins:
                 continue
@@ -121,7 +125,8 @@ def duty_blocks(windows, lead_s: int, lag_s: int, drive_s: float) -> list[tuple[
 
 
 def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: Mapping[str, int],
-                 limit_aux: Mapping[str, int]) -> tuple[tuple[RosterEntry, ...], dict, set[str]]:
+                 limit_aux: Mapping[str, int], *,
+                 drives: dict[str, PairDrives] | None = None) -> tuple[tuple[RosterEntry, ...], dict, set[str]]:
     """Officer teams per period, from officers who exist (module docstring).
 
     A station's teams: ``min(police // police_per_post, auxiliary // auxiliary_per_post)`` (a
@@ -133,7 +138,9 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
 
     Returns ``(roster, use, unstaffed)``: ``use`` maps ``(station or pool id, period)`` to
     ``(police used, police available, auxiliary used, auxiliary available)``; ``unstaffed`` the
-    ``(post id, period)`` pairs left without a team.
+    ``(post id, period)`` pairs left without a team. ``drives`` (period → :class:`PairDrives`,
+    filled as needed) keeps the drive times between posts for the next call: the planner's
+    officer-shortage rounds roster mostly the same posts again.
     """
     scenario = prepared.scenario
     params = scenario.parameters
@@ -151,14 +158,18 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
         for duty in duties:
             if duty.period == period:
                 groups.setdefault(duty.station_id, []).append(duty)
-        drives = PairDrives(prepared.network, factor)
+        if drives is None:
+            drives = {}
+        if period not in drives:
+            drives[period] = PairDrives(prepared.network, factor)
+        between = drives[period]
         for station in scenario.stations:
             group = sorted(groups.get(station.id, []), key=lambda d: (d.duty_start_s, d.post_id))
             own = teams[station.id]
             for duty in group:
                 for team in own:
                     last = team[-1]
-                    if drives.within(last.node, duty.node, duty.duty_start_s - last.duty_end_s) < math.inf:
+                    if between.within(last.node, duty.node, duty.duty_start_s - last.duty_end_s) < math.inf:
                         team.append(duty)
                         break
                 else:

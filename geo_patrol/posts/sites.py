@@ -100,15 +100,17 @@ class SiteCoverage:
         return out[np.asarray(rows)]
 
 
-def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite]) -> SiteCoverage:
+def coverage_distance(prepared: Prepared, sites: Sequence[CandidateSite], *, explain: bool = True) -> SiteCoverage:
     """Walking metres from every school (nearest gate) to the candidate sites within reach.
 
     Pairs are found first by straight-line distance (a walk is never shorter), then measured on
     the walk network by a search bounded at the radius, in chunks of gates so memory stays small.
-    A site within :data:`SIGHT_M` in a straight line of a gate sees it directly.
+    A site within :data:`SIGHT_M` in a straight line of a gate sees it directly. With
+    ``explain`` the searches go on to :data:`EXPLAIN_FACTOR` × the radius, for ``nearest_m``;
+    without, they stop at the radius (``nearest_m`` then only knows the sites within it).
     """
     radius = prepared.scenario.parameters.post_radius_m
-    search_m = EXPLAIN_FACTOR * radius
+    search_m = (EXPLAIN_FACTOR if explain else 1.0) * radius
     net = prepared.network
     school_index = {s.id: i for i, s in enumerate(prepared.scenario.schools)}
     site_lon = np.array([s.lon for s in sites], dtype=float)
@@ -164,7 +166,7 @@ def post_reach(prepared: Prepared, posts: Sequence) -> dict[tuple[str, str, int]
     if not where:
         return {}
     sites = [CandidateSite(f"at:{k}", lon, lat, "input") for k, (lon, lat) in enumerate(where)]
-    cover = coverage_distance(prepared, sites)
+    cover = coverage_distance(prepared, sites, explain=False)
     ids = [s.id for s in prepared.scenario.schools]
     reach: dict[int, set[str]] = {}
     for row, col in zip(cover.rows, cover.cols):
