@@ -273,3 +273,15 @@ def test_max_drive_limits_the_tour(engine):
     assert res.drive_s <= 2400
     # g1 + g2 (out 20 min, back 20 min) is the heaviest set within 40 min of driving
     assert sorted(res.served_ids) == ["g1", "g2"]
+
+
+@pytest.mark.parametrize("visit_id, shown", [
+    ("SFX157", "SFX157"),
+    ("SFX157#w2", "SFX157 (window 2)"),
+    ("SFX157#w2#2", "SFX157 (window 2, visit 2)"),
+    ("SFX157#3", "SFX157 (visit 3)"),
+])
+def test_miss_reasons_name_a_school_and_its_window_not_a_routing_id(visit_id, shown):
+    from geo_patrol.patrols.explain import shown_id
+
+    assert shown_id(visit_id) == shown

@@ -19,6 +19,7 @@ Method, per dropped visit ``d`` (all checks use the problem's matrix and the res
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from geo_patrol.patrols.model import (
@@ -39,6 +40,14 @@ class _Solo:
     vehicle: Vehicle | None
     arrival_s: int | None  # earliest arrival of this car, None if no road
     feasible: bool
+
+
+def shown_id(visit_id: str) -> str:
+    """A routing id as a planner reads it: ``SFX157#w2#2`` → ``SFX157 (window 2, visit 2)``."""
+    match = re.fullmatch(r"(.+?)(?:#w(\d+))?(?:#(\d+))?", visit_id)
+    school, wave, k = match.groups() if match else (visit_id, None, None)
+    extras = ([f"window {wave}"] if wave else []) + ([f"visit {k}"] if k else [])
+    return school + (f" ({', '.join(extras)})" if extras else "")
 
 
 def _solo(problem: RoutingProblem, vis: Visit, veh: Vehicle) -> _Solo:
@@ -169,7 +178,7 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
         if best is None:
             out[vis.id] = DroppedVisit(
                 vis.id, REASON_UNREACHABLE,
-                f"no car has a drivable route to {vis.id} and back",
+                f"no car has a drivable route to {shown_id(vis.id)} and back",
             )
             continue
         station = best.vehicle.station_id
@@ -183,7 +192,7 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
                        f"inside the window {window} but cannot get back in its availability "
                        f"or drive limit")
             out[vis.id] = DroppedVisit(
-                vis.id, REASON_UNREACHABLE, f"{vis.id} is unreachable: {why}",
+                vis.id, REASON_UNREACHABLE, f"{shown_id(vis.id)} is unreachable: {why}",
                 earliest_arrival_s=best.arrival_s, station_id=station,
             )
             continue
@@ -195,7 +204,7 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
         if rival is not None:
             out[vis.id] = DroppedVisit(
                 vis.id, REASON_PRIORITY,
-                f"{vis.id} (weight {vis.weight}) gives way to {rival.id} (weight "
+                f"{shown_id(vis.id)} (weight {vis.weight}) gives way to {shown_id(rival.id)} (weight "
                 f"{rival.weight}): serving it would cost that visit",
                 earliest_arrival_s=best.arrival_s, station_id=station,
                 competing_visit_id=rival.id,
@@ -211,7 +220,7 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
                     if extra is not None else "more cars are needed")
             out[vis.id] = DroppedVisit(
                 vis.id, REASON_FLEET_TIME,
-                f"{vis.id} is reachable (earliest arrival {clock(best.arrival_s)} from station "
+                f"{shown_id(vis.id)} is reachable (earliest arrival {clock(best.arrival_s)} from station "
                 f"{station}) but every car's time is taken by visits of equal or higher "
                 f"weight; {more}",
                 earliest_arrival_s=best.arrival_s, station_id=station,
