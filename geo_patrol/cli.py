@@ -7,6 +7,7 @@ given. Errors caused by input are printed as one line on stderr with exit code 2
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import logging
 import os
@@ -28,7 +29,18 @@ from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.outputs.map import render_map, render_station_maps
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
-from geo_patrol.semester import fairness, plan_semester, term_summary, write_semester
+from geo_patrol.semester import (
+    fairness,
+    is_semester_dir,
+    plan_semester,
+    read_previous,
+    refresh_semester,
+    semester_day_types,
+    staffing,
+    staffing_warnings,
+    term_summary,
+    write_semester,
+)
 from geo_patrol.snapping import datum_warnings, prepare
 from geo_patrol.verify import evaluate_plan_dir
 from geo_patrol.version import __version__
@@ -76,8 +88,10 @@ def _seed(text: str) -> int:
     return value
 
 
-def _load(path: str | None) -> Scenario:
-    return Scenario.demo() if path is None else Scenario.from_toml(path)
+def _load(path: str | None, day_type: str | None = None) -> Scenario:
+    """The scenario file (or the demo); with ``day_type``, the scenario of that day type."""
+    scenario = Scenario.demo() if path is None else Scenario.from_toml(path)
+    return scenario if day_type is None else scenario.for_day(scenario.day_type(day_type))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -196,7 +210,7 @@ def _copy_map(plan_dir: Path) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, args.day_type)
     inputs = [*scenario.input_files.values(), *([scenario.source] if scenario.source else [])]
     check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)  # before any work
     previous = Plan.from_dir(args.previous) if args.previous else None
@@ -206,6 +220,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
         workers=max(1, args.workers), scheduler=args.scheduler,
     )
+    if args.day_type:
+        plan = dataclasses.replace(plan, meta={**plan.meta, "day_type": args.day_type})
     say(f"writing {out} with its map, report.xlsx and duty sheets")
     _STATE["writing"] = out
     plan.to_dir(out, force=args.force, with_map=not args.no_map)
@@ -228,15 +244,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
-    result = evaluate_plan_dir(scenario, Path(args.plan))
-    for line in result.warnings:
-        print(f"warning: {line}", file=sys.stderr)
-    print(result.text)
-    if result.violations:
-        print(f"geo-patrol: {len(result.violations)} breach(es) of the rules: the breaching posts and stops earn "
-              f"nothing; see {Path(args.plan) / 'violations.csv'}", file=sys.stderr)
-        return EXIT_BREACH
-    return 0
+    folder = Path(args.plan)
+    if is_semester_dir(folder):  # every day type's plan, then the term's totals and roster again
+        folders = [folder / "day_types" / name for name in semester_day_types(folder)]
+        results = [evaluate_plan_dir(scenario, path) for path in folders]
+        semester = refresh_semester(scenario, folder, {path.name: r.plan for path, r in zip(folders, results)})
+        summary = term_summary(semester)
+        print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+    else:
+        folders, results = [folder], [evaluate_plan_dir(scenario, folder)]
+    breaches = 0
+    for path, result in zip(folders, results):
+        for line in result.warnings:
+            print(f"warning: {line}", file=sys.stderr)
+        print(result.text)
+        breaches += len(result.violations)
+        if result.violations:
+            print(f"geo-patrol: {len(result.violations)} breach(es) of the rules: the breaching posts and stops "
+                  f"earn nothing; see {path / 'violations.csv'}", file=sys.stderr)
+    return EXIT_BREACH if breaches else 0
 
 
 def _range(text: str, name: str) -> list[int]:
@@ -252,7 +278,7 @@ def _range(text: str, name: str) -> list[int]:
 
 
 def cmd_posts(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, args.day_type)
     budgets = _range(args.posts, "posts")
     sweep = posts_sweep(scenario, budgets, police=args.police, auxiliary=args.auxiliary,
                         time_limit_s=args.time_limit, progress=Progress())
@@ -267,7 +293,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if len(chosen) != 1:
         raise GeoPatrolError("whatif: give exactly one of --posts, --police or --cars as START:STOP:STEP")
     name, text = chosen[0]
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, args.day_type)
     rows = plan_sweep(scenario, name, _range(text, name), time_limit_s=args.time_limit, seed=args.seed,
                       progress=Progress())
     for path in write_plan_sweep(rows, name, Path(args.out)):
@@ -306,7 +332,9 @@ def cmd_semester(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     inputs = [*scenario.input_files.values(), *([scenario.source] if scenario.source else [])]
     check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)
-    semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress())
+    previous = read_previous(args.previous) if args.previous else None
+    semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress(),
+                             previous=previous)
     write_semester(semester, scenario, out, force=args.force)
     days = {t.name: sum(1 for d in semester.dates if d[3] == t.name) for t in semester.day_types}
     print(f"Term {semester.calendar.start} – {semester.calendar.end}: "
@@ -317,8 +345,11 @@ def cmd_semester(args: argparse.Namespace) -> int:
         f = fairness(semester, scenario)
         print(f"Roster by date: {f['people']} people, duties per person min {f['min']}, max {f['max']}, "
               f"spread {f['spread']}; slot rows nobody could take: {f['unfilled_slot_rows']}")
-    print(f"Semester written to {out}/ (calendar.csv, term_summary.csv, school_people.csv, day_types/…"
-          + (", roster_by_date.csv" if semester.roster else "") + ")")
+    for line in staffing_warnings(staffing(semester, scenario)):
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"Semester written to {out}/ (index.html, term_report.xlsx, calendar.csv, term_summary.csv, "
+          f"staffing_by_week.csv, school_people.csv, day_types/…"
+          + (", roster_by_date.csv, roster_by_week.xlsx" if semester.roster else "") + ")")
     return 0
 
 
@@ -383,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--engine", choices=("ortools", "pyvrp"), default=None, help="routing engine")
     p.add_argument("--previous", default=None, help="last semester's plan directory: keep its posts")
+    p.add_argument("--day-type", default=None,
+                   help="plan one day type of the scenario (fri, mon-thu+reinforced, an exam's id…; see "
+                        "`geo-patrol semester`)")
     p.add_argument("--workers", type=_count, default=min(2, os.cpu_count() or 1),
                    help="Dask worker processes for routing large districts by jurisdiction (default: up to 2)")
     p.add_argument("--scheduler", default=None,
@@ -393,7 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="re-check a plan edited by hand and write its coverage.csv")
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded demo county)")
-    p.add_argument("--plan", required=True, help="plan directory")
+    p.add_argument("--plan", required=True,
+                   help="plan directory (a day type's plan is checked against that day type), or a semester "
+                        "folder: every day type, then the term's totals and roster")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("posts", help="what each extra post buys: coverage against the post budget")
@@ -403,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auxiliary", type=_count, default=None, help="county total of auxiliary officers")
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif_posts", help="folder for the CSV and PNG (default whatif_posts)")
+    p.add_argument("--day-type", default=None,
+                   help="plan one day type of the scenario (fri, mon-thu+reinforced, an exam's id…; see "
+                        "`geo-patrol semester`)")
     p.set_defaults(func=cmd_posts)
 
     p = sub.add_parser("whatif", help="end-to-end sweep of posts, police or cars")
@@ -413,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None)
     p.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds per solver call")
     p.add_argument("--out", default="whatif", help="folder for the CSV and PNG (default whatif)")
+    p.add_argument("--day-type", default=None,
+                   help="plan one day type of the scenario (fri, mon-thu+reinforced, an exam's id…; see "
+                        "`geo-patrol semester`)")
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("batch", help="plan every county of an area (a folder or an area file), serially or on Dask")
@@ -435,6 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--force", action="store_true", help="replace an existing semester folder")
+    p.add_argument("--previous", default=None,
+                   help="last term's semester folder (or a plan folder): keep its posts, day type by day type")
     p.set_defaults(func=cmd_semester)
 
     p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")

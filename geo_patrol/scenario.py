@@ -29,6 +29,7 @@ Scenario file (TOML; paths are relative to the file)::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import zoneinfo
@@ -41,6 +42,7 @@ from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import read_officers, read_schools, read_sites, read_stations
 from geo_patrol.model import PERIODS, NetworkSource, Officer, Parameters, School, Site, Station, unknown_key
+from geo_patrol.term import Calendar, DayType, group_weekdays
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,7 +65,7 @@ class Scenario:
     pools: tuple[Station, ...] = ()
     timezone: str = "Asia/Shanghai"
     output_datum: str = "wgs84"
-    calendar: Mapping[str, Any] = field(default_factory=dict)
+    calendar: Calendar | None = None
     officers: tuple[Officer, ...] = ()
     datums: Mapping[str, str] = field(default_factory=dict)
 
@@ -85,6 +87,43 @@ class Scenario:
             if station.id == station_id:
                 return station
         raise KeyError(station_id)
+
+    def day_types(self) -> list[DayType]:
+        """The weekdays grouped by identical windows of every school (``mon-thu``, ``fri``…)."""
+        return group_weekdays(self.schools)
+
+    def term_dates(self) -> list[tuple[Any, str, str, DayType | None]]:
+        """Every date of the term (``[calendar]``) with its kind and day type (``None``: no school run)."""
+        if self.calendar is None:
+            raise InputError("the scenario has no [calendar]", file=self.source, field="calendar",
+                             hint='add [calendar] with term_start = "…" and term_end = "…" (see the README)')
+        return self.calendar.assign(self.day_types())
+
+    def day_type(self, name: str) -> DayType:
+        """A day type by name: a weekday group, or one of the term (reinforced, exam days)."""
+        found = {t.name: t for t in self.day_types()}
+        if self.calendar is not None:
+            found.update({t.name: t for _, _, _, t in self.term_dates() if t is not None})
+        if name not in found:
+            raise InputError(f"'{name}' is not a day type of this scenario", file=self.source, field="day_type",
+                             hint="use one of " + ", ".join(found))
+        return found[name]
+
+    def for_day(self, day_type: DayType) -> Scenario:
+        """The scenario of one day type: each school's windows of that weekday, the exam sites of
+        the day (a site with a school's id replacing that school), the reinforced parameters."""
+        weekday = day_type.weekdays[0]
+        schools = {s.id: s.on(weekday) for s in self.schools} if day_type.school_day else {}
+        for exam_id in day_type.exams:
+            assert self.calendar is not None
+            schools.update({s.id: s for s in self.calendar.exam(exam_id).sites})
+        params = self.parameters
+        if day_type.reinforced:
+            explicit = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+            params = Parameters.from_mapping({**explicit, **day_type.reinforced})
+        out = dataclasses.replace(self, schools=tuple(schools.values()), parameters=params)
+        check_scenario(out)
+        return out
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
@@ -187,10 +226,13 @@ class Scenario:
             out_datum = normalise_datum(str(out_datum))
         except InputError as exc:
             raise InputError(exc.problem, file=path, field="outputs.datum", hint=exc.hint) from None
+        calendar = Calendar.from_mapping(config["calendar"], file=path) if "calendar" in config else None
+        for exam in calendar.exams if calendar else ():
+            files[f"exam_sites:{exam.id}"] = exam.file
         scenario = cls(
             name=str(meta.get("name", path.stem)),
             output_datum=out_datum,
-            calendar=dict(config.get("calendar", {})),
+            calendar=calendar,
             officers=officers,
             datums={key: normalise_datum(str(inputs.get(f"{key}_datum", "wgs84")))
                     for key in ("schools", "stations", "sites")},
@@ -256,6 +298,11 @@ def check_scenario(scenario: Scenario) -> None:
         )
     scenario.parameters.check(file=scenario.source)
     station_ids = {s.id for s in scenario.stations}
+    exam_sites = [(s, e.file) for e in (scenario.calendar.exams if scenario.calendar else ()) for s in e.sites]
+    for site, file in exam_sites:
+        if site.station_id is not None and site.station_id not in station_ids:
+            raise InputError(f"station '{site.station_id}' is not in the stations file", file=file, row=site.row,
+                             field="station_id", hint="use an id from the stations file or leave it empty")
     for school in scenario.schools:
         ordered = school.all_windows()
         for (p1, w1), (p2, w2) in zip(ordered, ordered[1:]):

@@ -2,26 +2,10 @@
 
 A plan (:func:`geo_patrol.plan.make_plan`) is one school day. A term is many, not all alike:
 
-- **Day types.** A school may keep other windows on some weekdays (``friday_afternoon`` /
-  周五放学 in the school table: many dismiss earlier on Friday, without after-school care). The
-  weekdays whose windows are the same for every school form one day type, named by its days
-  (``mon-thu``, ``fri``); one plan is made per day type, in one run.
-- **The calendar** (``[calendar]`` in the scenario file)::
-
-      [calendar]
-      term_start = "2026-09-01"
-      term_end = "2027-01-15"
-      holidays = ["2026-09-25", "2026-10-01:2026-10-08"]     # no school (dates or ranges)
-      workdays = { "2026-09-28" = "monday", "2026-10-11" = "friday" }   # 调休: school on a weekend,
-                                                                        # with that weekday's hours
-      [[calendar.reinforced]]                                # 开学前后: heavier deployment
-      from = "2026-09-01"
-      to = "2026-09-14"
-      visits_per_window = 2                                  # any [parameters] key
-
-  Every date of the term gets a day type (``calendar.csv``); a reinforced date plans its
-  weekday's day type with the reinforced parameters (a day type of its own, ``mon-thu+reinforced``).
-  Exam days (中考/高考, sites with their own hours) are not modelled yet.
+- **Day types and the calendar** (``[calendar]``: term dates, holidays, make-up days, reinforced
+  spells, exam days) are described in :mod:`geo_patrol.term`. One plan is made per day type, in
+  one run; every date of the term gets its day type in ``calendar.csv``. Posts stay put across
+  day types (:func:`plan_semester`).
 - **Term totals** (``term_summary.csv``): per station and in total, the officer-shifts (one
   officer on duty in one school-run period of one school day — the unit the source reports use:
   Heqing county 820, Chuanshan district 6,292), car-shifts (one car out in one period of one day)
@@ -48,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,161 +40,27 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
 from geo_patrol.io.plandir import csv_text, is_plan_dir
-from geo_patrol.model import Parameters
 from geo_patrol.outputs.map import render_map
+from geo_patrol.outputs.workbook import Link, tables_workbook
 from geo_patrol.plan import Plan, make_plan
-from geo_patrol.scenario import Scenario, check_scenario
+from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
+from geo_patrol.term import WEEKDAYS, Calendar, DayType
 
-__all__ = ["SCHOOL_TEAM", "Calendar", "DayType", "Semester", "day_types", "plan_semester", "write_semester"]
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = ["SCHOOL_TEAM", "Calendar", "DayType", "PreviousTerm", "Semester", "day_types", "is_semester_dir",
+           "plan_semester", "read_previous", "refresh_semester", "semester_day_types", "write_semester"]
 
 #: The school's side of a post's team per post and day (Heqing county's formula).
 SCHOOL_TEAM: Mapping[str, int] = {"school_cadre": 1, "guards": 2, "staff": 2, "volunteers": 4}
 
-#: School-run duties one person may take in a week, unless the calendar says otherwise.
-MAX_DUTIES_PER_WEEK = 6
-
-
-@dataclass(frozen=True)
-class DayType:
-    """Weekdays that share every school's windows, and the parameters of the day (reinforced or not)."""
-
-    name: str
-    weekdays: tuple[str, ...]
-    reinforced: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """The term: its dates, holidays, make-up days and reinforced spells (module docstring)."""
-
-    start: dt.date
-    end: dt.date
-    holidays: frozenset[dt.date] = frozenset()
-    workdays: Mapping[dt.date, str] = dataclasses.field(default_factory=dict)
-    reinforced: tuple[tuple[dt.date, dt.date, Mapping[str, Any]], ...] = ()
-    max_duties_per_week: int = MAX_DUTIES_PER_WEEK
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], *, file: str | Path | None = None) -> Calendar:
-        """The ``[calendar]`` table, checked: one :class:`InputError` naming the key."""
-        known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week")
-        for key in raw:
-            if key not in known:
-                raise InputError(f"unknown key '{key}' in [calendar]", file=file, field=f"calendar.{key}",
-                                 hint="known keys: " + ", ".join(known))
-        for key in ("term_start", "term_end"):
-            if key not in raw:
-                raise InputError(f"[calendar] has no {key}", file=file, field=f"calendar.{key}",
-                                 hint=f'add {key} = "2026-09-01"')
-        start, end = _date(raw["term_start"], file, "calendar.term_start"), _date(raw["term_end"], file,
-                                                                                  "calendar.term_end")
-        if end < start:
-            raise InputError("the term ends before it starts", file=file, field="calendar.term_end",
-                             hint="term_end must be on or after term_start")
-        holidays = frozenset(d for item in raw.get("holidays", []) for d in _range(item, file, "calendar.holidays"))
-        workdays = {}
-        for day, weekday in dict(raw.get("workdays", {})).items():
-            if str(weekday).lower() not in WEEKDAYS[:5]:
-                raise InputError(f"'{weekday}' is not a school weekday", file=file, field=f"calendar.workdays.{day}",
-                                 hint="give the weekday whose hours the make-up day keeps, monday … friday")
-            workdays[_date(day, file, "calendar.workdays")] = str(weekday).lower()
-        reinforced = []
-        for k, spell in enumerate(raw.get("reinforced", [])):
-            where = f"calendar.reinforced[{k + 1}]"
-            if not isinstance(spell, Mapping) or "from" not in spell or "to" not in spell:
-                raise InputError("a reinforced spell needs from and to", file=file, field=where,
-                                 hint='write [[calendar.reinforced]] with from = "…" and to = "…"')
-            overrides = {key: value for key, value in spell.items() if key not in ("from", "to")}
-            Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
-            reinforced.append((_date(spell["from"], file, where), _date(spell["to"], file, where), overrides))
-        cap = raw.get("max_duties_per_week", MAX_DUTIES_PER_WEEK)
-        if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 14:
-            raise InputError(f"'{cap}' is not a number of duties", file=file, field="calendar.max_duties_per_week",
-                             hint="a whole number from 1 to 14 (two school runs a day, seven days)")
-        return cls(start, end, holidays, workdays, tuple(reinforced), cap)
-
-    def dates(self) -> list[tuple[dt.date, str, str]]:
-        """Every date of the term: ``(date, kind, weekday it keeps)``, kind ``school``, ``weekend``,
-        ``holiday`` or ``make_up`` (a weekend school day)."""
-        out = []
-        day = self.start
-        while day <= self.end:
-            weekday = WEEKDAYS[day.weekday()]
-            if day in self.holidays:
-                out.append((day, "holiday", weekday))
-            elif day in self.workdays:
-                out.append((day, "make_up", self.workdays[day]))
-            elif day.weekday() >= 5:
-                out.append((day, "weekend", weekday))
-            else:
-                out.append((day, "school", weekday))
-            day += dt.timedelta(days=1)
-        return out
-
-    def reinforced_on(self, day: dt.date) -> Mapping[str, Any]:
-        for start, end, overrides in self.reinforced:
-            if start <= day <= end:
-                return overrides
-        return {}
-
-
-def _date(value: Any, file, field: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"'{value}' is not a date", file=file, field=field, hint="write it as 2026-09-01") from None
-
-
-def _range(item: Any, file, field: str) -> list[dt.date]:
-    first, _, last = str(item).partition(":")
-    start = _date(first.strip(), file, field)
-    end = _date(last.strip(), file, field) if last else start
-    return [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
-
 
 def day_types(scenario: Scenario) -> list[DayType]:
-    """The weekdays grouped by identical windows of every school (module docstring), Monday first."""
-    groups: dict[tuple, list[str]] = {}
-    for weekday in WEEKDAYS[:5]:
-        key = tuple((s.id, tuple(sorted((p, tuple(ws)) for p, ws in s.on(weekday).windows.items())))
-                    for s in scenario.schools)
-        groups.setdefault(key, []).append(weekday)
-    return [DayType(_name(days), tuple(days)) for days in groups.values()]
-
-
-def _name(days: Sequence[str]) -> str:
-    idx = [WEEKDAYS.index(d) for d in days]
-    if idx == list(range(idx[0], idx[-1] + 1)) and len(idx) > 1:
-        return f"{_SHORT[idx[0]]}-{_SHORT[idx[-1]]}"
-    return "+".join(_SHORT[i] for i in idx)
-
-
-def day_scenario(scenario: Scenario, day_type: DayType) -> Scenario:
-    """The scenario of one day type: each school's windows of its first weekday, the reinforced
-    parameters applied."""
-    weekday = day_type.weekdays[0]
-    params = scenario.parameters
-    if day_type.reinforced:
-        params = Parameters.from_mapping({**_explicit(params), **day_type.reinforced})
-    out = dataclasses.replace(scenario, schools=tuple(s.on(weekday) for s in scenario.schools), parameters=params)
-    check_scenario(out)
-    return out
-
-
-def _explicit(params: Parameters) -> dict[str, Any]:
-    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    """The weekdays grouped by identical windows of every school, Monday first."""
+    return scenario.day_types()
 
 
 @dataclass(frozen=True)
@@ -223,39 +72,84 @@ class Semester:
     plans: Mapping[str, Plan]
     dates: tuple[tuple[dt.date, str, str, str], ...]  # date, kind, weekday kept, day type ("" off)
     roster: tuple[dict, ...]  # named duties per date (empty without an officers table)
+    anchor: str = ""  # the day type planned first, whose posts the others keep
 
 
 def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int | None = None,
-                  progress: Callable[[str], None] | None = None, **options: Any) -> Semester:
-    """One plan per day type of the term, and the term's dates mapped to them."""
+                  progress: Callable[[str], None] | None = None,
+                  previous: Plan | PreviousTerm | None = None, **options: Any) -> Semester:
+    """One plan per day type of the term, and the term's dates mapped to them.
+
+    Posts stay put across day types: the day type with the most dates (the *anchor*, usually
+    ``mon-thu``) is planned first, and every other day type is planned with the anchor's posts
+    as last plan's posts (:func:`geo_patrol.plan.make_plan` ``previous``): they stay where they
+    still serve, and ``changes_from_previous`` in each ``plan.json`` lists what differs.
+    ``previous`` (last semester's plans by day type, or one plan for all) anchors the anchor
+    itself, and any day type it has by name.
+    """
     say = progress or (lambda message: None)
-    if not scenario.calendar:
-        raise InputError("the scenario has no [calendar]", file=scenario.source, field="calendar",
-                         hint='add [calendar] with term_start = "…" and term_end = "…" (see the README)')
-    calendar = Calendar.from_mapping(scenario.calendar, file=scenario.source)
-    base = day_types(scenario)
-    by_weekday = {w: t for t in base for w in t.weekdays}
+    assigned = scenario.term_dates()
+    assert scenario.calendar is not None
     wanted: dict[str, DayType] = {}
     dates = []
-    for day, kind, weekday in calendar.dates():
-        if kind in ("holiday", "weekend"):
-            dates.append((day, kind, weekday, ""))
-            continue
-        plain = by_weekday[weekday]
-        extra = calendar.reinforced_on(day)
-        chosen = dataclasses.replace(plain, name=f"{plain.name}+reinforced", reinforced=extra) if extra else plain
-        wanted.setdefault(chosen.name, chosen)
-        dates.append((day, kind, weekday, chosen.name))
+    for day, kind, weekday, day_type in assigned:
+        if day_type is not None:
+            wanted.setdefault(day_type.name, day_type)
+        dates.append((day, kind, weekday, day_type.name if day_type else ""))
+    if not wanted:
+        raise InputError("the term has no school day", file=scenario.source, field="calendar",
+                         hint="check term_start, term_end and holidays")
+    count = {name: sum(1 for d in dates if d[3] == name) for name in wanted}
+    anchor = max(wanted, key=lambda name: (wanted[name].school_day, count[name]))  # first of the most dates
     prepared = prepare(scenario)
-    plans = {}
-    for name, day_type in wanted.items():
+    plans: dict[str, Plan] = {}
+    for name in [anchor, *(n for n in wanted if n != anchor)]:
         say(f"planning day type {name}")
-        own = day_scenario(scenario, day_type)
-        plans[name] = make_plan(own, time_limit_s=time_limit_s, seed=seed,
-                                prepared=dataclasses.replace(prepared, scenario=own), progress=progress, **options)
-        plans[name] = dataclasses.replace(plans[name], meta={**plans[name].meta, "day_type": name})
-    roster = _named_roster(scenario, calendar, dates, plans) if scenario.officers else ()
-    return Semester(calendar, tuple(wanted.values()), plans, tuple(dates), roster)
+        own = scenario.for_day(wanted[name])
+        before = _previous_for(previous, name, anchor)
+        if before is None and name != anchor:
+            before = plans[anchor]
+        mine = prepare(own, network=prepared.network) if wanted[name].exams else dataclasses.replace(
+            prepared, scenario=own)
+        plan = make_plan(own, time_limit_s=time_limit_s, seed=seed, prepared=mine, progress=progress,
+                         previous=before, **options)
+        plans[name] = dataclasses.replace(plan, meta={**plan.meta, "day_type": name})
+    plans = {name: plans[name] for name in wanted}
+    roster = _named_roster(scenario, scenario.calendar, dates, plans) if scenario.officers else ()
+    return Semester(scenario.calendar, tuple(wanted.values()), plans, tuple(dates), roster, anchor)
+
+
+@dataclass(frozen=True)
+class PreviousTerm:
+    """Last term's plans by day type, and which of them was its anchor."""
+
+    plans: Mapping[str, Plan]
+    anchor: str
+
+
+def _previous_for(previous: Plan | PreviousTerm | None, name: str, anchor: str) -> Plan | None:
+    if previous is None or isinstance(previous, Plan):
+        return previous
+    if name in previous.plans:
+        return previous.plans[name]
+    return previous.plans[previous.anchor] if name == anchor else None
+
+
+def read_previous(folder: str | Path) -> Plan | PreviousTerm:
+    """Last term's plans for ``semester --previous``: a semester folder (its plans by day type)
+    or one plan folder."""
+    folder = Path(folder)
+    meta_path = folder / "semester.json"
+    if not meta_path.is_file():
+        return Plan.from_dir(folder)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        names = list(meta["day_types"])
+        anchor = meta.get("anchor") or max(names, key=lambda n: meta["day_types"][n].get("dates", 0))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError("not a semester's semester.json", file=meta_path,
+                         hint="give the folder `geo-patrol semester` wrote last term") from None
+    return PreviousTerm({name: Plan.from_dir(folder / "day_types" / name) for name in names}, anchor)
 
 
 def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[str, Plan]) -> tuple[dict, ...]:
@@ -322,6 +216,68 @@ def term_summary(semester: Semester) -> list[dict]:
     return out
 
 
+def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
+    """Per ISO week, station and role: the school-run duties the plans ask for and the people it
+    takes under the calendar's ``max_duties_per_week``, against the people there are.
+
+    A duty is one officer slot in one period of one date (the unit of the cap). The people needed
+    in a week are the larger of ⌈duties / cap⌉ and the most slots of any one day (a person takes
+    one slot a day); the people there are come from the officers table when there is one (less
+    those away for the whole week), else from the stations table's police and auxiliary counts.
+    ``short`` is how many people are missing; the roster leaves that many slots empty.
+    """
+    cap = semester.calendar.max_duties_per_week
+    listed: dict[tuple[str, str], list] = {}
+    for officer in scenario.officers:
+        listed.setdefault((officer.station_id, officer.role), []).append(officer)
+    counted = {(u.id, role): n for u in (*scenario.stations, *scenario.pools)
+               for role, n in (("police", u.police), ("auxiliary", u.auxiliary))}
+    per_day: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    for name, plan in semester.plans.items():
+        slots: dict[tuple[str, str], dict[str, set]] = {}
+        for entry in plan.roster:
+            slots.setdefault((entry.station_id, entry.role), {}).setdefault(entry.officer, set()).add(entry.period)
+        per_day[name] = {key: (len(labels), sum(len(p) for p in labels.values())) for key, labels in slots.items()}
+    weeks: dict[tuple, dict[tuple[str, str], list]] = {}
+    for day, _, _, name in semester.dates:
+        if not name:
+            continue
+        week = day.isocalendar()[:2]
+        for key, (n_slots, n_duties) in per_day[name].items():
+            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, []])
+            acc[0] += n_duties
+            acc[1] = max(acc[1], n_slots)
+            acc[2].append(day.isoformat())
+    rows = []
+    for week, by_key in sorted(weeks.items()):
+        for (unit, role), (duties, most, days) in sorted(by_key.items()):
+            if scenario.officers:
+                people = sum(1 for o in listed.get((unit, role), []) if not set(days) <= o.unavailable)
+            else:
+                people = counted.get((unit, role), 0)
+            needed = max(-(-duties // cap), most)
+            rows.append({"week": f"{week[0]}-W{week[1]:02d}", "station_id": unit, "role": role,
+                         "school_days": len(days), "duties": duties, "max_duties_per_week": cap,
+                         "people_needed": needed, "people": people,
+                         "short": max(0, needed - people)})
+    return rows
+
+
+def staffing_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per station and role short of people in some week, with the worst week."""
+    worst: dict[tuple[str, str], list] = {}
+    for row in rows:
+        if row["short"]:
+            acc = worst.setdefault((row["station_id"], row["role"]), [0, row])
+            acc[0] += 1
+            if row["short"] > acc[1]["short"]:
+                acc[1] = row
+    return [f"{unit} {role}: short of people under the cap of {row['max_duties_per_week']} school-run duties a week "
+            f"in {weeks} week(s); worst {row['week']}: {row['duties']} duties need {row['people_needed']} people, "
+            f"{row['people']} there — add people, raise max_duties_per_week, or plan fewer posts"
+            for (unit, role), (weeks, row) in sorted(worst.items())]
+
+
 def fairness(semester: Semester, scenario: Scenario) -> dict[str, Any]:
     """Duties per person over the term: min, max and spread, over every officer of the table."""
     count = {o.id: 0 for o in scenario.officers}
@@ -364,68 +320,149 @@ def write_semester(semester: Semester, scenario: Scenario, out: str | Path, *, f
     its map, workbook and duty sheets), ``calendar.csv``, ``term_summary.csv``,
     ``school_people.csv``, ``roster_by_date.csv`` (with an officers table) and ``semester.json``;
     written whole, like a plan."""
-    summary = term_summary(semester)
 
     def fill(folder: Path) -> None:
         for name, plan in semester.plans.items():
             plan.to_dir(folder / "day_types" / name)
-        if len(semester.plans) > 1:  # each day type's map switches to the others'
-            links = [(name, f"../{quote(name)}/map.html") for name in semester.plans]
-            for name in semester.plans:
-                render_map(folder / "day_types" / name, subtitle=name, links=links)
-        write_atomic(folder / "calendar.csv", csv_text(
-            ["date", "weekday", "kind", "keeps_weekday", "day_type"],
-            [[d.isoformat(), WEEKDAYS[d.weekday()], kind, weekday if kind == "make_up" else "", day_type]
-             for d, kind, weekday, day_type in semester.dates]))
-        write_atomic(folder / "term_summary.csv", csv_text(list(summary[0]), [list(r.values()) for r in summary]))
-        people = school_people(semester)
-        if people:
-            write_atomic(folder / "school_people.csv", csv_text(list(people[0]), [list(r.values()) for r in people]))
-        if semester.roster:
-            write_atomic(folder / "roster_by_date.csv",
-                         csv_text(list(semester.roster[0]), [list(r.values()) for r in semester.roster]))
-            write_atomic(folder / "roster_by_week.xlsx", _weekly_workbook(semester.roster))
-        write_atomic(folder / "index.html", _index(semester, scenario, summary))
-        meta = {"format": "geo_patrol.semester/1", "scenario": scenario.name,
-                "term": [semester.calendar.start.isoformat(), semester.calendar.end.isoformat()],
-                "day_types": {t.name: {"weekdays": list(t.weekdays), "reinforced": dict(t.reinforced),
-                                       "dates": sum(1 for d in semester.dates if d[3] == t.name)}
-                              for t in semester.day_types},
-                "term_summary": summary,
-                "fairness": fairness(semester, scenario) if semester.roster else None}
-        write_atomic(folder / "semester.json", json_dump(meta))
+        _term_files(semester, scenario, folder)
 
     return write_directory(Path(out), fill, force=force, replaceable=is_plan_dir)
+
+
+def _term_files(semester: Semester, scenario: Scenario, folder: Path) -> None:
+    """The semester folder's own files beside its day types' plan folders, and each day type's
+    map linked to the others'."""
+    summary = term_summary(semester)
+    if len(semester.plans) > 1:  # each day type's map switches to the others'
+        links = [(name, f"../{quote(name)}/map.html") for name in semester.plans]
+        for name in semester.plans:
+            if (folder / "day_types" / name / "map.html").is_file():
+                render_map(folder / "day_types" / name, subtitle=name, links=links)
+    write_atomic(folder / "calendar.csv", csv_text(
+        ["date", "weekday", "kind", "keeps_weekday", "day_type"],
+        [[d.isoformat(), WEEKDAYS[d.weekday()], kind, weekday if kind == "make_up" else "", day_type]
+         for d, kind, weekday, day_type in semester.dates]))
+    write_atomic(folder / "term_summary.csv", csv_text(list(summary[0]), [list(r.values()) for r in summary]))
+    people = school_people(semester)
+    if people:
+        write_atomic(folder / "school_people.csv", csv_text(list(people[0]), [list(r.values()) for r in people]))
+    if semester.roster:
+        write_atomic(folder / "roster_by_date.csv",
+                     csv_text(list(semester.roster[0]), [list(r.values()) for r in semester.roster]))
+        write_atomic(folder / "roster_by_week.xlsx",
+                     _weekly_workbook(semester.roster, next(iter(semester.plans.values())).meta.get("created")))
+    staff = staffing(semester, scenario)
+    if staff:
+        write_atomic(folder / "staffing_by_week.csv", csv_text(list(staff[0]), [list(r.values()) for r in staff]))
+    write_atomic(folder / "term_report.xlsx", _term_workbook(semester, summary))
+    write_atomic(folder / "index.html", _index(semester, scenario, summary, staffing_warnings(staff)))
+    meta = {"format": "geo_patrol.semester/1", "scenario": scenario.name,
+            "term": [semester.calendar.start.isoformat(), semester.calendar.end.isoformat()],
+            "anchor": semester.anchor,
+            "day_types": {t.name: {"weekdays": list(t.weekdays), "reinforced": dict(t.reinforced),
+                                   "exams": list(t.exams), "school_day": t.school_day,
+                                   "dates": sum(1 for d in semester.dates if d[3] == t.name)}
+                          for t in semester.day_types},
+            "term_summary": summary,
+            "fairness": fairness(semester, scenario) if semester.roster else None,
+            "staffing_warnings": staffing_warnings(staff)}
+    write_atomic(folder / "semester.json", json_dump(meta))
+
+
+def is_semester_dir(folder: str | Path) -> bool:
+    return (Path(folder) / "semester.json").is_file() and (Path(folder) / "day_types").is_dir()
+
+
+def semester_day_types(folder: str | Path) -> list[str]:
+    """The day types of a semester folder, as its ``semester.json`` lists them."""
+    path = Path(folder) / "semester.json"
+    try:
+        names = list(json.loads(path.read_text(encoding="utf-8"))["day_types"])
+    except (ValueError, KeyError, TypeError, OSError):
+        raise InputError("not a semester's semester.json", file=path,
+                         hint="give the folder `geo-patrol semester` wrote") from None
+    for name in names:
+        if not is_plan_dir(Path(folder) / "day_types" / name):
+            raise InputError(f"day type '{name}' has no plan folder", file=Path(folder) / "day_types" / name,
+                             hint="the semester folder is incomplete: plan the semester again")
+    return names
+
+
+def refresh_semester(scenario: Scenario, folder: str | Path, plans: Mapping[str, Plan]) -> Semester:
+    """After the day types' plans were edited and evaluated in place: the term's dates, totals,
+    roster and index derived again from them, and written beside them."""
+    folder = Path(folder)
+    dates, wanted = [], {}
+    for day, kind, weekday, day_type in scenario.term_dates():
+        if day_type is not None:
+            wanted.setdefault(day_type.name, day_type)
+        dates.append((day, kind, weekday, day_type.name if day_type else ""))
+    if set(wanted) != set(plans):
+        raise InputError("the calendar's day types (" + ", ".join(wanted) + ") are not the semester's ("
+                         + ", ".join(plans) + ")", file=scenario.source, field="calendar",
+                         hint="the calendar or the school windows changed since: plan the semester again")
+    meta = json.loads((folder / "semester.json").read_text(encoding="utf-8"))
+    assert scenario.calendar is not None
+    ordered = {name: plans[name] for name in wanted}
+    roster = _named_roster(scenario, scenario.calendar, dates, ordered) if scenario.officers else ()
+    semester = Semester(scenario.calendar, tuple(wanted.values()), ordered, tuple(dates), roster,
+                        str(meta.get("anchor", "")))
+    _term_files(semester, scenario, folder)
+    return semester
 
 
 def json_dump(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
 
 
-def _weekly_workbook(roster: Sequence[Mapping[str, Any]]) -> bytes:
+def _term_workbook(semester: Semester, summary: Sequence[Mapping[str, Any]]) -> bytes:
+    """``term_report.xlsx``: every day type in one workbook, to switch between them — a sheet
+    listing them with links to each one's own workbook and map, their figures side by side, and
+    the coverage of all of them in one sheet whose 日类型 (day type) filter picks one; then the
+    term's totals and its calendar."""
+    dates = {name: sum(1 for d in semester.dates if d[3] == name) for name in semester.plans}
+    types = [[t.name, ", ".join(t.weekdays) if t.school_day else "", ", ".join(t.exams), dates[t.name],
+              Link("report.xlsx", f"day_types/{t.name}/report.xlsx"), Link("map.html", f"day_types/{t.name}/map.html")]
+             for t in semester.day_types]
+    compare, coverage = [], []
+    for name, plan in semester.plans.items():
+        s = plan.meta["summary"]
+        for period in s["periods"]:
+            compare.append([name, period, s["windows"][period], s["met"][period], round(s["attained_share"][period], 4),
+                            s["met_strict"][period], s["schools_with_post"][period], s["posts"], s["police"],
+                            s["auxiliary"], s["cars_used"].get(period, 0), round(s["km_driven"].get(period, 0.0), 1),
+                            dates[name]])
+        names = {row.school_id: row.name for row in plan.schools}
+        coverage.extend([name, c.school_id, names.get(c.school_id, ""), c.period, _hm(c.window_start_s),
+                         _hm(c.window_end_s), _yes(c.three_sightings), _yes(c.officer_seen), _yes(c.car_seen),
+                         _yes(c.lights_seen), c.reason] for c in plan.coverage)
+    created = next(iter(semester.plans.values())).meta.get("created")
+    return tables_workbook([
+        ("日类型 (day types)", ["日类型 (day type)", "星期 (weekdays)", "考试 (exams)", "天数 (dates)",
+                              "报表 (workbook)", "地图 (map)"], types),
+        ("日类型对比 (compare)", ["日类型 (day type)", "时段 (period)", "校次 (school windows)", "三见达成 (met)",
+                                "达成率 (share)", "严格达成 (met strict)", "有护学岗 (with post)", "护学岗 (posts)",
+                                "民警 (police)", "辅警 (auxiliary)", "警车 (cars)", "公里 (km)", "天数 (dates)"],
+         compare),
+        ("三见覆盖 (coverage)", ["日类型 (day type)", "学校编号 (school id)", "学校 (school)", "时段 (period)",
+                               "开始 (start)", "结束 (end)", "三见 (three sightings)", "见警 (officer)",
+                               "见车 (car)", "见灯 (lights)", "原因 (reason)"], coverage),
+        ("学期合计 (term totals)", ["派出所 (station)", "警力人次 (officer-shifts)", "警车车次 (car-shifts)",
+                                  "公里 (km)"], [list(r.values()) for r in summary]),
+        ("日历 (calendar)", ["日期 (date)", "星期 (weekday)", "类别 (kind)", "日类型 (day type)"],
+         [[d.isoformat(), WEEKDAYS[d.weekday()], kind, name] for d, kind, _, name in semester.dates]),
+    ], created=created)
+
+
+def _yes(value: bool) -> str:
+    return "是 (yes)" if value else "否 (no)"
+
+
+def _weekly_workbook(roster: Sequence[Mapping[str, Any]], created: Any = None) -> bytes:
     """``roster_by_week.xlsx``: a sheet per ISO week of the named roster, text kept as text."""
-    book = Workbook()
-    book.remove(book.active)
     columns = list(roster[0])
-    for week in sorted({row["week"] for row in roster}):
-        sheet = book.create_sheet(week)
-        sheet.append([_text(sheet, c) for c in columns])
-        for row in roster:
-            if row["week"] == week:
-                sheet.append([_text(sheet, row[c]) for c in columns])
-        sheet.freeze_panes = "A2"
-        sheet.print_title_rows = "1:1"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth = 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _text(sheet, value: Any) -> Cell:
-    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)))
-    cell.data_type = "s"  # a name starting with = stays a name, never a formula
-    return cell
+    return tables_workbook([(week, columns, [[row[c] for c in columns] for row in roster if row["week"] == week])
+                            for week in sorted({row["week"] for row in roster})], created=created)
 
 
 _INDEX = Environment(autoescape=True).from_string("""<!DOCTYPE html>
@@ -447,16 +484,18 @@ td,th{border:1px solid #bbb;padding:4px 10px}</style></head><body>
 {% for r in summary %}<tr><td>{{ r.station_id }}</td><td>{{ r.officer_shifts }}</td><td>{{ r.car_shifts }}</td>
 <td>{{ r.km }}</td></tr>
 {% endfor %}</table>
-<p>calendar.csv · term_summary.csv · school_people.csv{% if roster %} · roster_by_date.csv ·
-roster_by_week.xlsx{% endif %}</p>
+{% if warnings %}<h2>警力缺口 (short of people)</h2><ul>{% for w in warnings %}<li>{{ w }}</li>{% endfor %}</ul>
+{% endif %}<p><a href="term_report.xlsx">term_report.xlsx</a> · calendar.csv · term_summary.csv ·
+staffing_by_week.csv · school_people.csv{% if roster %} · roster_by_date.csv · roster_by_week.xlsx{% endif %}</p>
 </body></html>
 """)
 
 
-def _index(semester: Semester, scenario: Scenario, summary: Sequence[Mapping[str, Any]]) -> str:
+def _index(semester: Semester, scenario: Scenario, summary: Sequence[Mapping[str, Any]],
+           warnings: Sequence[str] = ()) -> str:
     """``index.html``: the day types side by side, each linking its map, workbook and duty sheets."""
     day_types = [{"name": t.name, "weekdays": ", ".join(t.weekdays),
                   "dates": sum(1 for d in semester.dates if d[3] == t.name)} for t in semester.day_types]
     return _INDEX.render(name=scenario.name, start=semester.calendar.start.isoformat(),
                          end=semester.calendar.end.isoformat(), day_types=day_types, summary=summary,
-                         roster=bool(semester.roster))
+                         roster=bool(semester.roster), warnings=warnings)

@@ -70,6 +70,8 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = Tru
     folder = Path(folder)
     meta = read_meta(folder)
     warnings = changed_inputs(scenario, meta)
+    if meta.get("day_type"):  # a plan of one day type of a semester: that day's windows, sites, parameters
+        scenario = scenario.for_day(scenario.day_type(str(meta["day_type"])))
     posts, visits, roster = read_posts(folder), read_visits(folder), read_roster(folder)
     prepared = prepare(scenario)
     overrides = meta.get("resources") or {}
@@ -80,7 +82,7 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = Tru
     plan, proof = plan_from_decisions(prepared, posts, visits, roster, res, seed=seed, notes=notes,
                                       datum=output_datum(meta))
     rebuilt = dict(plan.meta)
-    for key in ("timing_s", "changes_from_previous"):
+    for key in ("timing_s", "changes_from_previous", "day_type"):
         if key in meta:
             rebuilt[key] = meta[key]
     rebuilt["created"] = meta.get("created", rebuilt["created"])

@@ -14,7 +14,16 @@ import pytest
 from geo_patrol.cli import main
 from geo_patrol.errors import InputError
 from geo_patrol.scenario import Scenario
-from geo_patrol.semester import Calendar, day_types, fairness, plan_semester, term_summary, write_semester
+from geo_patrol.semester import (
+    Calendar,
+    day_types,
+    fairness,
+    plan_semester,
+    staffing,
+    staffing_warnings,
+    term_summary,
+    write_semester,
+)
 
 CALENDAR = """
 [calendar]
@@ -59,7 +68,7 @@ def test_weekdays_with_other_windows_make_their_own_day_type(tiny_dir):
 
 
 def test_the_calendar_maps_every_date(tiny_dir):
-    calendar = Calendar.from_mapping(_term(tiny_dir, officers=False).calendar)
+    calendar = _term(tiny_dir, officers=False).calendar
     kinds = {d.isoformat(): (kind, weekday) for d, kind, weekday in calendar.dates()}
     assert len(kinds) == 12
     assert kinds["2026-09-10"] == ("holiday", "thursday")
@@ -109,6 +118,16 @@ def test_term_totals_by_hand_and_a_fair_roster(tiny_dir, tmp_path, capsys):
     posts = list(csv.DictReader(io.StringIO((out / "day_types" / "fri" / "posts.csv").read_text(encoding="utf-8-sig"))))
     assert posts and {row["day_type"] for row in posts} == {"fri"}
     assert openpyxl.load_workbook(out / "roster_by_week.xlsx").sheetnames == ["2026-W37", "2026-W38"]
+    # the term workbook switches day type: links to each one's workbook, and one coverage sheet filtered by day type
+    book = openpyxl.load_workbook(out / "term_report.xlsx")
+    types = book.worksheets[0]
+    assert [c.value for c in types["A"][1:]] == ["mon-thu", "fri"]
+    assert types["E3"].hyperlink.target == "day_types/fri/report.xlsx"
+    sheet = book["三见覆盖 (coverage)"]
+    assert sheet.auto_filter.ref and {r[0].value for r in sheet.iter_rows(min_row=2)} == {"mon-thu", "fri"}
+    fri_rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "fri"]
+    assert len(fri_rows) == len(semester.plans["fri"].coverage)
+    assert ("fri", "S1", "第一小学", "afternoon", "15:00", "15:40") in {r[:6] for r in fri_rows}
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="day_types/mon-thu/map.html"' in index and 'href="day_types/fri/report.xlsx"' in index
     # each day type's map switches to the other's and marks its own
@@ -151,3 +170,147 @@ def test_a_bad_calendar_is_one_line(tiny_dir, capsys, calendar, message):
 def test_dates_are_iso():
     with pytest.raises(InputError, match="'next monday' is not a date"):
         Calendar.from_mapping({"term_start": "next monday", "term_end": dt.date(2026, 9, 18)})
+
+
+EXAM_SITES = """考点编号,考点名称,类型,经度,纬度,在校人数,优先级,上学时间,放学时间
+S3,第二中学考点,高中,114.3060,30.5060,600,5,07:40-08:30,11:30-12:00
+K1,城关考点,高中,114.3040,30.5040,400,5,07:40-08:30,17:00-17:30
+"""
+
+EXAM = """
+[[calendar.exams]]
+id = "xk"
+name = "学业水平考试"
+dates = ["2026-09-09", "2026-09-13"]    # a Wednesday, and a Sunday
+sites = "exam_sites.csv"
+"""
+
+
+def test_exam_days_add_their_sites_with_their_hours(tiny_dir, tmp_path, capsys):
+    """An exam on a school day adds its sites to the weekday's day type (a site with a school's id
+    stands in for that school); on a Sunday the exam sites are the only ones."""
+    _term(tiny_dir, friday=True, officers=False)
+    (tiny_dir / "exam_sites.csv").write_text(EXAM_SITES, encoding="utf-8")
+    with open(tiny_dir / "scenario.toml", "a", encoding="utf-8") as handle:
+        handle.write(EXAM)
+    scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
+    assert "exam_sites:xk" in scenario.input_files
+    semester = plan_semester(scenario, time_limit_s=2)
+    days = {name: sum(1 for d in semester.dates if d[3] == name) for name in semester.plans}
+    assert days == {"mon-thu": 7, "mon-thu+xk": 1, "fri": 2, "xk": 1}
+    kinds = {d.isoformat(): (kind, name) for d, kind, _, name in semester.dates}
+    assert kinds["2026-09-09"] == ("school", "mon-thu+xk") and kinds["2026-09-13"] == ("exam", "xk")
+    wednesday = {s.school_id: s for s in semester.plans["mon-thu+xk"].schools}
+    assert sorted(wednesday) == ["K1", "S1", "S2", "S3"]
+    assert wednesday["S3"].afternoon == "11:30-12:00" and wednesday["S1"].afternoon == "16:00-16:40"
+    assert sorted(s.school_id for s in semester.plans["xk"].schools) == ["K1", "S3"]
+    coverage = {(c.school_id, c.period) for c in semester.plans["xk"].coverage}
+    assert coverage == {("K1", "morning"), ("K1", "afternoon"), ("S3", "morning"), ("S3", "afternoon")}
+    out = write_semester(semester, scenario, tmp_path / "term")
+    rows = list(csv.DictReader(io.StringIO((out / "calendar.csv").read_text(encoding="utf-8-sig"))))
+    assert [(r["kind"], r["day_type"]) for r in rows if r["date"] == "2026-09-13"] == [("exam", "xk")]
+    # one exam day type planned alone, from the command line
+    assert main(["plan", str(tiny_dir / "scenario.toml"), "--day-type", "xk", "--out", str(tmp_path / "xk"),
+                 "--no-map", "--time-limit", "2"]) == 0
+    assert "K1" in (tmp_path / "xk" / "coverage.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[[calendar.exams]]\ndates = ["2026-09-09"]\n', "the exam has no sites"),
+    ('[[calendar.exams]]\nid = "中考"\ndates = ["2026-09-09"]\nsites = "exam_sites.csv"\n', "is not an exam id"),
+    ('[[calendar.exams]]\ndates = ["2026-09-09"]\nsites = "missing.csv"\n', "missing.csv"),
+    ('[[calendar.exams]]\ndates = "2026-09-09"\nsites = "exam_sites.csv"\n', "is not a list"),
+])
+def test_a_bad_exam_is_one_line(tiny_dir, capsys, extra, message):
+    _term(tiny_dir, friday=False, officers=False)
+    (tiny_dir / "exam_sites.csv").write_text(EXAM_SITES, encoding="utf-8")
+    with open(tiny_dir / "scenario.toml", "a", encoding="utf-8") as handle:
+        handle.write("\n" + extra)
+    assert main(["inspect", str(tiny_dir / "scenario.toml")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_evaluate_checks_each_day_type_against_its_own_day(tiny_dir, tmp_path, capsys):
+    """A Friday plan is evaluated with Friday's windows; a semester folder is evaluated day type by
+    day type and its term totals follow the edits."""
+    scenario = _term(tiny_dir)
+    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    before = {r["station_id"]: r for r in csv.DictReader(io.StringIO(
+        (out / "term_summary.csv").read_text(encoding="utf-8-sig")))}
+    fri = out / "day_types" / "fri"
+    def friday_dismissal() -> list[str]:
+        return [r["window_start"] for r in csv.DictReader(io.StringIO(
+            (fri / "coverage.csv").read_text(encoding="utf-8-sig"))) if r["school_id"] == "S1"
+            and r["period"] == "afternoon"]
+
+    assert friday_dismissal() == ["15:00:00"]  # Friday's dismissal, not Monday's 16:00
+    assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(fri)]) == 0
+    assert friday_dismissal() == ["15:00:00"]
+    assert json.loads((fri / "plan.json").read_text(encoding="utf-8"))["day_type"] == "fri"
+    # hand edit: drop the Friday afternoon posts; the whole semester is evaluated again
+    posts = (fri / "posts.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = posts[0].split(",")
+    kept = [line for line in posts[1:] if line.split(",")[header.index("period")] != "afternoon"]
+    (fri / "posts.csv").write_text("\n".join([posts[0], *kept]) + "\n", encoding="utf-8")
+    roster = (fri / "rosters.csv").read_text(encoding="utf-8-sig").splitlines()
+    column = roster[0].split(",").index("period")
+    (fri / "rosters.csv").write_text("\n".join([roster[0], *(line for line in roster[1:]
+                                                             if line.split(",")[column] != "afternoon")]) + "\n",
+                                     encoding="utf-8")
+    capsys.readouterr()
+    assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 0
+    after = {r["station_id"]: r for r in csv.DictReader(io.StringIO(
+        (out / "term_summary.csv").read_text(encoding="utf-8-sig")))}
+    officer = roster[0].split(",").index("officer")
+    freed = {line.split(",")[officer] for line in roster[1:] if line.split(",")[column] == "afternoon"}
+    assert freed  # each officer of a Friday afternoon is one officer-shift less on each of the two Fridays
+    assert int(after["total"]["officer_shifts"]) == int(before["total"]["officer_shifts"]) - 2 * len(freed)
+    assert '<a href="../mon-thu/map.html">mon-thu</a>' in (fri / "map.html").read_text(encoding="utf-8")
+
+
+def test_posts_stay_put_across_day_types_and_terms(tiny_dir, tmp_path):
+    scenario = _term(tiny_dir, officers=False)
+    semester = plan_semester(scenario, time_limit_s=2)
+    assert semester.anchor == "mon-thu"
+    places = {name: {(p.lon, p.lat) for p in plan.posts} for name, plan in semester.plans.items()}
+    assert places["fri"] == places["mon-thu"]
+    assert semester.plans["fri"].meta["changes_from_previous"]["kept"] == len(places["mon-thu"])
+    out = write_semester(semester, scenario, tmp_path / "autumn")
+    assert main(["semester", str(tiny_dir / "scenario.toml"), "--previous", str(out), "--out",
+                 str(tmp_path / "spring"), "--time-limit", "2"]) == 0
+    spring = json.loads((tmp_path / "spring" / "day_types" / "mon-thu" / "plan.json").read_text(encoding="utf-8"))
+    assert spring["changes_from_previous"]["kept"] == len(places["mon-thu"])
+
+
+def test_whatif_for_one_day_type(tiny_dir, tmp_path, capsys):
+    _term(tiny_dir, officers=False)
+    assert main(["whatif", str(tiny_dir / "scenario.toml"), "--day-type", "fri", "--cars", "1:2:1",
+                 "--out", str(tmp_path / "w"), "--time-limit", "2"]) == 0
+    assert (tmp_path / "w" / "whatif_cars.csv").is_file()
+    assert main(["whatif", str(tiny_dir / "scenario.toml"), "--day-type", "sat", "--cars", "1",
+                 "--out", str(tmp_path / "w2")]) == 2
+    assert "is not a day type of this scenario" in capsys.readouterr().err
+
+
+def test_staffing_under_the_weekly_cap_by_hand(tiny_dir, tmp_path, capsys):
+    """Week 37 has five school days (Mon, Tue, Wed, the Saturday make-up, Fri); each needs two police
+    slots of two school runs: 20 police duties. Under a cap of 6 a week that takes ⌈20/6⌉ = 4 people;
+    the station has 3 in the officers table, so one is missing and the roster leaves duties empty."""
+    _term(tiny_dir)
+    path = tiny_dir / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("max_duties_per_week = 8", "max_duties_per_week = 6"),
+                    encoding="utf-8")
+    scenario = Scenario.from_toml(path)
+    semester = plan_semester(scenario, time_limit_s=2)
+    rows = {(r["week"], r["role"]): r for r in staffing(semester, scenario)}
+    police = rows[("2026-W37", "police")]
+    assert (police["school_days"], police["duties"], police["people_needed"], police["people"], police["short"]) == (
+        5, 20, 4, 3, 1)
+    assert rows[("2026-W38", "police")]["duties"] == 20 and rows[("2026-W38", "police")]["short"] == 1  # Mon–Fri
+    (line,) = [w for w in staffing_warnings(staffing(semester, scenario)) if "police" in w]
+    assert line.startswith("P1 police: short of people under the cap of 6 school-run duties a week in 2 week(s)")
+    assert sum(1 for r in semester.roster if not r["officer_id"] and r["role"] == "police") >= 1
+    assert main(["semester", str(path), "--out", str(tmp_path / "term"), "--time-limit", "2"]) == 0
+    assert "warning: P1 police: short of people" in capsys.readouterr().err
+    assert "2026-W37" in (tmp_path / "term" / "staffing_by_week.csv").read_text(encoding="utf-8-sig")

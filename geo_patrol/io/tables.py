@@ -86,8 +86,8 @@ WEEKDAY_FIELDS = tuple(
 )
 
 SCHOOL_FIELDS = (
-    FieldSpec("id", ("id", "school_id", "学校编号", "编号", "学校代码", "代码")),
-    FieldSpec("name", ("name", "school_name", "学校名称", "名称", "学校")),
+    FieldSpec("id", ("id", "school_id", "学校编号", "编号", "学校代码", "代码", "考点编号")),
+    FieldSpec("name", ("name", "school_name", "学校名称", "名称", "学校", "考点名称")),
     FieldSpec("kind", ("kind", "type", "类型", "学校类型", "学段")),
     FieldSpec("lon", ("lon", "lng", "longitude", "x", "经度")),
     FieldSpec("lat", ("lat", "latitude", "y", "纬度")),

@@ -21,6 +21,7 @@ import json
 import logging
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from geo_patrol.outputs.common import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["write_report"]
+__all__ = ["Link", "tables_workbook", "write_report"]
 
 
 _STATUS_FILL = {"met": "C6EFCE", "partly": "FFE0B2", "missed": "FFC7CE"}
@@ -314,3 +315,39 @@ def _shown(plan: PlanFiles, lon: float, lat: float) -> tuple[float, float]:
     """A point as people paste it: in the plan's output datum, 6 decimals."""
     x, y = plan.shown(lon, lat)
     return round(x, 6), round(y, 6)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell showing ``text`` that opens ``target`` (a file path relative to the workbook)."""
+
+    text: str
+    target: str
+
+
+def tables_workbook(sheets: Iterable[tuple[str, list[str], Iterable[list]]], *, created: Any = None) -> bytes:
+    """A workbook of plain tables, one sheet per ``(title, header, rows)``, set up like the
+    report's sheets (bold filtered header, frozen panes, A4 landscape fitted to width); a
+    :class:`Link` cell becomes a hyperlink. The bytes depend on the tables and ``created`` only."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(_sheet_title(title, used))
+        links = []
+        plain = []
+        for r, row in enumerate(rows, start=2):
+            values = []
+            for c, value in enumerate(row, start=1):
+                if isinstance(value, Link):
+                    links.append((r, c, value.target))
+                    value = value.text
+                values.append(value)
+            plain.append(values)
+        _table(sheet, header, plain)
+        for r, c, target in links:
+            cell = sheet.cell(row=r, column=c)
+            cell.hyperlink = target
+            cell.font = Font(color="0563C1", underline="single")
+        _print_setup(sheet, header=True)
+    return _workbook_bytes(book, _created(created))

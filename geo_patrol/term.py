@@ -1,0 +1,278 @@
+"""The term's calendar and its day types: which windows, sites and parameters hold on which date.
+
+A plan is one school day; a term is many, not all alike. This module says which dates are alike
+(a :class:`DayType`); :meth:`geo_patrol.scenario.Scenario.for_day` gives the scenario of one, and
+:mod:`geo_patrol.semester` plans them all.
+
+- **Day types.** The weekdays whose windows are the same for every school form one day type,
+  named by its days (``mon-thu``, ``fri``): a school keeps other windows on some weekdays
+  through ``friday_afternoon`` / 周五放学 columns of the school table.
+- **The calendar** (``[calendar]`` in the scenario file)::
+
+      [calendar]
+      term_start = "2026-09-01"
+      term_end = "2027-01-15"
+      holidays = ["2026-09-25", "2026-10-01:2026-10-08"]     # no school (dates or ranges)
+      workdays = { "2026-09-28" = "monday" }                 # 调休: school on a weekend,
+                                                             # with that weekday's hours
+      max_duties_per_week = 6                                # school-run duties a person may take a week
+
+      [[calendar.reinforced]]                                # 开学前后: heavier deployment
+      from = "2026-09-01"
+      to = "2026-09-14"
+      visits_per_window = 2                                  # any [parameters] key
+
+      [[calendar.exams]]                                     # 中考/高考/学业水平考试
+      id = "xk"                                              # names the day type: mon-thu+xk
+      name = "学业水平考试"
+      dates = ["2027-01-09:2027-01-10"]
+      sites = "exam_sites.csv"                               # the exam sites, a school table
+      sites_datum = "wgs84"                                  # (and sites_sheet, like any table)
+
+  A reinforced date plans its weekday's day type with the reinforced parameters, a day type of
+  its own (``mon-thu+reinforced``). Reinforced spells apply to school days only.
+- **Exam days.** The exam sites are read like a school list (the same headers), their windows
+  being the exam hours: candidates arriving before a session and leaving after it. On an exam
+  date an exam site is one more "school" with its own windows; a site with the id of a school
+  of the school list *is* that school for the day (the school hosts the exam and holds no
+  classes: its exam row replaces its school row). On a school day the day type is the weekday's
+  with the exam's id appended (``fri+xk``); on a weekend or holiday the exam sites are the only
+  sites and the day type is the exam's id (``xk``), its date of kind ``exam`` in ``calendar.csv``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo_patrol.errors import InputError
+from geo_patrol.io.tables import read_schools
+from geo_patrol.model import Parameters, School
+
+__all__ = ["MAX_DUTIES_PER_WEEK", "WEEKDAYS", "Calendar", "DayType", "Exam", "group_weekdays"]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: School-run duties one person may take in a week, unless the calendar says otherwise.
+MAX_DUTIES_PER_WEEK = 6
+
+_EXAM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,23}")
+
+
+@dataclass(frozen=True)
+class DayType:
+    """Dates planned alike: the weekdays whose windows they keep, the reinforced parameters
+    (empty on an ordinary day) and the exams held (their ids); ``school_day`` is false on a
+    weekend or holiday that only an exam brings to work."""
+
+    name: str
+    weekdays: tuple[str, ...]
+    reinforced: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    exams: tuple[str, ...] = ()
+    school_day: bool = True
+
+
+@dataclass(frozen=True)
+class Exam:
+    """An exam (中考, 高考, 学业水平考试): its dates and its sites with the exam hours as windows."""
+
+    id: str
+    name: str
+    dates: frozenset[dt.date]
+    sites: tuple[School, ...]
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The term: its dates, holidays, make-up days, reinforced spells and exams (module docstring)."""
+
+    start: dt.date
+    end: dt.date
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: Mapping[dt.date, str] = dataclasses.field(default_factory=dict)
+    reinforced: tuple[tuple[dt.date, dt.date, Mapping[str, Any]], ...] = ()
+    max_duties_per_week: int = MAX_DUTIES_PER_WEEK
+    exams: tuple[Exam, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], *, file: str | Path | None = None) -> Calendar:
+        """The ``[calendar]`` table, checked: one :class:`InputError` naming the key. Exam site
+        files are read relative to ``file`` (the scenario file)."""
+        known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week", "exams")
+        for key in raw:
+            if key not in known:
+                raise InputError(f"unknown key '{key}' in [calendar]", file=file, field=f"calendar.{key}",
+                                 hint="known keys: " + ", ".join(known))
+        for key in ("term_start", "term_end"):
+            if key not in raw:
+                raise InputError(f"[calendar] has no {key}", file=file, field=f"calendar.{key}",
+                                 hint=f'add {key} = "2026-09-01"')
+        start, end = _date(raw["term_start"], file, "calendar.term_start"), _date(raw["term_end"], file,
+                                                                                  "calendar.term_end")
+        if end < start:
+            raise InputError("the term ends before it starts", file=file, field="calendar.term_end",
+                             hint="term_end must be on or after term_start")
+        holidays = frozenset(d for item in _list(raw.get("holidays", []), file, "calendar.holidays")
+                             for d in _range(item, file, "calendar.holidays"))
+        workdays = {}
+        if not isinstance(raw.get("workdays", {}), Mapping):
+            raise InputError("workdays must be a table of dates", file=file, field="calendar.workdays",
+                             hint='write workdays = { "2026-09-27" = "friday" }')
+        for day, weekday in dict(raw.get("workdays", {})).items():
+            if str(weekday).lower() not in WEEKDAYS[:5]:
+                raise InputError(f"'{weekday}' is not a school weekday", file=file, field=f"calendar.workdays.{day}",
+                                 hint="give the weekday whose hours the make-up day keeps, monday … friday")
+            workdays[_date(day, file, "calendar.workdays")] = str(weekday).lower()
+        reinforced = []
+        for k, spell in enumerate(_list(raw.get("reinforced", []), file, "calendar.reinforced")):
+            where = f"calendar.reinforced[{k + 1}]"
+            if not isinstance(spell, Mapping) or "from" not in spell or "to" not in spell:
+                raise InputError("a reinforced spell needs from and to", file=file, field=where,
+                                 hint='write [[calendar.reinforced]] with from = "…" and to = "…"')
+            overrides = {key: value for key, value in spell.items() if key not in ("from", "to")}
+            Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
+            reinforced.append((_date(spell["from"], file, where), _date(spell["to"], file, where), overrides))
+        cap = raw.get("max_duties_per_week", MAX_DUTIES_PER_WEEK)
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 14:
+            raise InputError(f"'{cap}' is not a number of duties", file=file, field="calendar.max_duties_per_week",
+                             hint="a whole number from 1 to 14 (two school runs a day, seven days)")
+        exams = tuple(_exam(k, spec, file) for k, spec in enumerate(_list(raw.get("exams", []), file,
+                                                                          "calendar.exams")))
+        ids = [e.id for e in exams]
+        for exam in exams:
+            if ids.count(exam.id) > 1:
+                raise InputError(f"two exams have the id '{exam.id}'", file=file, field="calendar.exams",
+                                 hint="give each [[calendar.exams]] its own id")
+        return cls(start, end, holidays, workdays, tuple(reinforced), cap, exams)
+
+    def dates(self) -> list[tuple[dt.date, str, str]]:
+        """Every date of the term: ``(date, kind, weekday it keeps)``, kind ``school``, ``weekend``,
+        ``holiday``, ``make_up`` (a weekend school day) or ``exam`` (a weekend or holiday with an
+        exam)."""
+        out = []
+        day = self.start
+        while day <= self.end:
+            weekday = WEEKDAYS[day.weekday()]
+            if day in self.workdays and day not in self.holidays:
+                out.append((day, "make_up", self.workdays[day]))
+            elif day in self.holidays or day.weekday() >= 5:
+                out.append((day, "exam" if self.exams_on(day) else "holiday" if day in self.holidays else "weekend",
+                            weekday))
+            else:
+                out.append((day, "school", weekday))
+            day += dt.timedelta(days=1)
+        return out
+
+    def reinforced_on(self, day: dt.date) -> Mapping[str, Any]:
+        for start, end, overrides in self.reinforced:
+            if start <= day <= end:
+                return overrides
+        return {}
+
+    def exams_on(self, day: dt.date) -> tuple[Exam, ...]:
+        return tuple(e for e in self.exams if day in e.dates)
+
+    def exam(self, exam_id: str) -> Exam:
+        for exam in self.exams:
+            if exam.id == exam_id:
+                return exam
+        raise KeyError(exam_id)
+
+    def assign(self, base: Sequence[DayType]) -> list[tuple[dt.date, str, str, DayType | None]]:
+        """Every date of the term with the day type it is planned as (``None``: no school run)."""
+        by_weekday = {w: t for t in base for w in t.weekdays}
+        out = []
+        for day, kind, weekday in self.dates():
+            exams = tuple(e.id for e in self.exams_on(day))
+            if kind in ("holiday", "weekend"):
+                chosen = None
+            elif kind == "exam":
+                chosen = DayType("+".join(exams), (weekday,), exams=exams, school_day=False)
+            else:
+                chosen = by_weekday[weekday]
+                extra = self.reinforced_on(day)
+                if extra:
+                    chosen = dataclasses.replace(chosen, name=f"{chosen.name}+reinforced", reinforced=extra)
+                if exams:
+                    chosen = dataclasses.replace(chosen, name="+".join((chosen.name, *exams)), exams=exams)
+            out.append((day, kind, weekday, chosen))
+        return out
+
+
+def group_weekdays(schools: Sequence[School]) -> list[DayType]:
+    """The weekdays grouped by identical windows of every school, Monday first."""
+    groups: dict[tuple, list[str]] = {}
+    for weekday in WEEKDAYS[:5]:
+        key = tuple((s.id, tuple(sorted((p, tuple(ws)) for p, ws in s.on(weekday).windows.items())))
+                    for s in schools)
+        groups.setdefault(key, []).append(weekday)
+    return [DayType(_name(days), tuple(days)) for days in groups.values()]
+
+
+def _name(days: Sequence[str]) -> str:
+    idx = [WEEKDAYS.index(d) for d in days]
+    if idx == list(range(idx[0], idx[-1] + 1)) and len(idx) > 1:
+        return f"{_SHORT[idx[0]]}-{_SHORT[idx[-1]]}"
+    return "+".join(_SHORT[i] for i in idx)
+
+
+def _exam(k: int, spec: Any, file) -> Exam:
+    where = f"calendar.exams[{k + 1}]"
+    if not isinstance(spec, Mapping):
+        raise InputError("an exam must be a table", file=file, field=where,
+                         hint='write [[calendar.exams]] with dates = ["…"] and sites = "exam_sites.csv"')
+    known = ("id", "name", "dates", "sites", "sites_datum", "sites_sheet")
+    for key in spec:
+        if key not in known:
+            raise InputError(f"unknown key '{key}' in [[calendar.exams]]", file=file, field=f"{where}.{key}",
+                             hint="known keys: " + ", ".join(known))
+    exam_id = str(spec.get("id", f"exam{k + 1}"))
+    if not _EXAM_ID.fullmatch(exam_id):
+        raise InputError(f"'{exam_id}' is not an exam id", file=file, field=f"{where}.id",
+                         hint="lower-case letters, digits, - and _ (it names the day type's folder), e.g. zk")
+    for key in ("dates", "sites"):
+        if key not in spec:
+            raise InputError(f"the exam has no {key}", file=file, field=f"{where}.{key}",
+                             hint='write dates = ["2027-06-14:2027-06-16"] and sites = "exam_sites.csv"')
+    dates = frozenset(d for item in _list(spec["dates"], file, f"{where}.dates")
+                      for d in _range(item, file, f"{where}.dates"))
+    value = spec["sites"]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{value}' is not a file name", file=file, field=f"{where}.sites",
+                         hint='write sites = "exam_sites.csv" (a school table, relative to the scenario file)')
+    path = Path(value) if Path(value).is_absolute() else (Path(file).parent if file else Path()) / value
+    sheet = spec.get("sites_sheet")
+    sites = read_schools(path, datum=str(spec.get("sites_datum", "wgs84")), sheet=None if sheet is None else str(sheet))
+    return Exam(exam_id, str(spec.get("name", exam_id)), dates, sites, path.resolve())
+
+
+def _list(value: Any, file, field: str) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise InputError(f"'{value}' is not a list", file=file, field=field, hint='write it in brackets: ["…", "…"]')
+
+
+def _date(value: Any, file, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"'{value}' is not a date", file=file, field=field, hint="write it as 2026-09-01") from None
+
+
+def _range(item: Any, file, field: str) -> list[dt.date]:
+    first, _, last = str(item).partition(":")
+    start = _date(first.strip(), file, field)
+    end = _date(last.strip(), file, field) if last else start
+    if end < start:
+        raise InputError(f"'{item}' ends before it starts", file=file, field=field,
+                         hint="write FIRST:LAST with the earlier date first")
+    return [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
