@@ -73,6 +73,7 @@ class Semester:
     dates: tuple[tuple[dt.date, str, str, str], ...]  # date, kind, weekday kept, day type ("" off)
     roster: tuple[dict, ...]  # named duties per date (empty without an officers table)
     anchor: str = ""  # the day type planned first, whose posts the others keep
+    capped: Mapping[str, Mapping[str, list[int]]] = dataclasses.field(default_factory=dict)  # within_cap's cuts
 
 
 def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int | None = None,
@@ -99,6 +100,9 @@ def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int |
     if not wanted:
         raise InputError("the term has no school day", file=scenario.source, field="calendar",
                          hint="check term_start, term_end and holidays")
+    capped: dict[str, dict[str, list[int]]] = {}
+    if scenario.calendar.plan_within_cap:
+        scenario, capped = within_cap(scenario, dates)
     count = {name: sum(1 for d in dates if d[3] == name) for name in wanted}
     anchor = max(wanted, key=lambda name: (wanted[name].school_day, count[name]))  # first of the most dates
     prepared = prepare(scenario)
@@ -116,7 +120,46 @@ def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int |
         plans[name] = dataclasses.replace(plan, meta={**plan.meta, "day_type": name})
     plans = {name: plans[name] for name in wanted}
     roster = _named_roster(scenario, scenario.calendar, dates, plans) if scenario.officers else ()
-    return Semester(scenario.calendar, tuple(wanted.values()), plans, tuple(dates), roster, anchor)
+    return Semester(scenario.calendar, tuple(wanted.values()), plans, tuple(dates), roster, anchor, capped)
+
+
+def within_cap(scenario: Scenario, dates) -> tuple[Scenario, dict[str, dict[str, list[int]]]]:
+    """The scenario with each station's police and auxiliary for posts cut to what its people can
+    staff every school day under ``max_duties_per_week`` (``[calendar] plan_within_cap``).
+
+    A post's officer serves every school-run period of the day, so one slot asks for *d* × *p*
+    duties a week (*d* school days in a usual week — the most frequent count over the term's ISO
+    weeks —, *p* periods a day); *n* people at a cap *c* staff ⌊*n* × *c* / (*d* × *p*)⌋ slots.
+    *n* comes from the officers table where there is one, else from the stations table. Returns
+    the station ids whose numbers were cut, with ``[before, after]`` per role.
+    """
+    calendar = scenario.calendar
+    assert calendar is not None
+    per_week: dict[tuple, int] = {}
+    for day, _, _, name in dates:
+        if name:
+            per_week[day.isocalendar()[:2]] = per_week.get(day.isocalendar()[:2], 0) + 1
+    counts = sorted(per_week.values())
+    usual = max(set(counts), key=lambda n: (counts.count(n), n)) if counts else 5
+    runs = usual * max(1, len(scenario.periods))
+    people: dict[tuple[str, str], int] = {}
+    for officer in scenario.officers:
+        people[(officer.station_id, officer.role)] = people.get((officer.station_id, officer.role), 0) + 1
+    cut: dict[str, dict[str, list[int]]] = {}
+
+    def capped(unit):
+        now = {}
+        for role in ("police", "auxiliary"):
+            have = getattr(unit, role)
+            n = people.get((unit.id, role), 0) if scenario.officers else have
+            now[role] = min(have, n * calendar.max_duties_per_week // runs)
+            if now[role] < have:
+                cut.setdefault(unit.id, {})[role] = [have, now[role]]
+        return dataclasses.replace(unit, **now)
+
+    out = dataclasses.replace(scenario, stations=tuple(capped(u) for u in scenario.stations),
+                              pools=tuple(capped(u) for u in scenario.pools))
+    return out, cut
 
 
 @dataclass(frozen=True)
@@ -365,7 +408,9 @@ def _term_files(semester: Semester, scenario: Scenario, folder: Path) -> None:
                           for t in semester.day_types},
             "term_summary": summary,
             "fairness": fairness(semester, scenario) if semester.roster else None,
-            "staffing_warnings": staffing_warnings(staff)}
+            "staffing_warnings": staffing_warnings(staff),
+            "plan_within_cap": {"max_duties_per_week": semester.calendar.max_duties_per_week,
+                                "cut": semester.capped} if semester.calendar.plan_within_cap else None}
     write_atomic(folder / "semester.json", json_dump(meta))
 
 

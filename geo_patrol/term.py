@@ -16,6 +16,8 @@ A plan is one school day; a term is many, not all alike. This module says which 
       workdays = { "2026-09-28" = "monday" }                 # 调休: school on a weekend,
                                                              # with that weekday's hours
       max_duties_per_week = 6                                # school-run duties a person may take a week
+      plan_within_cap = false                                # true: plan only the posts the people can
+                                                             # staff every week under that cap
 
       [[calendar.reinforced]]                                # 开学前后: heavier deployment
       from = "2026-09-01"
@@ -100,12 +102,14 @@ class Calendar:
     reinforced: tuple[tuple[dt.date, dt.date, Mapping[str, Any]], ...] = ()
     max_duties_per_week: int = MAX_DUTIES_PER_WEEK
     exams: tuple[Exam, ...] = ()
+    plan_within_cap: bool = False
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], *, file: str | Path | None = None) -> Calendar:
         """The ``[calendar]`` table, checked: one :class:`InputError` naming the key. Exam site
         files are read relative to ``file`` (the scenario file)."""
-        known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week", "exams")
+        known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week", "exams",
+                 "plan_within_cap")
         for key in raw:
             if key not in known:
                 raise InputError(f"unknown key '{key}' in [calendar]", file=file, field=f"calendar.{key}",
@@ -150,7 +154,11 @@ class Calendar:
             if ids.count(exam.id) > 1:
                 raise InputError(f"two exams have the id '{exam.id}'", file=file, field="calendar.exams",
                                  hint="give each [[calendar.exams]] its own id")
-        return cls(start, end, holidays, workdays, tuple(reinforced), cap, exams)
+        within = raw.get("plan_within_cap", False)
+        if not isinstance(within, bool):
+            raise InputError(f"'{within}' is not true or false", file=file, field="calendar.plan_within_cap",
+                             hint="write plan_within_cap = true (or false)")
+        return cls(start, end, holidays, workdays, tuple(reinforced), cap, exams, within)
 
     def dates(self) -> list[tuple[dt.date, str, str]]:
         """Every date of the term: ``(date, kind, weekday it keeps)``, kind ``school``, ``weekend``,

@@ -314,3 +314,22 @@ def test_staffing_under_the_weekly_cap_by_hand(tiny_dir, tmp_path, capsys):
     assert main(["semester", str(path), "--out", str(tmp_path / "term"), "--time-limit", "2"]) == 0
     assert "warning: P1 police: short of people" in capsys.readouterr().err
     assert "2026-W37" in (tmp_path / "term" / "staffing_by_week.csv").read_text(encoding="utf-8-sig")
+
+
+def test_planning_within_the_cap_leaves_no_week_short(tiny_dir, tmp_path):
+    """Three police and three auxiliaries at 6 duties a week staff ⌊3 × 6 / (5 days × 2 runs)⌋ = 1
+    slot each: the semester plans one post, and no week is short of people."""
+    _term(tiny_dir)
+    path = tiny_dir / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "max_duties_per_week = 8", "max_duties_per_week = 6\nplan_within_cap = true"), encoding="utf-8")
+    scenario = Scenario.from_toml(path)
+    semester = plan_semester(scenario, time_limit_s=2)
+    assert semester.capped == {"P1": {"police": [10, 1], "auxiliary": [12, 1]}}
+    for plan in semester.plans.values():
+        assert {e.officer for e in plan.roster if e.role == "police"} == {"P1-police-1"}
+    assert not any(r["short"] for r in staffing(semester, scenario))
+    assert all(r["officer_id"] for r in semester.roster)
+    out = write_semester(semester, scenario, tmp_path / "term")
+    meta = json.loads((out / "semester.json").read_text(encoding="utf-8"))
+    assert meta["plan_within_cap"]["cut"]["P1"]["police"] == [10, 1] and meta["staffing_warnings"] == []
