@@ -25,6 +25,7 @@ from geo_patrol.errors import GeoPatrolError
 from geo_patrol.io.atomic import check_target, write_atomic
 from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
+from geo_patrol.labels import DEFAULT_LANG, LANGS
 from geo_patrol.outputs.map import render_map, render_station_maps
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
@@ -204,7 +205,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(
         scenario, max_posts=args.posts, cars=args.cars, police=args.police, auxiliary=args.auxiliary,
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
-        workers=max(1, args.workers), scheduler=args.scheduler,
+        workers=max(1, args.workers), scheduler=args.scheduler, lang=args.lang,
     )
     say(f"writing {out} with its map, report.xlsx and duty sheets")
     _STATE["writing"] = out
@@ -306,7 +307,8 @@ def cmd_semester(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     inputs = [*scenario.input_files.values(), *([scenario.source] if scenario.source else [])]
     check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)
-    semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress())
+    semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress(),
+                             lang=args.lang)
     write_semester(semester, scenario, out, force=args.force)
     days = {t.name: sum(1 for d in semester.dates if d[3] == t.name) for t in semester.day_types}
     print(f"Term {semester.calendar.start} – {semester.calendar.end}: "
@@ -389,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="route on an existing Dask cluster (tcp://host:port) instead of local processes")
     p.add_argument("--force", action="store_true", help="replace an existing plan directory")
     p.add_argument("--no-map", action="store_true", help="do not draw map.html")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                   help="language of the officer labels, the sources text and the documents (default zh)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("evaluate", help="re-check a plan edited by hand and write its coverage.csv")
@@ -435,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="seconds per solver call (default 20)")
     p.add_argument("--force", action="store_true", help="replace an existing semester folder")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                   help="language of the officer labels, the sources text and the documents (default zh)")
     p.set_defaults(func=cmd_semester)
 
     p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")
@@ -449,7 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="draw a plan's self-contained HTML coverage map")
     p.add_argument("plan_dir", help="plan directory")
     p.add_argument("--out", default=None, help="HTML file (default PLAN_DIR/map.html)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default Chinese)")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="labels (default: the plan's language, Chinese unless it was planned with --lang en)")
     p.add_argument("--tiles", default=None, help="tile URL template of an intranet tile server")
     p.add_argument("--tiles-datum", default="wgs84",
                    help="datum the tiles are drawn in: gcj02 for Amap or Tencent tiles, bd09 for Baidu's; "
