@@ -10,6 +10,7 @@ language. What changes is the text written beside them for people:
 - :func:`sources_text` / :func:`source_lines`: the sources with the sighting and unit words in
   the language (``警车+警灯+警察: 警车 PS01/1 07:40:00–07:45:00``); ids and times stay as they are,
   and a part that is not in the planner's grammar is shown as written.
+- :func:`team_text`: the school side of a post's team (``校领导 1、保安 2、教职工 2、志愿者 4``).
 
 Roster ids are made by :func:`officer_id`, so that the id and its label share one grammar.
 """
@@ -17,12 +18,12 @@ Roster ids are made by :func:`officer_id`, so that the id and its label share on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from geo_patrol.errors import InputError
 
-__all__ = ["DEFAULT_LANG", "LANGS", "ROLE_NAMES", "check_lang", "officer_id", "officer_label", "role_name",
-           "source_lines", "sources_text"]
+__all__ = ["DEFAULT_LANG", "LANGS", "ROLE_NAMES", "SCHOOL_ROLE_NAMES", "check_lang", "officer_id", "officer_label",
+           "role_name", "source_lines", "sources_text", "team_text"]
 
 #: The output languages, and the one used when a plan names none.
 LANGS = ("zh", "en")
@@ -32,6 +33,12 @@ DEFAULT_LANG = "zh"
 ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
     "zh": {"police": "民警", "auxiliary": "辅警"},
     "en": {"police": "police", "auxiliary": "auxiliary"},
+}
+
+#: The school side of a post's team (:data:`geo_patrol.model.SCHOOL_ROLES`) as people say it.
+SCHOOL_ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "zh": {"school_cadre": "校领导", "guards": "保安", "staff": "教职工", "volunteers": "志愿者"},
+    "en": {"school_cadre": "school cadre", "guards": "guards", "staff": "staff", "volunteers": "volunteers"},
 }
 
 #: What is seen and who shows it, the words of the sources' grammar (English is the grammar itself).
@@ -93,3 +100,15 @@ def source_lines(sources: str, lang: str) -> list[str]:
 def sources_text(sources: str, lang: str) -> str:
     """A coverage row's sources in ``lang`` (:func:`source_lines` joined by ``; ``)."""
     return "; ".join(source_lines(sources, lang))
+
+
+def team_text(team: Iterable[tuple[str, int]] | Mapping[str, int], lang: str) -> str:
+    """The school side of a post's team for people: ``校领导 1、保安 2`` / ``1 school cadre, 2 guards``.
+
+    Roles with nobody are left out; an empty team is ``""``.
+    """
+    names = SCHOOL_ROLE_NAMES[check_lang(lang)]
+    items = list(team.items()) if isinstance(team, Mapping) else list(team)
+    if lang == "zh":
+        return "、".join(f"{names.get(role, role)} {n}" for role, n in items if n)
+    return ", ".join(f"{n} {names.get(role, role)}" for role, n in items if n)

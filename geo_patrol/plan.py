@@ -433,7 +433,8 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
     explanations into ``plan.json`` (solver statuses, why a visit or a post was dropped).
     ``datum`` is the output datum the files show coordinates in (default: the scenario's); every
     point is held as reading the files back gives it (:func:`geo_patrol.io.plandir.canonical_lonlat`).
-    ``lang`` is the output language of the labels and documents (``outputs.lang``).
+    ``lang`` is the output language of the labels and documents (``outputs.lang``). Each school's
+    row carries the school side of its posts' team: its own, else the ``school_team`` parameter.
     """
     scenario = prepared.scenario
     notes = dict(notes or {})
@@ -453,6 +454,7 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
         SchoolRow(
             s.id, s.name, s.kind, *canon(gates0[s.id].lon, gates0[s.id].lat), s.enrolment, s.priority,
             *("; ".join(map(str, s.windows[p])) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
+            tuple(s.team(scenario.parameters.school_team).items()),
         )
         for s in scenario.schools
     )

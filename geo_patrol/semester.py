@@ -62,9 +62,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
-from geo_patrol.io.plandir import csv_text, is_plan_dir
-from geo_patrol.model import Parameters
+from geo_patrol.io.plandir import csv_text, is_plan_dir, output_lang
+from geo_patrol.model import SCHOOL_ROLES, Parameters, format_team
 from geo_patrol.outputs.map import render_map
+from geo_patrol.outputs.school_sheets import write_school_sheets
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario, check_scenario
 from geo_patrol.snapping import prepare
@@ -338,24 +339,40 @@ def fairness(semester: Semester, scenario: Scenario) -> dict[str, Any]:
 
 
 def school_people(semester: Semester, team: Mapping[str, int] | None = None) -> list[dict]:
-    """What each school provides: per post day of each day type, and over the term (module docstring)."""
+    """What each school provides: per post day of each day type, and over the term (module docstring).
+
+    A row per school served by a post and day type: ``school_days`` (dates of the day type),
+    ``post_periods`` (its posts times their periods), ``school_team`` (the people it provides at
+    each, ``school_cadre:1; guards:2``), then ``<role>_per_day`` and ``<role>_term`` for every
+    role any school provides (0 where a school provides none). Each school's own team is the
+    one its plan carries (the ``school_team`` column of the school table, else the parameter);
+    ``team`` puts the same team at every school instead.
+    """
     days: dict[str, int] = {}
     for _, _, _, day_type in semester.dates:
         if day_type:
             days[day_type] = days.get(day_type, 0) + 1
-    rows = []
+    found = []
     for name, plan in semester.plans.items():
-        team = dict(plan.meta["parameters"].get("school_team") or SCHOOL_TEAM) if team is None else team
+        default = dict(plan.meta["parameters"].get("school_team") or SCHOOL_TEAM)
+        own = {s.school_id: dict(s.school_team) for s in plan.schools}
         names = {s.school_id: s.name for s in plan.schools}
         posts_of: dict[str, set] = {}
         for duty in plan.posts:
             for sid in duty.school_ids:
                 posts_of.setdefault(sid, set()).add((duty.post_id, duty.period))
         for sid, posts in sorted(posts_of.items()):
-            per_day = {role: n * len(posts) for role, n in team.items()}
-            rows.append({"school_id": sid, "name": names.get(sid, ""), "day_type": name, "post_periods": len(posts),
-                         **{f"{role}_per_day": v for role, v in per_day.items()},
-                         **{f"{role}_term": v * days.get(name, 0) for role, v in per_day.items()}})
+            found.append((sid, names.get(sid, ""), name, len(posts), dict(team) if team is not None
+                          else own.get(sid, default)))
+    roles = list(dict.fromkeys([r for r in SCHOOL_ROLES if any(r in t for *_, t in found)]
+                               + [r for *_, t in found for r in t]))
+    rows = []
+    for sid, school_name, name, post_periods, school_team in found:
+        per_day = {role: school_team.get(role, 0) * post_periods for role in roles}
+        rows.append({"school_id": sid, "name": school_name, "day_type": name, "school_days": days.get(name, 0),
+                     "post_periods": post_periods, "school_team": format_team(school_team),
+                     **{f"{role}_per_day": v for role, v in per_day.items()},
+                     **{f"{role}_term": v * days.get(name, 0) for role, v in per_day.items()}})
     return rows
 
 
@@ -381,6 +398,8 @@ def write_semester(semester: Semester, scenario: Scenario, out: str | Path, *, f
         people = school_people(semester)
         if people:
             write_atomic(folder / "school_people.csv", csv_text(list(people[0]), [list(r.values()) for r in people]))
+            write_school_sheets(folder / "school_sheets.html", people, title=scenario.name,
+                                lang=output_lang(next(iter(semester.plans.values())).meta))
         if semester.roster:
             write_atomic(folder / "roster_by_date.csv",
                          csv_text(list(semester.roster[0]), [list(r.values()) for r in semester.roster]))

@@ -24,6 +24,8 @@ Column kinds and what a cell must hold:
 - ``bool`` — ``true/false``, ``yes/no``, ``1/0``, ``是/否``, ``t/f``, ``y/n``; a blank cell is false.
 - ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
 - ``opt_window`` — blank, or a window ``HH:MM-HH:MM`` (several separated by ``;``), kept as the file's text.
+- ``opt_team`` — blank, or the school side of a post's team, ``school_cadre:1; guards:2`` (role:people
+  pairs, :func:`geo_patrol.model.parse_team`), kept as the file's text.
 
 Some columns are written for people only (:data:`DISPLAY_COLUMNS`): the officer's label and the
 sources in the plan's output language (``plan.json`` ``outputs.lang``, :func:`output_lang`),
@@ -63,6 +65,8 @@ from geo_patrol.model import (
     SchoolRow,
     StationRow,
     Stop,
+    format_team,
+    parse_team,
 )
 
 __all__ = [
@@ -94,7 +98,7 @@ PLAN_FILES = (
 TABLES: Mapping[str, Mapping[str, str]] = {
     "schools.csv": {"school_id": "str", "name": "str", "kind": "str", "lon": "lon", "lat": "lat",
                     "enrolment": "int", "priority": "int", "morning": "opt_window", "noon": "opt_window",
-                    "afternoon": "opt_window"},
+                    "afternoon": "opt_window", "school_team": "opt_team"},
     "stations.csv": {"station_id": "str", "name": "str", "kind": "unit_kind", "lon": "lon", "lat": "lat",
                      "police": "int", "auxiliary": "int", "cars": "int"},
     "posts.csv": {"post_id": "str", "period": "period", "lon": "lon", "lat": "lat", "station_id": "str",
@@ -127,7 +131,8 @@ USE_KINDS = ("police", "auxiliary", "cars")
 _RERUN = "the plan directory is incomplete or from another version; write it again with the planner"
 _TRUE = {"true", "1", "yes", "是", "y", "t"}
 _FALSE = {"false", "0", "no", "否", "n", "f", ""}
-_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "role", "unit_kind"}
+_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "opt_team", "role",
+          "unit_kind"}
 _CHOICES = {"role": ("police", "auxiliary"), "unit_kind": ("station", "pool")}
 
 
@@ -308,6 +313,7 @@ _CELL_HINTS = {
     "bool": "write true or false",
     "time": "write the time of day as HH:MM:SS",
     "opt_window": "write the window as HH:MM-HH:MM or leave it blank",
+    "opt_team": "write role:people pairs separated by ';', e.g. school_cadre:1; guards:2, or leave it blank",
     "role": "write police or auxiliary",
     "unit_kind": "write station or pool",
 }
@@ -322,6 +328,12 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     if kind == "opt_str":
         return restore(value)
     if kind == "opt_window" and value == "":
+        return value
+    if kind == "opt_team":
+        try:
+            parse_team(value, strict=False)
+        except ValueError as exc:
+            raise bad(str(exc)) from None
         return value
     if kind == "bool":
         low = value.lower()
@@ -536,7 +548,7 @@ def _plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
     return {
         "schools.csv": _cells(TABLES["schools.csv"], (
             [s.school_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.enrolment, s.priority,
-             s.morning, s.noon, s.afternoon] for s in plan.schools)),
+             s.morning, s.noon, s.afternoon, format_team(s.school_team)] for s in plan.schools)),
         "stations.csv": _cells(list(TABLES["stations.csv"]) + list(use_columns(periods)), (
             [s.station_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.police, s.auxiliary, s.cars]
             + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations)),
@@ -687,7 +699,8 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
     periods = list(meta["summary"]["periods"])
     schools = tuple(
         SchoolRow(r["school_id"], r["name"], r["kind"], *_wgs(r, datum), r["enrolment"], r["priority"],
-                  r["morning"], r["noon"], r["afternoon"])
+                  r["morning"], r["noon"], r["afternoon"],
+                  tuple((parse_team(r["school_team"], strict=False) or {}).items()))
         for r in read_table(folder / "schools.csv").records
     )
     station_columns = {**TABLES["stations.csv"], **use_columns(periods)}
