@@ -9,6 +9,7 @@ import io
 
 import pytest
 from conftest import read_rows
+from plan_fixture import fixture_plan
 
 from geo_patrol.cli import main
 from geo_patrol.errors import InputError
@@ -106,6 +107,16 @@ def test_the_plan_carries_each_schools_team_and_the_duty_sheets_list_it(team_pla
     assert "<td>第一小学 (S1)</td><td>校领导 1、保安 3、志愿者 6</td>" in first
     assert "<td>实验幼儿园 (S2)</td><td>校领导 1、保安 2、教职工 2、志愿者 4</td>" in first
     assert "<td>第二中学 (S3)</td><td>无</td>" in second and "(S1)</td><td>校领导" not in second
+
+
+def test_a_plan_written_before_the_team_column_still_reads(tmp_path):
+    plan = fixture_plan()
+    folder = plan.to_dir(tmp_path / "plan", documents=False)
+    path = folder / "schools.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert rows[0][-1] == "school_team"
+    path.write_text("\n".join(",".join(r[:-1]) for r in rows) + "\n", encoding="utf-8-sig")
+    assert Plan.from_dir(folder) == plan  # the fixture's schools provide nobody: blank either way
 
 
 def test_school_people_and_each_schools_own_sheet_use_its_team(tiny_dir, tmp_path):

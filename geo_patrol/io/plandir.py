@@ -25,7 +25,8 @@ Column kinds and what a cell must hold:
 - ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
 - ``opt_window`` — blank, or a window ``HH:MM-HH:MM`` (several separated by ``;``), kept as the file's text.
 - ``opt_team`` — blank, or the school side of a post's team, ``school_cadre:1; guards:2`` (role:people
-  pairs, :func:`geo_patrol.model.parse_team`), kept as the file's text.
+  pairs, :func:`geo_patrol.model.parse_team`), kept as the file's text. The column may be absent
+  (a plan written before it existed, e.g. last semester's for ``--previous``): every cell blank.
 
 Some columns are written for people only (:data:`DISPLAY_COLUMNS`): the officer's label and the
 sources in the plan's output language (``plan.json`` ``outputs.lang``, :func:`output_lang`),
@@ -134,6 +135,8 @@ _FALSE = {"false", "0", "no", "否", "n", "f", ""}
 _KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "opt_team", "role",
           "unit_kind"}
 _CHOICES = {"role": ("police", "auxiliary"), "unit_kind": ("station", "pool")}
+#: Kinds of column a plan written by an earlier version lacks: read as blank cells.
+_MAY_BE_ABSENT = {"opt_team"}
 
 
 def use_columns(periods: Iterable[str]) -> dict[str, str]:
@@ -255,14 +258,14 @@ def read_table(path: Path, columns: Mapping[str, str] | None = None) -> Table:
 
 def _table(path: Path, header: list[str], rows: list[list[str]], columns: Mapping[str, str]) -> Table:
     """Check and convert the cells of one table (read from a file, or as the writer renders them)."""
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in header and columns[c] not in _MAY_BE_ABSENT]
     if missing:
         raise InputError("column missing", file=path, field=missing[0], hint=_RERUN)
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         position.setdefault(name, i)  # a repeated column name: the first one counts
     records = tuple(
-        {c: _convert(cells[position[c]], kind, path, row, c) for c, kind in columns.items()}
+        {c: _convert(cells[position[c]] if c in position else "", kind, path, row, c) for c, kind in columns.items()}
         for row, cells in enumerate(rows, start=2)
     )
     extra = {name: tuple(cells[i] for cells in rows) for name, i in position.items() if name not in columns}
