@@ -26,6 +26,7 @@ from geo_patrol.errors import GeoPatrolError
 from geo_patrol.io.atomic import check_target, write_atomic
 from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
+from geo_patrol.labels import DEFAULT_LANG, LANGS
 from geo_patrol.outputs.map import render_map, render_station_maps
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
@@ -218,7 +219,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(
         scenario, max_posts=args.posts, cars=args.cars, police=args.police, auxiliary=args.auxiliary,
         seed=args.seed, time_limit_s=args.time_limit, engine=args.engine, previous=previous, progress=say,
-        workers=max(1, args.workers), scheduler=args.scheduler,
+        workers=max(1, args.workers), scheduler=args.scheduler, lang=args.lang,
     )
     if args.day_type:
         plan = dataclasses.replace(plan, meta={**plan.meta, "day_type": args.day_type})
@@ -334,7 +335,7 @@ def cmd_semester(args: argparse.Namespace) -> int:
     check_target(out, force=args.force, replaceable=is_plan_dir, protect=inputs)
     previous = read_previous(args.previous) if args.previous else None
     semester = plan_semester(scenario, time_limit_s=args.time_limit, seed=args.seed, progress=Progress(),
-                             previous=previous)
+                             previous=previous, lang=args.lang)
     write_semester(semester, scenario, out, force=args.force)
     days = {t.name: sum(1 for d in semester.dates if d[3] == t.name) for t in semester.day_types}
     print(f"Term {semester.calendar.start} – {semester.calendar.end}: "
@@ -344,7 +345,8 @@ def cmd_semester(args: argparse.Namespace) -> int:
     if semester.roster:
         f = fairness(semester, scenario)
         print(f"Roster by date: {f['people']} people, duties per person min {f['min']}, max {f['max']}, "
-              f"spread {f['spread']}; slot rows nobody could take: {f['unfilled_slot_rows']}")
+              f"spread {f['spread']} ({f['spread_within_station']} at most among one station's police or "
+              f"auxiliaries); slot rows nobody could take: {f['unfilled_slot_rows']}")
     for line in staffing_warnings(staffing(semester, scenario)):
         print(f"warning: {line}", file=sys.stderr)
     print(f"Semester written to {out}/ (index.html, term_report.xlsx, calendar.csv, term_summary.csv, "
@@ -423,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="route on an existing Dask cluster (tcp://host:port) instead of local processes")
     p.add_argument("--force", action="store_true", help="replace an existing plan directory")
     p.add_argument("--no-map", action="store_true", help="do not draw map.html")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                   help="language of the officer labels, the sources text and the documents (default zh)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("evaluate", help="re-check a plan edited by hand and write its coverage.csv")
@@ -479,6 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing semester folder")
     p.add_argument("--previous", default=None,
                    help="last term's semester folder (or a plan folder): keep its posts, day type by day type")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                   help="language of the officer labels, the sources text and the documents (default zh)")
     p.set_defaults(func=cmd_semester)
 
     p = sub.add_parser("convert", help="convert a table's coordinates between datums (wgs84, gcj02, bd09)")
@@ -493,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="draw a plan's self-contained HTML coverage map")
     p.add_argument("plan_dir", help="plan directory")
     p.add_argument("--out", default=None, help="HTML file (default PLAN_DIR/map.html)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default Chinese)")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="labels (default: the plan's language, Chinese unless it was planned with --lang en)")
     p.add_argument("--tiles", default=None, help="tile URL template of an intranet tile server")
     p.add_argument("--tiles-datum", default="wgs84",
                    help="datum the tiles are drawn in: gcj02 for Amap or Tencent tiles, bd09 for Baidu's; "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,71 @@ PERIODS = ("morning", "noon", "afternoon")
 
 #: School kinds; the loaders map Chinese names onto these.
 KINDS = ("kindergarten", "primary", "middle", "nine_year", "high", "special")
+
+#: The school side of a post's team (Heqing county's formula: 1 school cadre, 2 guards, 2 staff,
+#: 4 volunteers beside 1 police and 1 auxiliary officer), in the order it is written.
+SCHOOL_ROLES = ("school_cadre", "guards", "staff", "volunteers")
+
+#: Names a school table may give each school role (matched ignoring case).
+SCHOOL_ROLE_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "school_cadre": ("school_cadre", "cadre", "cadres", "校领导", "学校干部", "校方干部", "学校领导", "干部"),
+    "guards": ("guards", "guard", "保安", "保安员", "校园保安"),
+    "staff": ("staff", "teachers", "教职工", "教师", "老师", "教职员工"),
+    "volunteers": ("volunteers", "volunteer", "志愿者", "家长志愿者", "护学志愿者"),
+}
+
+#: Most people of one role a school can be asked for per post (the ``school_team`` parameter's bound).
+MAX_TEAM_ROLE = 50
+
+#: Cells meaning "the school provides nobody at its posts".
+_NO_TEAM = {"none", "无", "0", "-", "—"}
+
+
+def parse_team(text: str, *, strict: bool = True) -> dict[str, int] | None:
+    """A school team cell: ``school_cadre:1; guards:2; volunteers:6`` → ``{role: people}``.
+
+    Parts are separated by ``;`` ``,`` ``、`` (or their full-width forms), a role and its number
+    by ``:`` ``=`` ``：`` or a space; roles by the names of :data:`SCHOOL_ROLE_ALIASES`
+    (``保安:2``, ``志愿者 6``). With ``strict`` only those roles are accepted; otherwise any
+    other role spelled as an identifier too (a plan's own file, written from a ``school_team``
+    parameter with roles of its own). Roles come back in :data:`SCHOOL_ROLES` order, other
+    roles after them; a role not written provides nobody. A blank cell is ``None`` (the
+    scenario's ``school_team``); ``无`` / ``none`` / ``0`` is an empty team. Raises
+    :class:`ValueError` saying what is wrong.
+    """
+    text = str(text).strip()
+    if not text:
+        return None
+    if text.lower() in _NO_TEAM:
+        return {}
+    alias = {name.lower(): role for role, names in SCHOOL_ROLE_ALIASES.items() for name in names}
+    found: dict[str, int] = {}
+    for part in re.split(r"[;,，；、]", text):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = re.split(r"\s*[:=：]\s*|\s+", part)
+        if len(pieces) != 2 or not pieces[0] or not pieces[1]:
+            raise ValueError(f"'{part}' is not a role and a number")
+        name, number = pieces
+        role = alias.get(name.lower())
+        if role is None and not strict and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            role = name
+        if role is None:
+            raise ValueError(f"'{name}' is not a school role")
+        if not number.isdigit() or int(number) > MAX_TEAM_ROLE:
+            raise ValueError(f"'{number}' for {name} is not a number of people 0…{MAX_TEAM_ROLE}")
+        if role in found:
+            raise ValueError(f"{name} is given twice")
+        found[role] = int(number)
+    order = {role: i for i, role in enumerate(SCHOOL_ROLES)}
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def format_team(team: Mapping[str, int] | tuple[tuple[str, int], ...]) -> str:
+    """A team as a plan file writes it, ``school_cadre:1; guards:2`` (:func:`parse_team` reads it)."""
+    items = team.items() if isinstance(team, Mapping) else team
+    return "; ".join(f"{role}:{n}" for role, n in items)
 
 
 @dataclass(frozen=True)
@@ -55,6 +121,9 @@ class School:
     ``visits_per_window`` — a big school on a busy road may want two. ``weekday_windows`` holds
     the windows of a weekday where they differ (``{"friday": {"afternoon": (...)}}``): many
     schools dismiss earlier on Friday; :meth:`on` gives the school of one weekday.
+    ``school_team`` is the school side of the team at each of its posts, role → people
+    (:data:`SCHOOL_ROLES`), where it differs from the scenario's ``school_team`` parameter
+    (``None``: that parameter); :meth:`team` gives the one that applies.
     """
 
     id: str
@@ -71,6 +140,7 @@ class School:
     car_visits: int | None = None
     row: int | None = None
     weekday_windows: Mapping[str, Mapping[str, tuple[Window, ...]]] = field(default_factory=dict)
+    school_team: Mapping[str, int] | None = None
 
     def on(self, weekday: str) -> School:
         """The school as it is on ``weekday`` (``monday`` … ``friday``): its windows there."""
@@ -78,6 +148,10 @@ class School:
         if not special:
             return self
         return dataclasses.replace(self, windows={**self.windows, **special}, weekday_windows={})
+
+    def team(self, default: Mapping[str, int]) -> dict[str, int]:
+        """The school side of the team at each of its posts: its own, else ``default``."""
+        return dict(default if self.school_team is None else self.school_team)
 
     def __post_init__(self) -> None:
         windows = {}
@@ -244,7 +318,7 @@ class Parameters:
     target_profile: Literal["basic", "strict"] = "basic"
     officer_presence_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 80.0
     speed_kph: Mapping[str, Annotated[float, Field(gt=0.0, le=200.0)]] = field(default_factory=dict)
-    school_team: Mapping[str, Annotated[int, Field(ge=0, le=50)]] = field(
+    school_team: Mapping[str, Annotated[int, Field(ge=0, le=MAX_TEAM_ROLE)]] = field(
         default_factory=lambda: {"school_cadre": 1, "guards": 2, "staff": 2, "volunteers": 4})
     congestion: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONGESTION))
 
@@ -439,6 +513,7 @@ class SchoolRow:
     morning: str
     noon: str
     afternoon: str
+    school_team: tuple[tuple[str, int], ...] = ()  # the school side of each post's team, role → people
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import FORMAT, canonical_lonlat, is_plan_dir, plan_frames, read_plan_rows, write_files
+from geo_patrol.labels import DEFAULT_LANG, check_lang
 from geo_patrol.layers import reach_geojson, roads_geojson
 from geo_patrol.model import (
     Coverage,
@@ -214,6 +215,7 @@ def make_plan(
     split: bool | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    lang: str = DEFAULT_LANG,
 ) -> Plan:
     """Plan posts and patrols for ``scenario`` and prove the sightings; see the module docstring.
 
@@ -223,7 +225,10 @@ def make_plan(
     ``split``, ``workers`` and ``scheduler``: route each station's jurisdiction separately, in
     parallel on Dask (a local cluster of ``workers`` processes, or the cluster at ``scheduler``;
     see :func:`geo_patrol.patrols.planner.route_period`; by default only for large districts).
+    ``lang`` (``zh`` or ``en``) is the language of the officer labels, the sources text and the
+    documents (``plan.json`` ``outputs.lang``).
     """
+    check_lang(lang)
     say = progress or (lambda message: None)
     seed = scenario.seed if seed is None else seed
     engine = engine or DEFAULT_ENGINE
@@ -291,7 +296,7 @@ def make_plan(
         },
     }
     notes = {"solver": solver, "posts_uncovered": [dataclasses.asdict(u) for u in posts.uncovered]}
-    plan, proof = plan_from_decisions(prepared, duties, stops, posts.roster, res, seed=seed, notes=notes)
+    plan, proof = plan_from_decisions(prepared, duties, stops, posts.roster, res, seed=seed, notes=notes, lang=lang)
     if proof.violations:
         raise SolverError(f"the planner made a plan that breaks {len(proof.violations)} rule(s) — a bug, please "
                           f"report it with the scenario; the first: {proof.violations[0]}")
@@ -416,7 +421,8 @@ def _park_spare_cars(prepared, period, duties, patrol, car_share):
 
 
 def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
-                        notes: Mapping[str, Any] | None = None, datum: str | None = None) -> tuple[Plan, Proof]:
+                        notes: Mapping[str, Any] | None = None, datum: str | None = None,
+                        lang: str = DEFAULT_LANG) -> tuple[Plan, Proof]:
     """The :class:`Plan` that a set of decisions makes, and its :class:`~geo_patrol.proof.Proof`.
 
     The decisions are the posts (where, when, staffed by how many), the roster and the patrol
@@ -427,6 +433,8 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
     explanations into ``plan.json`` (solver statuses, why a visit or a post was dropped).
     ``datum`` is the output datum the files show coordinates in (default: the scenario's); every
     point is held as reading the files back gives it (:func:`geo_patrol.io.plandir.canonical_lonlat`).
+    ``lang`` is the output language of the labels and documents (``outputs.lang``). Each school's
+    row carries the school side of its posts' team: its own, else the ``school_team`` parameter.
     """
     scenario = prepared.scenario
     notes = dict(notes or {})
@@ -446,6 +454,7 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
         SchoolRow(
             s.id, s.name, s.kind, *canon(gates0[s.id].lon, gates0[s.id].lat), s.enrolment, s.priority,
             *("; ".join(map(str, s.windows[p])) if p in s.windows else "" for p in ("morning", "noon", "afternoon")),
+            tuple(s.team(scenario.parameters.school_team).items()),
         )
         for s in scenario.schools
     )
@@ -473,7 +482,7 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
                                    res.auxiliary[st.id], res.cars.get(st.id, 0), use, kind=st.kind))
     meta = build_meta(scenario, proof.posts, proof.stops, tuple(routes), coverage, tuple(stations), seed=seed)
     meta["resources"] = dict(res.overrides)
-    meta["outputs"] = {"datum": datum}
+    meta["outputs"] = {"datum": datum, "lang": check_lang(lang)}
     meta.update(notes)
     plan = Plan(meta=meta, schools=schools, stations=tuple(stations), posts=tuple(duties), roster=tuple(roster),
                 visits=tuple(stops), routes=tuple(routes), coverage=coverage, roads=roads_geojson(prepared.network),

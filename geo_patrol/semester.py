@@ -23,9 +23,10 @@ A plan (:func:`geo_patrol.plan.make_plan`) is one school day. A term is many, no
   written with an empty officer and counted as a shortage.
 - **The team at a post.** Police are only part of a 护学岗: the school provides the rest (the
   Heqing formula: 1 police, 1 auxiliary, 1 school cadre, 2 guards, 2 staff, 4 volunteers).
-  The ``school_team`` parameter (default :data:`SCHOOL_TEAM`) sets it; ``school_people.csv`` says
-  what each school provides per post day and over the term. (One formula for every school: a
-  per-school column is not read yet.)
+  The ``school_team`` parameter (default :data:`SCHOOL_TEAM`) sets it, and a school's own
+  ``school_team`` column (校方力量) where it differs; the duty sheets list it per post,
+  ``school_people.csv`` says what each school provides per post day and over the term, and
+  ``school_sheets.html`` gives each school its own printable sheet of it.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ from jinja2 import Environment
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
-from geo_patrol.io.plandir import csv_text, is_plan_dir
+from geo_patrol.io.plandir import csv_text, is_plan_dir, output_lang
+from geo_patrol.labels import officer_label
+from geo_patrol.model import SCHOOL_ROLES, format_team
 from geo_patrol.outputs.map import render_map
+from geo_patrol.outputs.school_sheets import write_school_sheets
 from geo_patrol.outputs.workbook import Link, tables_workbook
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
@@ -207,6 +211,7 @@ def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[
         if not day_type:
             continue
         plan = plans[day_type]
+        lang = output_lang(plan.meta)
         week = day.isocalendar()[:2]
         slots: dict[tuple[str, str], dict[str, list]] = {}
         for entry in plan.roster:
@@ -225,7 +230,8 @@ def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[
                     week_of[(person.id, week)] = week_of.get((person.id, week), 0) + duties
                 for e in sorted(entries, key=lambda e: (e.start_s, e.post_id)):
                     rows.append({"date": day.isoformat(), "week": f"{week[0]}-W{week[1]:02d}", "day_type": day_type,
-                                 "station_id": unit, "role": role, "slot": label, "period": e.period,
+                                 "station_id": unit, "role": role, "slot": label,
+                                 "slot_label": officer_label(label, role, lang), "period": e.period,
                                  "post_id": e.post_id, "start": _hm(e.start_s), "end": _hm(e.end_s),
                                  "officer_id": person.id if person else "", "name": person.name if person else ""})
     return tuple(rows)
@@ -322,7 +328,10 @@ def staffing_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def fairness(semester: Semester, scenario: Scenario) -> dict[str, Any]:
-    """Duties per person over the term: min, max and spread, over every officer of the table."""
+    """Duties per person over the term: min, max and spread over every officer of the table, and
+    the largest spread among the people of one station and role (who share the same slots: the
+    rotation can even out only among them; stations asking more of their people than others
+    make the overall spread)."""
     count = {o.id: 0 for o in scenario.officers}
     seen = set()
     for row in semester.roster:
@@ -332,29 +341,49 @@ def fairness(semester: Semester, scenario: Scenario) -> dict[str, Any]:
             count[row["officer_id"]] += 1
     values = list(count.values()) or [0]
     short = sum(1 for row in semester.roster if not row["officer_id"])
+    groups: dict[tuple[str, str], list[int]] = {}
+    for officer in scenario.officers:
+        groups.setdefault((officer.station_id, officer.role), []).append(count[officer.id])
     return {"people": len(count), "min": min(values), "max": max(values), "spread": max(values) - min(values),
+            "spread_within_station": max((max(v) - min(v) for v in groups.values()), default=0),
             "unfilled_slot_rows": short}
 
 
 def school_people(semester: Semester, team: Mapping[str, int] | None = None) -> list[dict]:
-    """What each school provides: per post day of each day type, and over the term (module docstring)."""
+    """What each school provides: per post day of each day type, and over the term (module docstring).
+
+    A row per school served by a post and day type: ``school_days`` (dates of the day type),
+    ``post_periods`` (its posts times their periods), ``school_team`` (the people it provides at
+    each, ``school_cadre:1; guards:2``), then ``<role>_per_day`` and ``<role>_term`` for every
+    role any school provides (0 where a school provides none). Each school's own team is the
+    one its plan carries (the ``school_team`` column of the school table, else the parameter);
+    ``team`` puts the same team at every school instead.
+    """
     days: dict[str, int] = {}
     for _, _, _, day_type in semester.dates:
         if day_type:
             days[day_type] = days.get(day_type, 0) + 1
-    rows = []
+    found = []
     for name, plan in semester.plans.items():
-        team = dict(plan.meta["parameters"].get("school_team") or SCHOOL_TEAM) if team is None else team
+        default = dict(plan.meta["parameters"].get("school_team") or SCHOOL_TEAM)
+        own = {s.school_id: dict(s.school_team) for s in plan.schools}
         names = {s.school_id: s.name for s in plan.schools}
         posts_of: dict[str, set] = {}
         for duty in plan.posts:
             for sid in duty.school_ids:
                 posts_of.setdefault(sid, set()).add((duty.post_id, duty.period))
         for sid, posts in sorted(posts_of.items()):
-            per_day = {role: n * len(posts) for role, n in team.items()}
-            rows.append({"school_id": sid, "name": names.get(sid, ""), "day_type": name, "post_periods": len(posts),
-                         **{f"{role}_per_day": v for role, v in per_day.items()},
-                         **{f"{role}_term": v * days.get(name, 0) for role, v in per_day.items()}})
+            found.append((sid, names.get(sid, ""), name, len(posts), dict(team) if team is not None
+                          else own.get(sid, default)))
+    roles = list(dict.fromkeys([r for r in SCHOOL_ROLES if any(r in t for *_, t in found)]
+                               + [r for *_, t in found for r in t]))
+    rows = []
+    for sid, school_name, name, post_periods, school_team in found:
+        per_day = {role: school_team.get(role, 0) * post_periods for role in roles}
+        rows.append({"school_id": sid, "name": school_name, "day_type": name, "school_days": days.get(name, 0),
+                     "post_periods": post_periods, "school_team": format_team(school_team),
+                     **{f"{role}_per_day": v for role, v in per_day.items()},
+                     **{f"{role}_term": v * days.get(name, 0) for role, v in per_day.items()}})
     return rows
 
 
@@ -389,6 +418,8 @@ def _term_files(semester: Semester, scenario: Scenario, folder: Path) -> None:
     people = school_people(semester)
     if people:
         write_atomic(folder / "school_people.csv", csv_text(list(people[0]), [list(r.values()) for r in people]))
+        write_school_sheets(folder / "school_sheets.html", people, title=scenario.name,
+                            lang=output_lang(next(iter(semester.plans.values())).meta))
     if semester.roster:
         write_atomic(folder / "roster_by_date.csv",
                      csv_text(list(semester.roster[0]), [list(r.values()) for r in semester.roster]))
@@ -530,7 +561,8 @@ td,th{border:1px solid #bbb;padding:4px 10px}</style></head><body>
 <td>{{ r.km }}</td></tr>
 {% endfor %}</table>
 {% if warnings %}<h2>警力缺口 (short of people)</h2><ul>{% for w in warnings %}<li>{{ w }}</li>{% endfor %}</ul>
-{% endif %}<p><a href="term_report.xlsx">term_report.xlsx</a> · calendar.csv · term_summary.csv ·
+{% endif %}<p><a href="term_report.xlsx">term_report.xlsx</a> ·
+<a href="school_sheets.html">school_sheets.html</a> (校方人员 per school) · calendar.csv · term_summary.csv ·
 staffing_by_week.csv · school_people.csv{% if roster %} · roster_by_date.csv · roster_by_week.xlsx{% endif %}</p>
 </body></html>
 """)

@@ -7,7 +7,8 @@ The CSV files are the interface. The decisions are read back as they are now —
 the breaching posts and stops earn nothing, and the whole plan is derived again from the rest
 through the same function the planner uses (:func:`geo_patrol.plan.plan_from_decisions`):
 coverage, routes along the roads between the edited stops, the "135" reach, the summary, the map,
-the workbook and the duty sheets. The folder is replaced in one step.
+the workbook and the duty sheets, in the plan's output language (``outputs.lang``). The folder is
+replaced in one step.
 
 Every breach is written to ``violations.csv`` (file, row, field, rule, detail) and reported; the
 command's exit code is 3 when there is any (2 for input it cannot read at all). When an input
@@ -24,6 +25,7 @@ from pathlib import Path
 from geo_patrol.io.plandir import (
     csv_text,
     output_datum,
+    output_lang,
     read_meta,
     read_posts,
     read_roster,
@@ -80,7 +82,7 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = Tru
     notes = {key: meta[key] for key in ("solver", "posts_uncovered") if key in meta}
     seed = int(meta.get("scenario", {}).get("seed", scenario.seed))
     plan, proof = plan_from_decisions(prepared, posts, visits, roster, res, seed=seed, notes=notes,
-                                      datum=output_datum(meta))
+                                      datum=output_datum(meta), lang=output_lang(meta))
     rebuilt = dict(plan.meta)
     for key in ("timing_s", "changes_from_previous", "day_type"):
         if key in meta:

@@ -31,7 +31,7 @@ def test_plan_files_show_gcj02_and_keep_wgs84_geometry(gcj_dir, tmp_path):
     assert scenario.output_datum == "gcj02"
     plan = make_plan(scenario, time_limit_s=2)
     out = plan.to_dir(tmp_path / "plan")
-    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["outputs"] == {"datum": "gcj02"}
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["outputs"] == {"datum": "gcj02", "lang": "zh"}
     schools = {r["school_id"]: r for r in _rows(out / "schools.csv")}
     s1 = scenario.school("S1")
     gx, gy = from_wgs84(s1.lon, s1.lat, "gcj02")

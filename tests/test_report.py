@@ -47,7 +47,9 @@ def test_report_workbook(plan_dir):
                         85, 1, 2, "否 (no)", 114.3075, 30.512)
     assert len(posts) == 1 + 5
     roster = list(book["勤务 P01 城关派出所"].iter_rows(values_only=True))
-    assert len(roster) == 1 + 6 and roster[1][:4] == ("P01-auxiliary-1", "辅警", "上午 (morning)", "K1")
+    # the officer by the label people read, then the id rosters.csv and evaluate key on
+    assert roster[0][:3] == ("人员 (officer)", "人员编号 (officer_id)", "身份 (role)")
+    assert len(roster) == 1 + 6 and roster[1][:5] == ("P01-辅警-1", "P01-auxiliary-1", "辅警", "上午 (morning)", "K1")
     schedule = list(book["巡逻排班 (Car schedule)"].iter_rows(values_only=True))
     assert len(schedule) == 1 + 9
     assert schedule[1][:8] == ("P01-1", "P01 城关派出所", "上午 (morning)", 1, "S3", "第二中学", "07:05", "07:10")
@@ -92,7 +94,7 @@ def test_duty_sheets_one_page_per_post_in_chinese(plan_dir):
     assert "学府路 (0 米)" in k1 and "114.307500, 30.512000" in k1 and "城关派出所 (P01)" in k1
     assert "第一小学 (S1)" in k1 and "实验幼儿园 (S2)" in k1 and "上午 07:30-08:10" in k1
     assert "07:20–08:45" in k1 and "15:50–17:15" in k1
-    assert k1.count("P01-police-1") == 2 and k1.count("P01-auxiliary-2") == 2
+    assert k1.count("P01-民警-1") == 2 and k1.count("P01-辅警-2") == 2 and "P01-police-1" not in k1
     assert "带班领导签字" in k1 and "值勤人员签字" in k1
     assert "东风路 (0 米)" in k2 and "中午" in k2 and "11:40–12:25" in k2
     assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page

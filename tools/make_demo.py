@@ -1254,6 +1254,7 @@ term_end = "2027-01-22"
 holidays = ["2026-09-25", "2026-10-01:2026-10-07", "2027-01-01"]   # 中秋, 国庆, 元旦
 workdays = {{ "2026-09-27" = "friday", "2026-10-10" = "friday" }}   # 调休: make-up school days
 max_duties_per_week = 6              # school-run duties one person may take in a week
+plan_within_cap = true               # plan only the posts each station's people can staff every week
 
 [[calendar.reinforced]]              # 开学前后: two car sightings per window in the first two weeks
 from = "2026-09-01"

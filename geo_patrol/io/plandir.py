@@ -24,6 +24,15 @@ Column kinds and what a cell must hold:
 - ``bool`` — ``true/false``, ``yes/no``, ``1/0``, ``是/否``, ``t/f``, ``y/n``; a blank cell is false.
 - ``time`` — a time of day (``HH:MM:SS``), kept as the file's text.
 - ``opt_window`` — blank, or a window ``HH:MM-HH:MM`` (several separated by ``;``), kept as the file's text.
+- ``opt_team`` — blank, or the school side of a post's team, ``school_cadre:1; guards:2`` (role:people
+  pairs, :func:`geo_patrol.model.parse_team`), kept as the file's text. The column may be absent
+  (a plan written before it existed, e.g. last semester's for ``--previous``): every cell blank.
+
+Some columns are written for people only (:data:`DISPLAY_COLUMNS`): the officer's label and the
+sources in the plan's output language (``plan.json`` ``outputs.lang``, :func:`output_lang`),
+derived from the keys beside them by :mod:`geo_patrol.labels`. No reader takes them: a hand
+edit goes to the key (``officer``, and ``sources`` is re-derived anyway), and ``evaluate`` writes
+the labels again.
 
 Error messages name the file, the spreadsheet row (the header is row 1, the first data row
 row 2) and the column.
@@ -47,14 +56,26 @@ import pandas as pd
 from geo_patrol.clock import format_time, parse_time, parse_window
 from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
-from geo_patrol.model import PERIODS, Coverage, PostDuty, RosterEntry, RouteLine, SchoolRow, StationRow, Stop
+from geo_patrol.labels import DEFAULT_LANG, LANGS, check_lang, officer_label, sources_text
+from geo_patrol.model import (
+    PERIODS,
+    Coverage,
+    PostDuty,
+    RosterEntry,
+    RouteLine,
+    SchoolRow,
+    StationRow,
+    Stop,
+    format_team,
+    parse_team,
+)
 
 __all__ = [
-    "COVERAGE_HEADER", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "POSTS_FORMAT_PREFIX", "PlanFiles",
-    "TABLES", "Table", "USE_KINDS", "VIOLATION_COLUMNS", "coverage_cells", "csv_text", "is_plan_dir",
-    "json_text", "plan_cells", "plan_frames", "posts_cells", "read_coverage", "read_geojson", "read_json",
-    "read_meta", "read_plan_dir", "read_plan_rows", "read_posts", "read_roster", "read_table", "read_visits",
-    "roster_cells", "use_columns", "violation_cells", "write_coverage", "write_files", "write_posts",
+    "COVERAGE_HEADER", "DISPLAY_COLUMNS", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "POSTS_FORMAT_PREFIX",
+    "PlanFiles", "TABLES", "Table", "USE_KINDS", "VIOLATION_COLUMNS", "coverage_cells", "csv_text", "is_plan_dir",
+    "json_text", "output_lang", "plan_cells", "plan_frames", "posts_cells", "read_coverage", "read_geojson",
+    "read_json", "read_meta", "read_plan_dir", "read_plan_rows", "read_posts", "read_roster", "read_table",
+    "read_visits", "roster_cells", "use_columns", "violation_cells", "write_coverage", "write_files", "write_posts",
     "write_roster", "write_table",
 ]
 
@@ -78,7 +99,7 @@ PLAN_FILES = (
 TABLES: Mapping[str, Mapping[str, str]] = {
     "schools.csv": {"school_id": "str", "name": "str", "kind": "str", "lon": "lon", "lat": "lat",
                     "enrolment": "int", "priority": "int", "morning": "opt_window", "noon": "opt_window",
-                    "afternoon": "opt_window"},
+                    "afternoon": "opt_window", "school_team": "opt_team"},
     "stations.csv": {"station_id": "str", "name": "str", "kind": "unit_kind", "lon": "lon", "lat": "lat",
                      "police": "int", "auxiliary": "int", "cars": "int"},
     "posts.csv": {"post_id": "str", "period": "period", "lon": "lon", "lat": "lat", "station_id": "str",
@@ -98,14 +119,24 @@ TABLES: Mapping[str, Mapping[str, str]] = {
 """CSV file → (column → kind), columns in file order. ``stations.csv`` is followed by
 :func:`use_columns` of the plan's periods."""
 
+DISPLAY_COLUMNS: Mapping[str, Mapping[str, str]] = {
+    "rosters.csv": {"officer_label": "officer"},
+    "coverage.csv": {"sources_text": "sources"},
+}
+"""CSV file → (column written for people → the column it follows): ``officer_label`` (``PS01-辅警-3``)
+and ``sources_text`` (the sources in the plan's output language). Readers ignore them."""
+
 USE_KINDS = ("police", "auxiliary", "cars")
 """What ``stations.csv`` counts as used per period, in column order."""
 
 _RERUN = "the plan directory is incomplete or from another version; write it again with the planner"
 _TRUE = {"true", "1", "yes", "是", "y", "t"}
 _FALSE = {"false", "0", "no", "否", "n", "f", ""}
-_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "role", "unit_kind"}
+_KINDS = {"str", "opt_str", "period", "lon", "lat", "float", "int", "bool", "time", "opt_window", "opt_team", "role",
+          "unit_kind"}
 _CHOICES = {"role": ("police", "auxiliary"), "unit_kind": ("station", "pool")}
+#: Kinds of column a plan written by an earlier version lacks: read as blank cells.
+_MAY_BE_ABSENT = {"opt_team"}
 
 
 def use_columns(periods: Iterable[str]) -> dict[str, str]:
@@ -174,6 +205,10 @@ def read_meta(plan_dir: Path) -> dict[str, Any]:
                          hint=f"this version reads '{FORMAT}'; plan again with this version")
     if not isinstance(meta.get("summary"), dict) or not isinstance(meta["summary"].get("periods"), list):
         raise InputError("has no summary with its periods", file=path, field="summary", hint=_RERUN)
+    lang = (meta.get("outputs") or {}).get("lang", DEFAULT_LANG)
+    if lang not in LANGS:
+        raise InputError(f"language '{lang}' is not available", file=path, field="outputs.lang",
+                         hint="write " + " or ".join(f'"{k}"' for k in LANGS))
     return meta
 
 
@@ -223,14 +258,14 @@ def read_table(path: Path, columns: Mapping[str, str] | None = None) -> Table:
 
 def _table(path: Path, header: list[str], rows: list[list[str]], columns: Mapping[str, str]) -> Table:
     """Check and convert the cells of one table (read from a file, or as the writer renders them)."""
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in header and columns[c] not in _MAY_BE_ABSENT]
     if missing:
         raise InputError("column missing", file=path, field=missing[0], hint=_RERUN)
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         position.setdefault(name, i)  # a repeated column name: the first one counts
     records = tuple(
-        {c: _convert(cells[position[c]], kind, path, row, c) for c, kind in columns.items()}
+        {c: _convert(cells[position[c]] if c in position else "", kind, path, row, c) for c, kind in columns.items()}
         for row, cells in enumerate(rows, start=2)
     )
     extra = {name: tuple(cells[i] for cells in rows) for name, i in position.items() if name not in columns}
@@ -281,6 +316,7 @@ _CELL_HINTS = {
     "bool": "write true or false",
     "time": "write the time of day as HH:MM:SS",
     "opt_window": "write the window as HH:MM-HH:MM or leave it blank",
+    "opt_team": "write role:people pairs separated by ';', e.g. school_cadre:1; guards:2, or leave it blank",
     "role": "write police or auxiliary",
     "unit_kind": "write station or pool",
 }
@@ -295,6 +331,12 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     if kind == "opt_str":
         return restore(value)
     if kind == "opt_window" and value == "":
+        return value
+    if kind == "opt_team":
+        try:
+            parse_team(value, strict=False)
+        except ValueError as exc:
+            raise bad(str(exc)) from None
         return value
     if kind == "bool":
         low = value.lower()
@@ -428,26 +470,46 @@ def posts_cells(posts: Sequence[PostDuty], datum: str = "wgs84") -> tuple[list[s
     return _cells(TABLES["posts.csv"], (_post_values(d, datum) for d in posts))
 
 
-def roster_cells(roster: Sequence[RosterEntry]) -> tuple[list[str], list[list[str]]]:
-    """Header and cells of ``rosters.csv``: officer, station, period, post and duty times."""
-    return _cells(TABLES["rosters.csv"], (
+def _with_display(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                  shown: Mapping[str, Sequence[str]]) -> tuple[list[str], list[list[str]]]:
+    """A table's cells with its :data:`DISPLAY_COLUMNS` (``shown``: column → its cells) put in
+    after the columns they follow."""
+    header, cells = _cells(header, rows)
+    for column, after in DISPLAY_COLUMNS[name].items():
+        at = header.index(after) + 1
+        header.insert(at, column)
+        for row, value in zip(cells, shown[column]):
+            row.insert(at, value)
+    return header, cells
+
+
+def roster_cells(roster: Sequence[RosterEntry], lang: str = DEFAULT_LANG) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``rosters.csv``: officer (and its label in ``lang``), role, station,
+    period, post and duty times."""
+    return _with_display("rosters.csv", TABLES["rosters.csv"], (
         [r.officer, r.role, r.station_id, r.period, r.post_id, format_time(r.start_s), format_time(r.end_s)]
-        for r in roster))
+        for r in roster), {"officer_label": [officer_label(r.officer, r.role, lang) for r in roster]})
 
 
-def coverage_cells(coverage: Sequence[Coverage]) -> tuple[list[str], list[list[str]]]:
-    """Header and cells of ``coverage.csv``: one row per school and window."""
-    return _cells(COVERAGE_HEADER, (
+def coverage_cells(coverage: Sequence[Coverage], lang: str = DEFAULT_LANG) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of ``coverage.csv``: one row per school and window, the sources also in ``lang``."""
+    return _with_display("coverage.csv", COVERAGE_HEADER, (
         [c.school_id, c.period, format_time(c.window_start_s), format_time(c.window_end_s), _bool(c.officer_seen),
          _bool(c.car_seen), _bool(c.lights_seen), _bool(c.three_sightings), f"{c.officer_presence_pct:.1f}",
          c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason,
          _bool(c.strict_met), _bool(c.post_present)]
-        for c in coverage))
+        for c in coverage), {"sources_text": [sources_text(c.sources, lang) for c in coverage]})
 
 
 def output_datum(meta: Mapping[str, Any]) -> str:
     """The datum a plan writes the coordinates people read in (``[outputs] datum``; WGS-84 by default)."""
     return str((meta.get("outputs") or {}).get("datum", "wgs84"))
+
+
+def output_lang(meta: Mapping[str, Any]) -> str:
+    """The language a plan writes its labels and documents in (``plan.json`` ``outputs.lang``,
+    chosen with ``--lang``; Chinese by default)."""
+    return check_lang(str((meta.get("outputs") or {}).get("lang", DEFAULT_LANG)))
 
 
 def _xy(lon: float, lat: float, datum: str) -> list[str]:
@@ -485,20 +547,21 @@ def plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
 def _plan_cells(plan) -> dict[str, tuple[list[str], list[list[str]]]]:
     periods = list(plan.meta["summary"]["periods"])
     d = output_datum(plan.meta)
+    lang = output_lang(plan.meta)
     return {
         "schools.csv": _cells(TABLES["schools.csv"], (
             [s.school_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.enrolment, s.priority,
-             s.morning, s.noon, s.afternoon] for s in plan.schools)),
+             s.morning, s.noon, s.afternoon, format_team(s.school_team)] for s in plan.schools)),
         "stations.csv": _cells(list(TABLES["stations.csv"]) + list(use_columns(periods)), (
             [s.station_id, s.name, s.kind, *_xy(s.lon, s.lat, d), s.police, s.auxiliary, s.cars]
             + [s.use[p][k] for p in periods for k in range(len(USE_KINDS))] for s in plan.stations)),
         "posts.csv": posts_cells(plan.posts, d),
-        "rosters.csv": roster_cells(plan.roster),
+        "rosters.csv": roster_cells(plan.roster, lang),
         "visits.csv": _cells(TABLES["visits.csv"], (
             [v.vehicle_id, v.station_id, v.period, v.seq, v.school_id, *_xy(v.lon, v.lat, d),
              format_time(v.arrive_s), format_time(v.depart_s), *_xy(v.stop_lon, v.stop_lat, d),
              f"{v.gate_distance_m:.1f}"] for v in plan.visits)),
-        "coverage.csv": coverage_cells(plan.coverage),
+        "coverage.csv": coverage_cells(plan.coverage, lang),
     }
 
 
@@ -554,14 +617,14 @@ def write_posts(folder: Path, posts: Sequence[PostDuty]) -> None:
     _write_json(folder / "posts.geojson", posts_geojson(posts))
 
 
-def write_roster(folder: Path, roster: Sequence[RosterEntry]) -> None:
-    """``rosters.csv`` into ``folder``."""
-    _write_csv(folder / "rosters.csv", *roster_cells(roster))
+def write_roster(folder: Path, roster: Sequence[RosterEntry], lang: str = DEFAULT_LANG) -> None:
+    """``rosters.csv`` into ``folder`` (officer labels in ``lang``)."""
+    _write_csv(folder / "rosters.csv", *roster_cells(roster, lang))
 
 
-def write_coverage(path: Path, coverage: Sequence[Coverage]) -> None:
-    """``coverage.csv`` (at ``path``)."""
-    _write_csv(path, *coverage_cells(coverage))
+def write_coverage(path: Path, coverage: Sequence[Coverage], lang: str = DEFAULT_LANG) -> None:
+    """``coverage.csv`` (at ``path``; the sources also in ``lang``)."""
+    _write_csv(path, *coverage_cells(coverage, lang))
 
 
 def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -639,7 +702,8 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
     periods = list(meta["summary"]["periods"])
     schools = tuple(
         SchoolRow(r["school_id"], r["name"], r["kind"], *_wgs(r, datum), r["enrolment"], r["priority"],
-                  r["morning"], r["noon"], r["afternoon"])
+                  r["morning"], r["noon"], r["afternoon"],
+                  tuple((parse_team(r["school_team"], strict=False) or {}).items()))
         for r in read_table(folder / "schools.csv").records
     )
     station_columns = {**TABLES["stations.csv"], **use_columns(periods)}

@@ -46,7 +46,7 @@ from geo_patrol.clock import parse_window
 from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.geo import haversine_m
-from geo_patrol.model import KINDS, Gate, Officer, School, Site, Station
+from geo_patrol.model import KINDS, SCHOOL_ROLES, Gate, Officer, School, Site, Station, parse_team
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ SCHOOL_FIELDS = (
     FieldSpec("profile", ("profile", "目标"), False),
     FieldSpec("station_id", ("station_id", "所属派出所"), False),
     FieldSpec("car_visits", ("car_visits", "visits", "巡逻次数", "见警车次数"), False),
+    FieldSpec("school_team", ("school_team", "team", "校方力量", "学校力量", "校方人员", "学校人员"), False),
 )
 
 _LON_HEADERS = {"lon", "lng", "longitude", "x", "经度"}
@@ -744,6 +745,18 @@ def _car_visits(row: _Row) -> int | None:
     return car_visits
 
 
+def _school_team(row: _Row) -> dict[str, int] | None:
+    """The school's own team at its posts (``school_cadre:1; guards:2; volunteers:6``), or None
+    for the scenario's ``school_team``."""
+    try:
+        return parse_team(row.text("school_team"))
+    except ValueError as exc:
+        raise row.error("school_team", str(exc),
+                        "write role:number pairs separated by ';', roles " + ", ".join(SCHOOL_ROLES)
+                        + " (or 校领导, 保安, 教职工, 志愿者), e.g. school_cadre:1; guards:2; volunteers:6; "
+                        "empty for the scenario's school_team, 无 for nobody") from None
+
+
 # --------------------------------------------------------------------------- tables → objects
 
 
@@ -796,6 +809,7 @@ def read_schools(
         flags = row.check(_post_flags, row)
         profile = row.check(_profile, row)
         car_visits = row.check(_car_visits, row)
+        school_team = row.check(_school_team, row)
         if row.failed or flags is None or gates is None:
             continue
         parsed.append((dict(
@@ -803,6 +817,7 @@ def read_schools(
             priority=priority,
             requires_post=flags[0], forbid_post=flags[1], profile=profile,
             station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
+            school_team=school_team,
         ), gates))
     _raise_problems(table, problems)
     converted = _convert([g for _, gates in parsed for g in gates], datum)

@@ -20,7 +20,7 @@ from geo_patrol.geo import LocalMetres
 from geo_patrol.model import PERIODS
 
 __all__ = ["KIND_NAMES", "PERIOD_NAMES", "RoadIndex", "hour_minute", "language", "minutes_between", "nearest_road",
-           "officer_role", "period_order", "school_status"]
+           "period_order", "school_status"]
 
 PERIOD_NAMES: Mapping[str, Mapping[str, str]] = {
     "zh": {"morning": "上午", "noon": "中午", "afternoon": "下午"},
@@ -116,16 +116,6 @@ def minutes_between(start: str, end: str) -> int:
 
 def hour_minute(text: str) -> str:
     return str(text)[:5]
-
-
-def officer_role(officer: str) -> str:
-    """``police`` or ``auxiliary`` from an officer id like ``P01-police-3``; ``other`` otherwise."""
-    low = officer.lower()
-    if "aux" in low or "辅" in officer:
-        return "auxiliary"
-    if "police" in low or "民警" in officer:
-        return "police"
-    return "other"
 
 
 def language(lang: str, table: Mapping[str, Any]) -> Any:

@@ -24,8 +24,9 @@ import numpy as np
 
 from geo_patrol.geo import LocalMetres
 from geo_patrol.io.atomic import write_atomic
-from geo_patrol.io.plandir import PlanFiles, read_plan_dir
-from geo_patrol.model import PERIODS
+from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
+from geo_patrol.labels import officer_label, role_name, team_text
+from geo_patrol.model import PERIODS, parse_team
 from geo_patrol.outputs import markup
 from geo_patrol.outputs.common import (
     KIND_NAMES,
@@ -34,7 +35,6 @@ from geo_patrol.outputs.common import (
     hour_minute,
     language,
     minutes_between,
-    officer_role,
     period_order,
 )
 from geo_patrol.outputs.fonts import FONT_STACK, font_face
@@ -55,7 +55,8 @@ _SHEET_TEXT: Mapping[str, Mapping[str, str]] = {
         "yes": "是", "no": "否", "sign_leader": "带班领导签字", "sign_officers": "值勤人员签字",
         "date": "日期", "note": "要求：按时到岗，做到见警察、见警车、见警灯（“三见”）；遇突发情况按“135”机制处置。",
         "scenario": "方案", "created": "生成时间", "metres": "米", "page": "第 {i} 页 / 共 {n} 页",
-        "role_police": "民警", "role_auxiliary": "辅警", "role_other": "其他", "lang": "zh-CN",
+        "lang": "zh-CN", "school_side": "校方人员（每岗每时段）", "provides": "学校派出",
+        "sign_school": "校方签字",
         "sketch": "岗位示意图", "north": "北", "radius": "覆盖半径",
         "car_title": "巡逻车勤务表", "vehicle": "警车", "route": "巡逻路线", "start": "出车", "end": "收车",
         "km": "行驶公里", "stops": "停靠", "seq": "顺序", "arrive": "到达", "depart": "离开",
@@ -73,7 +74,8 @@ _SHEET_TEXT: Mapping[str, Mapping[str, str]] = {
         "note": "Be at the post on time so that people see an officer, a police car and police lights "
                 "(the three sightings); respond to incidents under the 1-3-5 rule.",
         "scenario": "Plan", "created": "Created", "metres": "m", "page": "page {i} of {n}",
-        "role_police": "police", "role_auxiliary": "auxiliary", "role_other": "other", "lang": "en",
+        "lang": "en", "school_side": "School side (per post and period)", "provides": "The school provides",
+        "sign_school": "School's signature",
         "sketch": "Post sketch", "north": "N", "radius": "Radius",
         "car_title": "Patrol car schedule", "vehicle": "Car", "route": "Route", "start": "Leaves",
         "end": "Returns", "km": "km", "stops": "Stops", "seq": "#", "arrive": "Arrive", "depart": "Depart",
@@ -91,19 +93,22 @@ _ASPECT = 3.4
 _POST_HALF_HEIGHT_M = 200.0
 
 
-def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, lang: str = "zh") -> Path:
+def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, lang: str | None = None) -> Path:
     """Write ``duty_sheets.html`` (default in ``plan_dir``): a printable A4 page per duty post, then
     one per patrol car.
 
     Each post's page says where (post id, coordinates in the plan's output datum, the nearest
     named road from ``roads.geojson`` within 300 m, station, a sketch of the post and the roads
     round it), which schools and gates it serves with their windows, when (duty interval, police
-    and auxiliary per period), who (the roster) and has signature lines. Each car's page lists, per
-    period, its stops with the school and the times, with a sketch of its route. ``lang`` is
-    ``"zh"`` (default) or ``"en"``. The file uses only inline CSS, inline SVG and system fonts.
+    and auxiliary per period), who (the roster, officers by their labels, and the school side of
+    the team each served school provides: its ``school_team`` in ``schools.csv``) and has
+    signature lines. Each car's page lists, per period, its stops with the school and the times,
+    with a sketch of its route. ``lang`` is ``"zh"`` or ``"en"`` (default: the plan's output
+    language). The file uses only inline CSS, inline SVG and system fonts.
     """
-    text = language(lang, _SHEET_TEXT)
     plan = read_plan_dir(plan_dir)
+    lang = output_lang(plan.plan) if lang is None else lang
+    text = language(lang, _SHEET_TEXT)
     out = Path(out) if out is not None else plan.plan_dir / "duty_sheets.html"
     periods = PERIOD_NAMES[lang]
     kinds = KIND_NAMES[lang]
@@ -146,14 +151,17 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
             # a flatter sketch when the tables are long, so that the sheet stays on one page
             "sketch": post_sketch(roads, (lon, lat), post_id, radius_m, served_points, north=text["north"],
                                   metres=text["metres"],
-                                  aspect=_ASPECT if len(served) + len(rows) + len(roster) <= 6 else _ASPECT * 1.4),
+                                  aspect=_ASPECT if 2 * len(served) + len(rows) + len(roster) <= 7 else _ASPECT * 1.4),
             "duties": [{"period": periods.get(r.period, r.period),
                         "duty": f"{hour_minute(r.duty_start)}–{hour_minute(r.duty_end)}",
                         "police": r.police, "auxiliary": r.auxiliary,
                         "car": text["yes"] if r.car_at_post else text["no"]} for r in rows.itertuples()],
-            "roster": [{"period": periods.get(r.period, r.period), "officer": r.officer,
-                        "role": text["role_" + officer_role(r.officer)],
+            "roster": [{"period": periods.get(r.period, r.period), "officer": officer_label(r.officer, r.role, lang),
+                        "role": role_name(r.role, lang),
                         "duty": f"{hour_minute(r.start)}–{hour_minute(r.end)}"} for r in roster.itertuples()],
+            "school_side": [{"name": f"{schools.loc[sid, 'name']} ({sid})",
+                             "team": _team(schools.loc[sid, "school_team"], lang) or text["none"]}
+                            for sid in served if sid in schools.index],
             "page": text["page"].format(i=i, n=total),
         })
     for i, vehicle in enumerate(vehicles, start=len(post_ids) + 1):
@@ -200,6 +208,11 @@ def _car_page(plan: PlanFiles, vehicle: str, text, periods, stations, roads: Roa
         })
     return {"kind": "car", "vehicle": vehicle, "station_id": station_id,
             "station_name": "" if station is None else str(station["name"]), "sections": sections}
+
+
+def _team(cell: Any, lang: str) -> str:
+    """A school's ``school_team`` cell of ``schools.csv`` for people (``校领导 1、保安 2``)."""
+    return team_text(parse_team(str(cell or ""), strict=False) or {}, lang)
 
 
 def _datum_note(datum: str) -> str:

@@ -58,7 +58,7 @@ from shapely.geometry import mapping, shape
 from geo_patrol.datum import from_wgs84, normalise_datum
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic
-from geo_patrol.io.plandir import PlanFiles, read_plan_dir
+from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
 from geo_patrol.outputs import fonts, markup, offline
 from geo_patrol.outputs.common import PERIOD_NAMES, school_status
 from geo_patrol.outputs.map_data import ROAD_STYLES, VEHICLE_COLOURS, map_data, school_stations
@@ -107,7 +107,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "road_minor": "支路/居住区道路", "route": "巡逻路线（箭头为方向）", "reach_legend": "3分钟到场范围",
         "ring": "未达成三见", "play": "播放", "pause": "暂停", "speed": "速度", "none": "无",
         "minutes_seconds": "{m}分{s:02d}秒", "unnamed": "无名道路", "km_unit": "公里", "m_unit": "米",
-        "source_words": "officer=警察|car=警车|lights=警灯|post=护学岗",
         "attribution": "道路数据 © OpenStreetMap 贡献者",
         "met_strict": "三见达标(严格)", "schools_with_post": "设护学岗学校",
         "search": "搜索学校：名称、编号或拼音首字母", "no_match": "没有匹配的学校", "all_stations": "全部派出所",
@@ -137,7 +136,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "route": "Patrol route (arrows: direction)", "reach_legend": "3-minute reach",
         "ring": "Three sightings not met", "play": "Play", "pause": "Pause", "speed": "Speed", "none": "none",
         "minutes_seconds": "{m} min {s:02d} s", "unnamed": "unnamed road", "km_unit": "km", "m_unit": "m",
-        "source_words": "",
         "attribution": "Roads © OpenStreetMap contributors",
         "met_strict": "met, strict", "schools_with_post": "schools with a post",
         "search": "Find a school: name, id or pinyin initials", "no_match": "no school matches",
@@ -373,7 +371,7 @@ def _number_elements(fmap: folium.Map) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str | None = None,
+def build_map(plan_dir: str | Path | PlanFiles, *, lang: str | None = None, tiles: str | None = None,
               period: str | None = None, tiles_attr: str | None = None, cluster: bool | None = None,
               simplify_m: float = SIMPLIFY_M, subtitle: str = "",
               links: Sequence[tuple[str, str]] = (), tiles_datum: str = "wgs84") -> folium.Map:
@@ -391,10 +389,12 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     scenario's name in the headline and the print header; ``links`` (label, href) pairs show as a
     switch in the headline panel (the semester links each day type's map to the others'; the label
     equal to ``subtitle`` is the current one). The returned map links Leaflet and its
-    plugins from their CDN like any folium map; :func:`render_map` inlines them.
+    plugins from their CDN like any folium map; :func:`render_map` inlines them. ``lang`` is
+    ``zh`` or ``en`` (default: the plan's output language, :func:`~geo_patrol.io.plandir.output_lang`).
     """
-    t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
+    lang = output_lang(plan.plan) if lang is None else lang
+    t = _text(lang)
     plan = drawn_in(plan, tiles_datum)
     periods = plan.periods
     if period is None:
@@ -449,7 +449,7 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str = "zh", tiles: str 
     return fmap
 
 
-def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str = "zh",
+def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str | None = None,
                tiles: str | None = None, period: str | None = None, cluster: bool | None = None,
                simplify_m: float = SIMPLIFY_M, subtitle: str = "",
                links: Sequence[tuple[str, str]] = (), tiles_datum: str = "wgs84") -> Path:
@@ -459,11 +459,12 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
     Noto Sans SC holding exactly its characters. It is written to a temporary file in the same
     folder and moved into place, so an error leaves no partial file (and an older map untouched).
     Raises :class:`~geo_patrol.outputs.offline.OfflineError` if anything but ``tiles`` would be
-    fetched. ``cluster``, ``simplify_m``, ``subtitle``, ``links`` and ``tiles_datum`` as in
+    fetched. ``lang``, ``cluster``, ``simplify_m``, ``subtitle``, ``links`` and ``tiles_datum`` as in
     :func:`build_map`.
     """
-    t = _text(lang)
     plan = plan_dir if isinstance(plan_dir, PlanFiles) else read_plan_dir(plan_dir)
+    lang = output_lang(plan.plan) if lang is None else lang
+    t = _text(lang)
     if out is None:
         if plan.plan_dir is None:
             raise InputError("a plan held in memory has no folder to write its map into", field="out",
@@ -488,7 +489,7 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
 # ---------------------------------------------------------------------------------------------
 
 
-def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = None, lang: str = "zh",
+def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = None, lang: str | None = None,
                         tiles: str | None = None, period: str | None = None,
                         simplify_m: float = SIMPLIFY_M, tiles_datum: str = "wgs84") -> list[Path]:
     """Write one map per police station for its own briefing: ``maps/<station_id>.html``.
@@ -501,6 +502,7 @@ def render_station_maps(plan_dir: str | Path, *, out_dir: str | Path | None = No
     name gets ``-2``, ``-3``...). Returns the paths written, in station order.
     """
     plan = read_plan_dir(plan_dir)
+    lang = output_lang(plan.plan) if lang is None else lang
     t = _text(lang)
     out_dir = Path(out_dir) if out_dir is not None else plan.plan_dir / "maps"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
 from geo_patrol.geo import M_PER_DEG_LAT, LocalMetres, haversine_m
 from geo_patrol.io.plandir import PlanFiles
+from geo_patrol.labels import source_lines
 from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
 
 try:  # pinyin initials for the school search (第一小学 → dyxx); optional
@@ -194,7 +195,7 @@ def map_data(plan: PlanFiles, t: Mapping[str, str], lang: str, *, period: str | 
         "datum": plan.datum,
         "stations": _stations(plan, stations, t, period_names),
         "schools": _schools(plan, schools, station_index, lang),
-        "windows": _windows(plan, periods, school_index, t),
+        "windows": _windows(plan, periods, school_index, t, lang),
         "posts": _posts(plan, station_index, school_index, t, period_names),
         "routes": routes,
         "visits": _visits(plan, periods, school_index, route_of),
@@ -280,7 +281,7 @@ def _duration(seconds: float, t: Mapping[str, str]) -> str:
 
 
 def _windows(plan: PlanFiles, periods: Sequence[str], school_index: Mapping[str, int],
-             t: Mapping[str, str]) -> dict[str, list[list]]:
+             t: Mapping[str, str], lang: str) -> dict[str, list[list]]:
     """Per period: ``[school, worst status code, [window rows]]`` per school, schools in file order.
 
     A window row: ``[window text, officer, car, lights (0/1), status code, [source lines], presence %,
@@ -299,39 +300,13 @@ def _windows(plan: PlanFiles, periods: Sequence[str], school_index: Mapping[str,
             status = STATUS_CODES[school_status(r)]
             per_school.setdefault(i, []).append([
                 f"{r['window_start'][:5]}–{r['window_end'][:5]}", int(bool(r["officer_seen"])),
-                int(bool(r["car_seen"])), int(bool(r["lights_seen"])), status, _source_lines(r["sources"], t),
+                int(bool(r["car_seen"])), int(bool(r["lights_seen"])), status, source_lines(r["sources"], lang),
                 round(float(r["officer_presence_pct"]), 1), _duration(r["worst_response_s"], t),
                 round(float(r["within_target_pct"]), 1), int(bool(r["second_unit_300s"])), str(r["reason"] or "")])
         out[p] = [[i, max(w[4] for w in wins), wins] for i, wins in sorted(per_school.items())]
     for sid in sorted(missing):
         log.warning("coverage.csv names school %s, which schools.csv lacks; not drawn", sid)
     return out
-
-
-def _source_lines(sources: str, t: Mapping[str, str]) -> list[str]:
-    """The ``;``-separated sources of a coverage row, one line each, English words in ``t``'s language."""
-    parts = [p.strip() for p in str(sources or "").split(";") if p.strip()]
-    words = dict(w.split("=", 1) for w in t["source_words"].split("|") if "=" in w)
-    out = []
-    for text in parts:
-        for en, zh in words.items():
-            text = _replace_word(text, en, zh)
-        out.append(text)
-    return out
-
-
-def _replace_word(text: str, word: str, by: str) -> str:
-    out, i, n = [], 0, len(word)
-    while True:
-        j = text.find(word, i)
-        if j < 0:
-            out.append(text[i:])
-            return "".join(out)
-        before = text[j - 1] if j > 0 else ""
-        after = text[j + n] if j + n < len(text) else ""
-        whole = not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())
-        out.append(text[i:j] + (by if whole else word))
-        i = j + n
 
 
 def _posts(plan: PlanFiles, station_index, school_index, t, period_names) -> dict[str, list]:

@@ -34,13 +34,13 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
 
 from geo_patrol.io.atomic import write_atomic
-from geo_patrol.io.plandir import PlanFiles, read_plan_dir
+from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
+from geo_patrol.labels import officer_label, role_name, sources_text
 from geo_patrol.outputs.common import (
     KIND_NAMES,
     PERIOD_NAMES,
     hour_minute,
     minutes_between,
-    officer_role,
     period_order,
     school_status,
 )
@@ -69,10 +69,12 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     Sheets: 概况 (Summary); 护学岗 (Posts) — duty times and staffing per post and period; one
     勤务 (Roster) sheet per station; 巡逻排班 (Car schedule) — stops per car and period in order;
     巡逻路线 (Routes) — start, end, km and stops per car and period; 三见覆盖 (Coverage) — per
-    school and window, coloured green/orange/red for met/partly/missed.
+    school and window, coloured green/orange/red for met/partly/missed. Officer labels and the
+    sources are in the plan's output language (``plan.json`` ``outputs.lang``).
     """
     plan = read_plan_dir(plan_dir)
     out = Path(out) if out is not None else plan.plan_dir / "report.xlsx"
+    lang = output_lang(plan.plan)
     names, stations = plan.school_names, plan.station_names
     period_zh = PERIOD_NAMES["zh"]
 
@@ -101,13 +103,13 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     used_titles: set[str] = set()
     for station_id in station_ids:
         roster = plan.rosters[plan.rosters["station_id"] == station_id]
-        rows = [[r.officer, {"police": "民警", "auxiliary": "辅警"}.get(officer_role(r.officer), "其他"),
+        rows = [[officer_label(r.officer, r.role, lang), r.officer, role_name(r.role, lang),
                  period_label(r.period), r.post_id, hour_minute(r.start), hour_minute(r.end),
                  "、".join(names.get(s, s) for s in str(post_schools.get(r.post_id, "")).split(";") if s)]
                 for r in roster.sort_values(["period", "post_id", "officer"], key=period_order).itertuples()]
         title = _sheet_title(f"勤务 {station_id} {stations.get(station_id, '')}", used_titles)
-        _table(book.create_sheet(title), ["人员 (officer)", "身份 (role)", "时段 (period)", "岗位 (post)",
-                                          "上岗 (start)", "下岗 (end)", "服务学校 (schools)"], rows)
+        _table(book.create_sheet(title), ["人员 (officer)", "人员编号 (officer_id)", "身份 (role)", "时段 (period)",
+                                          "岗位 (post)", "上岗 (start)", "下岗 (end)", "服务学校 (schools)"], rows)
 
     rows = [[r.vehicle_id, f"{r.station_id} {stations.get(r.station_id, '')}".strip(), period_label(r.period),
              r.seq, r.school_id, names.get(r.school_id, ""), hour_minute(r.arrive), hour_minute(r.depart),
@@ -139,7 +141,7 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
                      period_label(r["period"]), f"{hour_minute(r['window_start'])}-{hour_minute(r['window_end'])}",
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
                      _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
-                     _yn(r["second_unit_300s"]), r["sources"], r["reason"]])
+                     _yn(r["second_unit_300s"]), sources_text(r["sources"], lang), r["reason"]])
     sheet = book.create_sheet("三见覆盖 (Coverage)")
     _table(sheet, ["学校编号 (school_id)", "学校 (school)", "类型 (kind)", "时段 (period)", "时间窗 (window)",
                    "见警察 (officer)", "见警车 (car)", "见警灯 (lights)", "三见 (three sightings)",

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from geo_patrol.labels import officer_id
 from geo_patrol.model import PostDuty, RosterEntry, share_out
 from geo_patrol.network import snap
 from geo_patrol.snapping import Prepared
@@ -185,7 +186,7 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
                 for duty in team:
                     for role, count in (("police", pp), ("auxiliary", ap)):
                         for n in range(count):
-                            roster.append(RosterEntry(f"{unit.id}-{role}-{(t - 1) * count + n + 1}", unit.id,
+                            roster.append(RosterEntry(officer_id(unit.id, role, (t - 1) * count + n + 1), unit.id,
                                                       period, duty.post_id, duty.duty_start_s, duty.duty_end_s,
                                                       role=role))
             use[(unit.id, period)] = (len(teams[unit.id]) * pp, limit_police[unit.id],
