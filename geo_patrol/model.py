@@ -55,6 +55,8 @@ class School:
     ``visits_per_window`` — a big school on a busy road may want two. ``weekday_windows`` holds
     the windows of a weekday where they differ (``{"friday": {"afternoon": (...)}}``): many
     schools dismiss earlier on Friday; :meth:`on` gives the school of one weekday.
+    ``address`` is the school's street address as the list gives it (``"珞喻路1037号"``), or
+    empty; it is read only to check the datum against the road it names.
     """
 
     id: str
@@ -71,6 +73,7 @@ class School:
     car_visits: int | None = None
     row: int | None = None
     weekday_windows: Mapping[str, Mapping[str, tuple[Window, ...]]] = field(default_factory=dict)
+    address: str = ""
 
     def on(self, weekday: str) -> School:
         """The school as it is on ``weekday`` (``monday`` … ``friday``): its windows there."""

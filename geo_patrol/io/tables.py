@@ -105,6 +105,7 @@ SCHOOL_FIELDS = (
     FieldSpec("profile", ("profile", "目标"), False),
     FieldSpec("station_id", ("station_id", "所属派出所"), False),
     FieldSpec("car_visits", ("car_visits", "visits", "巡逻次数", "见警车次数"), False),
+    FieldSpec("address", ("address", "addr", "地址", "详细地址", "学校地址"), False),
 )
 
 _LON_HEADERS = {"lon", "lng", "longitude", "x", "经度"}
@@ -803,6 +804,7 @@ def read_schools(
             priority=priority,
             requires_post=flags[0], forbid_post=flags[1], profile=profile,
             station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
+            address=" ".join(row.text("address").split()),
         ), gates))
     _raise_problems(table, problems)
     converted = _convert([g for _, gates in parsed for g in gates], datum)
