@@ -337,11 +337,11 @@ def test_graphml_round_trip(tiny, tmp_path):
         assert set(back.walk.node_ids.tolist()) == EXPECTED_DRIVE_NODES - {12}
 
 
-def test_network_from_osmnx_style_graph():
+def test_network_from_osmnx_style_graph(tmp_path):
     g = nx.MultiDiGraph(crs="epsg:4326")
     for n in (1, 2, 3):
         g.add_node(n, x=NODES[n][0], y=NODES[n][1])
-    g.add_edge(1, 2, highway=["primary", "secondary"], length=100.0, osmid=[5, 6])
+    g.add_edge(1, 2, highway=["primary", "secondary"], length=100.0, osmid=[5, 6], name=["解放大道", "Jiefang"])
     g.add_edge(2, 1, highway="primary", length=100.0, osmid=5, maxspeed="50")
     g.add_edge(2, 3, highway="footway", length=100.0)  # not drivable: dropped
     net = network_from_graph(g, name="g")
@@ -352,6 +352,10 @@ def test_network_from_osmnx_style_graph():
     assert net.drive.travel_time_s[e[(2, 1)]] == pytest.approx(100 / (50 / 3.6))
     assert net.drive.way_id[e[(1, 2)]] == 5
     assert net.fingerprint == network_from_graph(g, name="g").fingerprint
+    # road names are kept by way id, and written to GraphML and read back
+    assert dict(net.way_names) == {5: "解放大道"}
+    nx.write_graphml(net.drive_graph, tmp_path / "named.graphml")
+    assert dict(load_network(tmp_path / "named.graphml").way_names) == {5: "解放大道"}
 
 
 # --------------------------------------------------------------------------------------------
