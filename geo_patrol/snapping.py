@@ -117,6 +117,7 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
     nodes, snap_m = snap(network, lon, lat)
     far = snap_m > params.max_snap_m
     if far.any():
+        datum = _datum_findings(scenario, network).get("schools")
         why = _why_far(network, lon[far], lat[far], params.max_snap_m)
         too_far = [(s, float(d), w) for ((s, _, _), d), w in zip(
             [(g, d) for g, d, f in zip(gate_rows, snap_m, far) if f], why)]
@@ -125,7 +126,8 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
         raise InputError(
             f"{len(too_far)} gate(s) lie farther than {params.max_snap_m:.0f} m from the drive network: {listed}{more}",
             file=schools_file, field="lon/lat",
-            hint="where no road is near, check the coordinates and their datum; where a road is near but not "
+            hint=f"the datum check finds {datum}" if datum else
+                 "where no road is near, check the coordinates and their datum; where a road is near but not "
                  "driveable, use a road network that has it (or raise max_snap_m)",
         )
     gates = tuple(
@@ -230,8 +232,16 @@ def datum_warnings(scenario: Scenario, network: RoadNetwork) -> list[str]:
     - *Nearest node* (stations, and schools without enough named roads). The median distance
       from the points to the nearest drive node; this tells the datums apart where roads are
       sparse, not in a dense street grid.
+
+    :func:`prepare` logs these warnings; when gates lie too far from the roads, its error gives
+    the schools' one as the hint.
     """
-    out = []
+    return list(_datum_findings(scenario, network).values())
+
+
+def _datum_findings(scenario: Scenario, network: RoadNetwork) -> dict[str, str]:
+    """Input key (``schools``, ``stations``) → its warning of :func:`datum_warnings`."""
+    out = {}
     roads = RoadNames.of(network)
     school_of_gate = np.array([i for i, s in enumerate(scenario.schools) for _ in s.gates], dtype=np.int64)
     for key, points in (("schools", [(g.lon, g.lat) for s in scenario.schools for g in s.gates]),
@@ -255,16 +265,16 @@ def datum_warnings(scenario: Scenario, network: RoadNetwork) -> list[str]:
             log.info("%s: %d schools lie a median %.0f m from the road their address names as %s, %.0f m as %s",
                      name, count, m_declared, declared.upper(), m_other, other.upper())
             if _clearly_nearer(m_other, m_declared):
-                out.append(f"{name}: the schools lie much nearer the roads their addresses name read as "
-                           f"{other.upper()} (median {m_other:.0f} m) than as the declared {declared.upper()} "
-                           f"({m_declared:.0f} m), over {count} schools — {advice}")
+                out[key] = (f"{name}: the schools lie much nearer the roads their addresses name read as "
+                            f"{other.upper()} (median {m_other:.0f} m) than as the declared {declared.upper()} "
+                            f"({m_declared:.0f} m), over {count} schools — {advice}")
             continue
         _, as_declared = snap(network, lon, lat)
         _, as_other = snap(network, np.asarray(alt_lon), np.asarray(alt_lat))
         m_declared, m_other = float(np.median(as_declared)), float(np.median(as_other))
         if _clearly_nearer(m_other, m_declared):
-            out.append(f"{name}: the points lie much nearer the roads read as {other.upper()} (median snap "
-                       f"{m_other:.0f} m) than as the declared {declared.upper()} ({m_declared:.0f} m) — {advice}")
+            out[key] = (f"{name}: the points lie much nearer the roads read as {other.upper()} (median snap "
+                        f"{m_other:.0f} m) than as the declared {declared.upper()} ({m_declared:.0f} m) — {advice}")
     return out
 
 
