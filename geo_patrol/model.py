@@ -124,6 +124,8 @@ class School:
     ``school_team`` is the school side of the team at each of its posts, role → people
     (:data:`SCHOOL_ROLES`), where it differs from the scenario's ``school_team`` parameter
     (``None``: that parameter); :meth:`team` gives the one that applies.
+    ``address`` is the school's street address as the list gives it (``"珞喻路1037号"``), or
+    empty; it is read only to check the datum against the road it names.
     """
 
     id: str
@@ -141,6 +143,7 @@ class School:
     row: int | None = None
     weekday_windows: Mapping[str, Mapping[str, tuple[Window, ...]]] = field(default_factory=dict)
     school_team: Mapping[str, int] | None = None
+    address: str = ""
 
     def on(self, weekday: str) -> School:
         """The school as it is on ``weekday`` (``monday`` … ``friday``): its windows there."""
@@ -276,6 +279,9 @@ class Parameters:
     - ``response_target_s`` 180: the "135" mechanism's 3 minutes to the scene.
     - ``second_unit_s`` 300: the "135" mechanism's 5 minutes for reinforcement.
     - ``max_snap_m`` 300: a gate or station farther than this from the drive network is an error.
+    - ``max_arc_m`` 120: a straight road stretch longer than this (a map drawing a block as one
+      segment) is cut into equal pieces, each cut a place a car can stand (0: roads as drawn;
+      OSM files and line layers).
     - ``reach_limit_s`` 3600: a school no station reaches within this drive time is an error.
     - ``police_per_post`` 1, ``auxiliary_per_post`` 1: the seed formula "1 police, 1 auxiliary".
     - ``duty_lead_s`` 600, ``duty_lag_s`` 300: a post is staffed 10 min before the first window it
@@ -307,6 +313,7 @@ class Parameters:
     response_target_s: _int(1, 3_600) = 180
     second_unit_s: _int(1, 3_600) = 300
     max_snap_m: _metres(5_000.0) = 300.0
+    max_arc_m: Annotated[float, Field(ge=0.0, le=2_000.0)] = 120.0
     reach_limit_s: _int(60, 4 * 3_600) = 3600
     police_per_post: _int(0, 20) = 1
     auxiliary_per_post: _int(0, 20) = 1

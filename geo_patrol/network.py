@@ -51,7 +51,15 @@ from scipy.spatial import cKDTree
 from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError, NetworkError
 from geo_patrol.geo import haversine_m, unit_vectors
-from geo_patrol.io.osm import DRIVE_CLASSES, WALK_CLASSES, RawWays, network_file_kind, read_osm_schools, read_osm_ways
+from geo_patrol.io.osm import (
+    DRIVE_CLASSES,
+    WALK_CLASSES,
+    RawWays,
+    densify,
+    network_file_kind,
+    read_osm_schools,
+    read_osm_ways,
+)
 from geo_patrol.io.roads import SNAP_TOLERANCE_M, layer_files, read_line_roads
 
 logger = logging.getLogger(__name__)
@@ -252,13 +260,14 @@ class RoadNetwork:
 
     ``drive_graph`` is a :class:`networkx.MultiDiGraph` (node keys are OSM node ids as int,
     node attributes ``x`` = lon and ``y`` = lat in WGS-84 degrees; edge attributes
-    ``length_m``, ``highway``, ``speed_kph``, ``travel_time_s``, ``osmid`` and ``maxspeed``
-    when tagged).  ``walk_graph`` is an undirected :class:`networkx.Graph` with ``length_m``
+    ``length_m``, ``highway``, ``speed_kph``, ``travel_time_s``, ``osmid``, and ``maxspeed``
+    and ``name`` when known).  ``walk_graph`` is an undirected :class:`networkx.Graph` with ``length_m``
     and ``highway``.  ``drive`` and ``walk`` hold the same graphs as :class:`GraphArrays`;
     rows in those arrays are what :func:`snap` returns and what travel-time functions take.
     ``fingerprint`` is a sha256 of the input bytes and the speed settings (a cache key).
     ``way_names`` maps a way id of the drive network to its name (OSM files: the OSM way id;
-    line layers: the feature number, see :mod:`geo_patrol.io.roads`).
+    line layers: the feature number, see :mod:`geo_patrol.io.roads`; networkx graphs and GraphML:
+    the edges' ``osmid`` and ``name``).
     """
 
     drive_graph: nx.MultiDiGraph
@@ -536,7 +545,7 @@ def _arrays_from_raw(
     return node_ids, xy[:, 0].copy(), xy[:, 1].copy(), inv[: ids_u.size], inv[ids_u.size:]
 
 
-def _drive_graph(arr: GraphArrays, name: str) -> nx.MultiDiGraph:
+def _drive_graph(arr: GraphArrays, name: str, way_names: Mapping[int, str]) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(crs="epsg:4326", name=name)
     ids = arr.node_ids.tolist()
     g.add_nodes_from((i, {"x": x, "y": y}) for i, x, y in zip(ids, arr.lon.tolist(), arr.lat.tolist()))
@@ -551,6 +560,8 @@ def _drive_graph(arr: GraphArrays, name: str) -> nx.MultiDiGraph:
         }
         if not math.isnan(arr.maxspeed_kph[e]):
             attrs["maxspeed"] = repr(float(arr.maxspeed_kph[e]))  # km/h, read back exactly
+        if attrs["osmid"] in way_names:
+            attrs["name"] = way_names[attrs["osmid"]]
         geom = arr.geometry.get(e)
         if geom is not None:
             attrs["geometry"] = "LINESTRING (" + ", ".join(f"{x!r} {y!r}" for x, y in geom.tolist()) + ")"
@@ -582,6 +593,10 @@ def _fingerprint(parts: Iterable[bytes], speeds: Mapping[str, float], use_maxspe
     return h.hexdigest()
 
 
+def _arc_setting(max_arc_m: float | None) -> bytes:
+    return f"max_arc_m={float(max_arc_m or 0):g}".encode()
+
+
 def _file_chunks(path: Path) -> Iterable[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -604,7 +619,7 @@ def _finish(
     if drive.n_arcs == 0:
         raise _no_drive_error(path_for_errors)
     net = RoadNetwork(
-        drive_graph=_drive_graph(drive, name),
+        drive_graph=_drive_graph(drive, name, way_names or {}),
         walk_graph=_walk_graph(walk, name),
         drive=drive,
         walk=walk,
@@ -631,6 +646,7 @@ def load_network(
     layer: str | None = None,
     datum: str = "wgs84",
     snap_tolerance_m: float | None = None,
+    max_arc_m: float | None = None,
 ) -> RoadNetwork:
     """Read a road network from an OpenStreetMap file, a road line layer or an osmnx GraphML file.
 
@@ -660,6 +676,12 @@ def load_network(
     snap_tolerance_m:
         Line layers only: metres within which line ends are joined to other ends and lines;
         default :data:`geo_patrol.io.roads.SNAP_TOLERANCE_M` (2 m), 0 for exact ends only.
+    max_arc_m:
+        OSM files and line layers: straight stretches longer than this are cut into equal
+        pieces, so that a car can stand near every gate (:func:`geo_patrol.io.osm.densify`;
+        ``None`` or 0, the default here, keeps them as drawn; a scenario's network is loaded with
+        its ``max_arc_m`` parameter, :data:`~geo_patrol.io.osm.MAX_ARC_M` 120 m unless set). A
+        GraphML graph is taken as it is.
 
     A line layer whose drive graph falls apart — its largest strongly connected component keeps
     fewer than :data:`MIN_CONNECTED_SHARE` (20 %) of the drive nodes — is an error (the lines do
@@ -685,7 +707,7 @@ def load_network(
     if kind == "lines":
         tolerance = SNAP_TOLERANCE_M if snap_tolerance_m is None else float(snap_tolerance_m)
         return _line_layer_network(path, layer=layer, datum=datum, snap_tolerance_m=tolerance, speeds=speeds,
-                                   use_maxspeed=use_maxspeed, name=label)
+                                   use_maxspeed=use_maxspeed, name=label, max_arc_m=max_arc_m)
     if layer is not None:
         raise NetworkError(
             f"network_layer '{layer}' is given, but {'an OpenStreetMap' if kind == 'osm' else 'a GraphML'} "
@@ -703,6 +725,8 @@ def load_network(
     raw = read_osm_ways(path)
     if not raw.drive_u:
         raise _no_drive_error(path)
+    raw = densify(raw, max_arc_m)
+    fingerprint = _fingerprint([fingerprint.encode(), _arc_setting(max_arc_m)], speeds, use_maxspeed)
     drive, walk = _arrays_from_raw_ways(raw, speeds=speeds, use_maxspeed=use_maxspeed)
     return _finish(drive, walk, source=str(path), fingerprint=fingerprint, speeds=speeds, name=label,
                    path_for_errors=path, way_names=raw.way_names)
@@ -722,11 +746,12 @@ def _arrays_from_raw_ways(raw: RawWays, *, speeds: Mapping[str, float], use_maxs
 
 def _line_layer_network(
     path: Path, *, layer: str | None, datum: str, snap_tolerance_m: float, speeds: Mapping[str, float],
-    use_maxspeed: bool, name: str,
+    use_maxspeed: bool, name: str, max_arc_m: float | None = None,
 ) -> RoadNetwork:
     read = read_line_roads(path, layer=layer, datum=datum, snap_tolerance_m=snap_tolerance_m)
-    raw = read.raw
-    settings = json.dumps({"layer": layer, "datum": datum, "snap_tolerance_m": snap_tolerance_m}, sort_keys=True)
+    raw = densify(read.raw, max_arc_m)
+    settings = json.dumps({"layer": layer, "datum": datum, "snap_tolerance_m": snap_tolerance_m,
+                           "max_arc_m": max_arc_m or 0}, sort_keys=True)
     chunks = (chunk for part in layer_files(path) for chunk in _file_chunks(part))
     fingerprint = _fingerprint([b"line-layer", *chunks, settings.encode()], speeds, use_maxspeed)
     drive, walk = _arrays_from_raw_ways(raw, speeds=speeds, use_maxspeed=use_maxspeed)
@@ -844,6 +869,7 @@ def _network_from_nx(
         ids, xs, ys, row_of = nodes_xy(g)
         u, v, way, cls, length, maxspeed = [], [], [], [], [], []
         geometry: dict[int, np.ndarray] = {}
+        names: dict[int, str] = {}
         data_iter = g.edges(data=True)
         pairs = []
         for a, b, d in data_iter:
@@ -871,13 +897,16 @@ def _network_from_nx(
             u.append(ra)
             v.append(rb)
             way.append(_as_int(d.get("osmid")))
+            label = _first(d.get("name"))
+            if label and way[-1] >= 0:
+                names.setdefault(way[-1], str(label))
             cls.append(hw)
             length.append(lm)
             maxspeed.append(d.get("maxspeed"))
-        return (ids, xs, ys, u, v, way, cls, length, maxspeed, geometry)
+        return (ids, xs, ys, u, v, way, cls, length, maxspeed, geometry, names)
 
     try:
-        ids, xs, ys, u, v, way, cls, length, maxspeed, geometry = edges(drive_graph, drive=True)
+        ids, xs, ys, u, v, way, cls, length, maxspeed, geometry, way_names = edges(drive_graph, drive=True)
     except KeyError as exc:
         raise NetworkError(f"graph edge refers to an unknown node {exc}", file=path_for_errors) from exc
     if not u:
@@ -886,7 +915,7 @@ def _network_from_nx(
                           directed=True, length_m=np.asarray(length), maxspeed=maxspeed, speeds=speeds,
                           use_maxspeed=use_maxspeed, geometry=geometry)
     wg = drive_graph if walk_graph is None else walk_graph
-    w_ids, w_xs, w_ys, wu, wv, wway, wcls, wlen, _, _ = edges(wg, drive=False)
+    w_ids, w_xs, w_ys, wu, wv, wway, wcls, wlen, _, _, _ = edges(wg, drive=False)
     walk = _build_arrays(w_ids, w_xs, w_ys, np.asarray(wu, dtype=np.int64), np.asarray(wv, dtype=np.int64),
                          np.asarray(wway, dtype=np.int64), wcls, directed=False,
                          length_m=np.asarray(wlen, dtype=np.float64))
@@ -897,7 +926,7 @@ def _network_from_nx(
                  walk.edge_v.tobytes(), walk.length_m.tobytes()]
         fingerprint = _fingerprint(parts, speeds, use_maxspeed)
     return _finish(drive, walk, source=source, fingerprint=fingerprint, speeds=speeds, name=name,
-                   path_for_errors=path_for_errors)
+                   path_for_errors=path_for_errors, way_names=way_names)
 
 
 def network_from_graph(
@@ -914,10 +943,10 @@ def network_from_graph(
     ``drive_graph``: node keys are integer ids with ``x`` (lon) and ``y`` (lat) in WGS-84;
     edges may carry ``length_m`` or ``length`` (metres, else the haversine distance is used),
     ``highway`` (edges of other classes than :data:`DRIVE_CLASSES` are dropped; missing means
-    ``"road"``), ``maxspeed``, ``osmid`` and ``geometry`` (shapely LineString or WKT, kept for
-    drawing).  An undirected graph means every edge is two-way.  ``walk_graph`` (any
-    direction) defaults to ``drive_graph`` without motorway and trunk roads.  The fingerprint
-    is a sha256 of the resulting arrays and the speed settings.
+    ``"road"``), ``maxspeed``, ``osmid``, ``name`` (kept in ``way_names`` by ``osmid``) and
+    ``geometry`` (shapely LineString or WKT, kept for drawing).  An undirected graph means every
+    edge is two-way.  ``walk_graph`` (any direction) defaults to ``drive_graph`` without motorway
+    and trunk roads.  The fingerprint is a sha256 of the resulting arrays and the speed settings.
     """
     speeds = resolve_speeds(speed_kph)
     return _network_from_nx(drive_graph, walk_graph, speeds=speeds, use_maxspeed=use_maxspeed, name=name,

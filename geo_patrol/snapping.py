@@ -18,6 +18,7 @@ import numpy as np
 from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.network import RoadNetwork, download_network, load_network, snap
+from geo_patrol.roadnames import RoadNames
 from geo_patrol.scenario import Scenario
 from geo_patrol.traveltime import TravelTimes, travel_times
 
@@ -93,7 +94,8 @@ def load_scenario_network(scenario: Scenario) -> RoadNetwork:
     source = scenario.network
     speeds = dict(scenario.parameters.speed_kph) or None
     if source.path is not None:
-        return load_network(source.path, speed_kph=speeds, layer=source.layer, datum=source.datum)
+        return load_network(source.path, speed_kph=speeds, layer=source.layer, datum=source.datum,
+                            max_arc_m=scenario.parameters.max_arc_m)
     return download_network(place=source.place, bbox=source.bbox, speed_kph=speeds)
 
 
@@ -116,6 +118,7 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
     nodes, snap_m = snap(network, lon, lat)
     far = snap_m > params.max_snap_m
     if far.any():
+        datum = _datum_findings(scenario, network).get("schools")
         why = _why_far(network, lon[far], lat[far], params.max_snap_m)
         too_far = [(s, float(d), w) for ((s, _, _), d), w in zip(
             [(g, d) for g, d, f in zip(gate_rows, snap_m, far) if f], why)]
@@ -124,7 +127,8 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
         raise InputError(
             f"{len(too_far)} gate(s) lie farther than {params.max_snap_m:.0f} m from the drive network: {listed}{more}",
             file=schools_file, field="lon/lat",
-            hint="where no road is near, check the coordinates and their datum; where a road is near but not "
+            hint=f"the datum check finds {datum}" if datum else
+                 "where no road is near, check the coordinates and their datum; where a road is near but not "
                  "driveable, use a road network that has it (or raise max_snap_m)",
         )
     gates = tuple(
@@ -201,16 +205,46 @@ def _why_far(network: RoadNetwork, lon, lat, max_snap_m: float) -> list[str]:
             else f"no road or path within {max_snap_m:.0f} m" for m in walk_m]
 
 
+#: The address check judges a school list only on at least this many schools whose address (or
+#: name) names a road of the network that lies within :data:`NAMED_ROAD_REACH_M` in one reading.
+NAMED_ROAD_MIN_SCHOOLS = 5
+
+#: A school whose named road lies farther than this, in metres, in both readings says nothing about
+#: the datum (that stretch of the road is off the map, or another road has the same name).
+NAMED_ROAD_REACH_M = 1000.0
+
+
 def datum_warnings(scenario: Scenario, network: RoadNetwork) -> list[str]:
     """A warning per input file whose points fit the roads clearly better in another datum.
 
     Inside China, a school list from Amap or Tencent is GCJ-02, 100–700 m off the WGS-84 roads of
-    OpenStreetMap; loaded as WGS-84 every school lands off its gate without an error. For each
-    file, the median snap distance of its points as declared is compared with the median as if
-    the numbers were in the other datum; a warning names both when the other one is under half
-    of the declared one and at least 30 m nearer.
+    OpenStreetMap; loaded as WGS-84 every school lands off its gate without an error. Each file's
+    points are taken as declared and as if their numbers were in the other datum (GCJ-02 for a
+    file declared WGS-84; WGS-84 for one declared GCJ-02 or BD-09), and compared by a median
+    distance: a warning names both medians when the other one is under half of the declared one
+    and at least 30 m nearer.
+
+    - *Named roads* (schools). In a dense city every point is near some road whichever datum is
+      assumed, but not near the road its address names: for each school whose ``address`` (else
+      its ``name``) names a road of the network (:class:`~geo_patrol.roadnames.RoadNames`), the
+      distance from its nearest gate to that road is measured in both readings. Schools whose named
+      road lies farther than :data:`NAMED_ROAD_REACH_M` in both readings are left out; with at
+      least :data:`NAMED_ROAD_MIN_SCHOOLS` schools left, their median distances decide.
+    - *Nearest node* (stations, and schools without enough named roads). The median distance
+      from the points to the nearest drive node; this tells the datums apart where roads are
+      sparse, not in a dense street grid.
+
+    :func:`prepare` logs these warnings; when gates lie too far from the roads, its error gives
+    the schools' one as the hint.
     """
-    out = []
+    return list(_datum_findings(scenario, network).values())
+
+
+def _datum_findings(scenario: Scenario, network: RoadNetwork) -> dict[str, str]:
+    """Input key (``schools``, ``stations``) → its warning of :func:`datum_warnings`."""
+    out = {}
+    roads = RoadNames.of(network)
+    school_of_gate = np.array([i for i, s in enumerate(scenario.schools) for _ in s.gates], dtype=np.int64)
     for key, points in (("schools", [(g.lon, g.lat) for s in scenario.schools for g in s.gates]),
                         ("stations", [(s.lon, s.lat) for s in scenario.stations])):
         declared = scenario.datums.get(key, "wgs84")
@@ -223,12 +257,49 @@ def datum_warnings(scenario: Scenario, network: RoadNetwork) -> list[str]:
         else:
             other = "wgs84"
             alt_lon, alt_lat = from_wgs84(lon, lat, declared)  # the file's own numbers, read as WGS-84
+        name = Path(scenario.input_files[key]).name if key in scenario.input_files else key
+        advice = f'declare {key}_datum = "{other}" if that is where the list comes from'
+        named = (_named_road_medians(roads, scenario.schools, school_of_gate, (lon, lat), (alt_lon, alt_lat))
+                 if key == "schools" else None)
+        if named is not None:
+            count, m_declared, m_other = named
+            log.info("%s: %d schools lie a median %.0f m from the road their address names as %s, %.0f m as %s",
+                     name, count, m_declared, declared.upper(), m_other, other.upper())
+            if _clearly_nearer(m_other, m_declared):
+                out[key] = (f"{name}: the schools lie much nearer the roads their addresses name read as "
+                            f"{other.upper()} (median {m_other:.0f} m) than as the declared {declared.upper()} "
+                            f"({m_declared:.0f} m), over {count} schools — {advice}")
+            continue
         _, as_declared = snap(network, lon, lat)
         _, as_other = snap(network, np.asarray(alt_lon), np.asarray(alt_lat))
         m_declared, m_other = float(np.median(as_declared)), float(np.median(as_other))
-        if m_other < 0.5 * m_declared and m_declared - m_other >= 30.0:
-            name = Path(scenario.input_files[key]).name if key in scenario.input_files else key
-            out.append(f"{name}: the points lie much nearer the roads read as {other.upper()} (median snap "
-                       f"{m_other:.0f} m) than as the declared {declared.upper()} ({m_declared:.0f} m) — declare "
-                       f'{key}_datum = "{other}" if that is where the list comes from')
+        if _clearly_nearer(m_other, m_declared):
+            out[key] = (f"{name}: the points lie much nearer the roads read as {other.upper()} (median snap "
+                        f"{m_other:.0f} m) than as the declared {declared.upper()} ({m_declared:.0f} m) — {advice}")
     return out
+
+
+def _clearly_nearer(m_other: float, m_declared: float) -> bool:
+    """The other reading fits clearly better: under half the declared median and 30 m nearer."""
+    return m_other < 0.5 * m_declared and m_declared - m_other >= 30.0
+
+
+def _named_road_medians(roads: RoadNames, schools, school_of_gate: np.ndarray, declared, other
+                        ) -> tuple[int, float, float] | None:
+    """(schools judged, median metres to the named road as declared, as the other datum), or None
+    when fewer than :data:`NAMED_ROAD_MIN_SCHOOLS` schools can be judged. ``declared`` and
+    ``other`` are the (lon, lat) arrays of every gate in the two readings."""
+    found = [roads.find(s.address) or roads.find(s.name) for s in schools]
+    if sum(bool(f) for f in found) < NAMED_ROAD_MIN_SCHOOLS:
+        return None
+    per_gate = [found[i] for i in school_of_gate.tolist()]
+    distances = []
+    for lon, lat in (declared, other):
+        per_school = np.full(len(schools), np.nan)
+        np.fmin.at(per_school, school_of_gate, roads.distance_m(lon, lat, per_gate))  # the nearest gate
+        distances.append(per_school)
+    as_declared, as_other = distances
+    judged = np.fmin(as_declared, as_other) <= NAMED_ROAD_REACH_M
+    if judged.sum() < NAMED_ROAD_MIN_SCHOOLS:
+        return None
+    return int(judged.sum()), float(np.median(as_declared[judged])), float(np.median(as_other[judged]))

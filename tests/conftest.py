@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -21,23 +22,29 @@ def grid_node_id(i: int, j: int) -> int:
     return 1000 + 10 * i + j
 
 
-def write_grid_osm(path: Path, *, n: int = 5, highway: str = "residential") -> Path:
-    """Write an n × n street grid as OSM XML (node ids 1000 + 10·i + j; i east, j north)."""
+def write_grid_osm(path: Path, *, n: int = 5, highway: str = "residential", step: float = GRID_STEP,
+                   named: bool = False) -> Path:
+    """Write an n × n street grid as OSM XML (node ids 1000 + 10·i + j; i east, j north), streets
+    ``step`` degrees apart; ``named``: the street through row j is 纬{j+1:02d}路, through column i
+    经{i+1:02d}路 (node ids need n ≤ 10 unless ``named``, which numbers them 1000 + 1000·i + j)."""
+    node = (lambda i, j: 1000 + 1000 * i + j) if named else grid_node_id
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     for i in range(n):
         for j in range(n):
             lines.append(
-                f'  <node id="{grid_node_id(i, j)}" lat="{GRID_LAT0 + j * GRID_STEP:.6f}" '
-                f'lon="{GRID_LON0 + i * GRID_STEP:.6f}"/>'
+                f'  <node id="{node(i, j)}" lat="{GRID_LAT0 + j * step:.6f}" '
+                f'lon="{GRID_LON0 + i * step:.6f}"/>'
             )
     way = 1
     for j in range(n):
-        refs = "".join(f'<nd ref="{grid_node_id(i, j)}"/>' for i in range(n))
-        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/></way>')
+        refs = "".join(f'<nd ref="{node(i, j)}"/>' for i in range(n))
+        name = f'<tag k="name" v="纬{j + 1:02d}路"/>' if named else ""
+        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/>{name}</way>')
         way += 1
     for i in range(n):
-        refs = "".join(f'<nd ref="{grid_node_id(i, j)}"/>' for j in range(n))
-        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/></way>')
+        refs = "".join(f'<nd ref="{node(i, j)}"/>' for j in range(n))
+        name = f'<tag k="name" v="经{i + 1:02d}路"/>' if named else ""
+        lines.append(f'  <way id="{way}">{refs}<tag k="highway" v="{highway}"/>{name}</way>')
         way += 1
     lines.append("</osm>")
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -63,6 +70,12 @@ schools = "schools.csv"
 stations = "stations.csv"
 network = "roads.osm"
 """
+
+
+def as_drawn(scenario: Scenario) -> Scenario:
+    """The scenario with its roads as the file draws them (``max_arc_m = 0``: no stretch cut into
+    pieces), for tests that count the tiny town's grid nodes."""
+    return dataclasses.replace(scenario, parameters=dataclasses.replace(scenario.parameters, max_arc_m=0.0))
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def test_inspect_tiny(tiny_dir, capsys):
     code, out, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
     assert code == 0, err
     assert "Schools: 3" in out and "城关派出所" in out
-    assert "drive network (largest strongly connected component): 25 nodes" in out
+    # 25 junctions and a node cut into each of the 40 blocks of 192–222 m (max_arc_m 120)
+    assert "drive network (largest strongly connected component): 65 nodes" in out
     assert "Schools unreachable from every station: none" in out
 
 

@@ -44,6 +44,17 @@ def test_english_headers_extra_gates_and_noon(tmp_path):
     assert a.priority == 3  # default
 
 
+def test_an_address_column_is_kept_in_any_of_its_headers(tmp_path):
+    """Amap exports head it ADDRESS, Chinese registers 地址 or 详细地址; runs of spaces and line
+    breaks inside the cell become one space; a list without the column gives empty addresses."""
+    for header in ("ADDRESS", "地址", "详细地址", "学校地址"):
+        text = SCHOOLS_CSV.replace("禁设岗\n", f"禁设岗,{header}\n", 1).replace(
+            "否,否\n", '否,否,"高新二路与星高路\n交叉口  西南角"\n', 1)
+        first, second, _ = read_schools(_write(tmp_path, text))
+        assert (first.address, second.address) == ("", "高新二路与星高路 交叉口 西南角"), header
+    assert [s.address for s in read_schools(_write(tmp_path, ENGLISH))] == ["", ""]
+
+
 def test_xlsx_rows_skip_blank_lines_and_numeric_ids(tmp_path):
     import openpyxl
 

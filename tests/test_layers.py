@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GRID_LAT0, GRID_LON0, GRID_STEP
+from conftest import GRID_LAT0, GRID_LON0, GRID_STEP, as_drawn
 from shapely.geometry import Point, box, shape
 from test_plan_real import nanjing_scenario
 
@@ -11,7 +11,7 @@ from geo_patrol.snapping import prepare
 
 
 def test_the_tiny_towns_roads_are_its_ten_streets(tiny):
-    roads = roads_geojson(prepare(tiny).network)
+    roads = roads_geojson(prepare(as_drawn(tiny)).network)
     assert len(roads["features"]) == 10  # 5 east-west and 5 north-south ways
     lines = sorted(tuple(map(tuple, f["geometry"]["coordinates"])) for f in roads["features"])
     grid = [round(GRID_LON0 + k * GRID_STEP, 6) for k in range(5)], [round(GRID_LAT0 + k * GRID_STEP, 6) for k in range(5)]

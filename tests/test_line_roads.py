@@ -382,7 +382,7 @@ def test_scenario_network_datum_reaches_the_reader(tiny_dir):
     write_layer(rows, tiny_dir / "roads.shp")
     scenario = Scenario.from_toml(toml)
     net = load_scenario_network(scenario)
-    assert net.n_nodes == 25
+    assert net.n_nodes == 65  # 25 junctions, and the middle of each of the 40 blocks (max_arc_m 120)
     assert np.abs(net.drive.lon.min() - GRID_LON0) < 1e-8 and np.abs(net.drive.lat.min() - GRID_LAT0) < 1e-8
 
 
@@ -535,7 +535,7 @@ def test_inspect_a_line_layer_scenario(tiny_dir, capsys):
     assert main(["inspect", str(use_line_layer(tiny_dir))]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "roads.shp" in captured.out and "25 nodes" in captured.out
+    assert "roads.shp" in captured.out and "65 nodes" in captured.out
 
 
 def test_bad_values_raise_network_errors(tmp_path):

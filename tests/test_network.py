@@ -12,10 +12,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import require_shared_data
+from conftest import GRID_LAT0, GRID_LON0, require_shared_data, write_grid_osm
 
 from geo_patrol.errors import InputError, NetworkError
 from geo_patrol.geo import EARTH_RADIUS_M
+from geo_patrol.io.osm import RawWays, densify
 from geo_patrol.network import (
     DEFAULT_SPEED_KPH,
     DRIVE_CLASSES,
@@ -337,11 +338,11 @@ def test_graphml_round_trip(tiny, tmp_path):
         assert set(back.walk.node_ids.tolist()) == EXPECTED_DRIVE_NODES - {12}
 
 
-def test_network_from_osmnx_style_graph():
+def test_network_from_osmnx_style_graph(tmp_path):
     g = nx.MultiDiGraph(crs="epsg:4326")
     for n in (1, 2, 3):
         g.add_node(n, x=NODES[n][0], y=NODES[n][1])
-    g.add_edge(1, 2, highway=["primary", "secondary"], length=100.0, osmid=[5, 6])
+    g.add_edge(1, 2, highway=["primary", "secondary"], length=100.0, osmid=[5, 6], name=["解放大道", "Jiefang"])
     g.add_edge(2, 1, highway="primary", length=100.0, osmid=5, maxspeed="50")
     g.add_edge(2, 3, highway="footway", length=100.0)  # not drivable: dropped
     net = network_from_graph(g, name="g")
@@ -352,6 +353,10 @@ def test_network_from_osmnx_style_graph():
     assert net.drive.travel_time_s[e[(2, 1)]] == pytest.approx(100 / (50 / 3.6))
     assert net.drive.way_id[e[(1, 2)]] == 5
     assert net.fingerprint == network_from_graph(g, name="g").fingerprint
+    # road names are kept by way id, and written to GraphML and read back
+    assert dict(net.way_names) == {5: "解放大道"}
+    nx.write_graphml(net.drive_graph, tmp_path / "named.graphml")
+    assert dict(load_network(tmp_path / "named.graphml").way_names) == {5: "解放大道"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -524,3 +529,32 @@ def test_network_pickles_and_summarises(tiny):
     s = tiny.summary()
     assert (s["drive_nodes"], s["drive_edges"], s["walk_nodes"], s["walk_edges"]) == (9, 17, 10, 13)
     assert not tiny.drive.length_m.flags.writeable
+
+
+# --------------------------------------------------------------------------------------------
+# long straight stretches cut into pieces
+
+
+def test_densify_cuts_long_segments_into_shared_equal_pieces():
+    raw = RawWays(drive_u=[1, 2], drive_v=[2, 1], drive_way=[7, 7], drive_class=["primary"] * 2,
+                  drive_maxspeed=["40", "40"], walk_u=[1], walk_v=[2], walk_way=[7], walk_class=["primary"],
+                  coords={1: (114.300, 30.5), 2: (114.304, 30.5)})  # 383 m east–west
+    out = densify(raw, 120.0)
+    assert sorted(out.coords) == [1, 2, 3, 4, 5]  # four pieces of 96 m: three new nodes, ids above the file's
+    assert list(zip(out.drive_u, out.drive_v)) == [(1, 3), (3, 4), (4, 5), (5, 2), (2, 5), (5, 4), (4, 3), (3, 1)]
+    assert list(zip(out.walk_u, out.walk_v)) == [(1, 3), (3, 4), (4, 5), (5, 2)]  # the walk edge shares them
+    assert out.drive_maxspeed == ["40"] * 8 and set(out.drive_class) == {"primary"} and set(out.drive_way) == {7}
+    assert out.coords[4] == pytest.approx((114.302, 30.5))
+    assert densify(raw, 0) is raw and densify(raw, 400.0).drive_u == raw.drive_u
+
+
+def test_a_gate_mid_block_snaps_near_once_the_block_is_cut(tmp_path):
+    write_grid_osm(tmp_path / "roads.osm", step=0.004)  # blocks of 383–444 m
+    lon, lat = GRID_LON0 + 0.006, GRID_LAT0 + 0.0002  # 22 m north of a street, 192 m from the junctions
+    as_drawn = load_network(tmp_path / "roads.osm")
+    cut = load_network(tmp_path / "roads.osm", max_arc_m=120.0)
+    assert snap(as_drawn, np.array([lon]), np.array([lat]))[1][0] > 190
+    assert snap(cut, np.array([lon]), np.array([lat]))[1][0] < 30
+    assert cut.n_nodes > as_drawn.n_nodes and cut.fingerprint != as_drawn.fingerprint
+    assert cut.drive.length_m.max() <= 120.0 + 1e-6
+    assert cut.drive.length_m.sum() == pytest.approx(as_drawn.drive.length_m.sum(), rel=1e-6)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest import as_drawn
 
 from geo_patrol.errors import BudgetError
 from geo_patrol.geo import haversine_m
@@ -25,7 +26,7 @@ from geo_patrol.snapping import prepare
 
 @pytest.fixture
 def prepared(tiny):
-    return prepare(tiny)
+    return prepare(as_drawn(tiny))  # the grid's own nodes, 192–222 m apart
 
 
 def _hms(text: str) -> int:

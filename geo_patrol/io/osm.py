@@ -45,11 +45,14 @@ from osmium.filter import EntityFilter, IdFilter, KeyFilter
 from shapely.geometry import LineString, MultiLineString
 
 from geo_patrol.errors import NetworkError
+from geo_patrol.geo import haversine_m
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "DRIVE_CLASSES",
+    "MAX_ARC_M",
+    "densify",
     "LINE_LAYER_SUFFIXES",
     "RawWays",
     "WALK_CLASSES",
@@ -292,6 +295,69 @@ def read_osm_ways(path: Path) -> RawWays:
                     path.name, raw.missing_refs)
     return raw
 
+
+
+#: Straight road stretches longer than this are cut into equal pieces (metres); see :func:`densify`.
+MAX_ARC_M = 120.0
+
+
+def densify(raw: RawWays, max_arc_m: float | None = MAX_ARC_M) -> RawWays:
+    """The edges with every straight stretch longer than ``max_arc_m`` cut into equal pieces.
+
+    A patrol car can stop anywhere along a road, but the planner places cars, posts and gates at
+    graph nodes; a map that draws a 400 m block as one straight segment would leave a gate at its
+    middle 200 m from the nearest place a car can stand. Each such segment gets evenly spaced
+    nodes on its straight line (new ids above the file's largest, the same way, class and tags),
+    shared by both directions of a two-way road and by its walk edge. ``None`` or 0 keeps the
+    edges as drawn. Deterministic: new ids follow the edges' order in the file.
+    """
+    if not max_arc_m or not raw.coords:
+        return raw
+    coords = dict(raw.coords)
+    next_id = max(coords) + 1
+    inserted: dict[tuple[int, int, int], list[int]] = {}
+
+    def chains(us: list[int], vs: list[int], ways: list[int]) -> list[list[int]]:
+        nonlocal next_id
+        if not us:
+            return []
+        a_xy = np.array([coords[a] for a in us], dtype=np.float64)
+        b_xy = np.array([coords[b] for b in vs], dtype=np.float64)
+        pieces = np.ceil(haversine_m(a_xy[:, 0], a_xy[:, 1], b_xy[:, 0], b_xy[:, 1]) / max_arc_m).astype(np.int64)
+        out = []
+        for a, b, way, k in zip(us, vs, ways, pieces.tolist()):
+            if k <= 1:
+                out.append([a, b])
+                continue
+            low, high = min(a, b), max(a, b)
+            key = (low, high, way)
+            if key not in inserted:
+                (x0, y0), (x1, y1) = coords[low], coords[high]
+                ids = list(range(next_id, next_id + k - 1))
+                next_id += k - 1
+                for j, node in enumerate(ids, start=1):
+                    coords[node] = (x0 + (x1 - x0) * j / k, y0 + (y1 - y0) * j / k)
+                inserted[key] = ids
+            middle = inserted[key] if a == low else inserted[key][::-1]
+            out.append([a, *middle, b])
+        return out
+
+    out = RawWays(coords=coords, way_names=dict(raw.way_names), missing_refs=raw.missing_refs)
+    for chain, way, cls, speed in zip(chains(raw.drive_u, raw.drive_v, raw.drive_way), raw.drive_way,
+                                      raw.drive_class, raw.drive_maxspeed):
+        for tail, head in zip(chain[:-1], chain[1:]):
+            out.drive_u.append(tail)
+            out.drive_v.append(head)
+            out.drive_way.append(way)
+            out.drive_class.append(cls)
+            out.drive_maxspeed.append(speed)
+    for chain, way, cls in zip(chains(raw.walk_u, raw.walk_v, raw.walk_way), raw.walk_way, raw.walk_class):
+        for a, b in zip(chain[:-1], chain[1:]):
+            out.walk_u.append(a)
+            out.walk_v.append(b)
+            out.walk_way.append(way)
+            out.walk_class.append(cls)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ SCHOOL_FIELDS = (
     FieldSpec("station_id", ("station_id", "所属派出所"), False),
     FieldSpec("car_visits", ("car_visits", "visits", "巡逻次数", "见警车次数"), False),
     FieldSpec("school_team", ("school_team", "team", "校方力量", "学校力量", "校方人员", "学校人员"), False),
+    FieldSpec("address", ("address", "addr", "地址", "详细地址", "学校地址"), False),
 )
 
 _LON_HEADERS = {"lon", "lng", "longitude", "x", "经度"}
@@ -818,6 +819,7 @@ def read_schools(
             requires_post=flags[0], forbid_post=flags[1], profile=profile,
             station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
             school_team=school_team,
+            address=" ".join(row.text("address").split()),
         ), gates))
     _raise_problems(table, problems)
     converted = _convert([g for _, gates in parsed for g in gates], datum)
