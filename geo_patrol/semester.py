@@ -134,7 +134,8 @@ def within_cap(scenario: Scenario, dates) -> tuple[Scenario, dict[str, dict[str,
     A post's officer serves every school-run period of the day, so one slot asks for *d* × *p*
     duties a week (*d* school days in a usual week — the most frequent count over the term's ISO
     weeks —, *p* periods a day); *n* people at a cap *c* staff ⌊*n* × *c* / (*d* × *p*)⌋ slots.
-    *n* comes from the officers table where there is one, else from the stations table. Returns
+    (whole days: a cap of 7 with two periods is 6 duties). *n* comes from the officers table
+    where there is one, else from the stations table. Returns
     the station ids whose numbers were cut, with ``[before, after]`` per role.
     """
     calendar = scenario.calendar
@@ -145,7 +146,8 @@ def within_cap(scenario: Scenario, dates) -> tuple[Scenario, dict[str, dict[str,
             per_week[day.isocalendar()[:2]] = per_week.get(day.isocalendar()[:2], 0) + 1
     counts = sorted(per_week.values())
     usual = max(set(counts), key=lambda n: (counts.count(n), n)) if counts else 5
-    runs = usual * max(1, len(scenario.periods))
+    per_day = max(1, len(scenario.periods))
+    runs = usual * per_day
     people: dict[tuple[str, str], int] = {}
     for officer in scenario.officers:
         people[(officer.station_id, officer.role)] = people.get((officer.station_id, officer.role), 0) + 1
@@ -156,7 +158,7 @@ def within_cap(scenario: Scenario, dates) -> tuple[Scenario, dict[str, dict[str,
         for role in ("police", "auxiliary"):
             have = getattr(unit, role)
             n = people.get((unit.id, role), 0) if scenario.officers else have
-            now[role] = min(have, n * calendar.max_duties_per_week // runs)
+            now[role] = min(have, n * (calendar.max_duties_per_week // per_day * per_day) // runs)
             if now[role] < have:
                 cut.setdefault(unit.id, {})[role] = [have, now[role]]
         return dataclasses.replace(unit, **now)
@@ -269,11 +271,14 @@ def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
     """Per ISO week, station and role: the school-run duties the plans ask for and the people it
     takes under the calendar's ``max_duties_per_week``, against the people there are.
 
-    A duty is one officer slot in one period of one date (the unit of the cap). The people needed
-    in a week are the larger of ⌈duties / cap⌉ and the most slots of any one day (a person takes
-    one slot a day); the people there are come from the officers table when there is one (less
-    those away for the whole week), else from the stations table's police and auxiliary counts.
-    ``short`` is how many people are missing; the roster leaves that many slots empty.
+    A duty is one officer slot in one period of one date (the unit of the cap); a slot is a person
+    for the whole day, so a person takes a slot's *s* duties of a day at once (*s* = 2 with a
+    morning and an afternoon) and at most ⌊cap / *s*⌋ × *s* duties a week. The people needed are
+    the larger of ⌈duties / that⌉ and the most slots of any one day. ``capacity`` is what the
+    people there can carry: each person the weekly most, or *s* duties a day on the school days
+    they are not away (the officers table's dates; without the table, the stations table's
+    police and auxiliary counts, never away). ``short`` is the people missing to carry the rest
+    (``duties_short`` duties): the roster leaves about that many duties empty.
     """
     cap = semester.calendar.max_duties_per_week
     listed: dict[tuple[str, str], list] = {}
@@ -281,34 +286,40 @@ def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
         listed.setdefault((officer.station_id, officer.role), []).append(officer)
     counted = {(u.id, role): n for u in (*scenario.stations, *scenario.pools)
                for role, n in (("police", u.police), ("auxiliary", u.auxiliary))}
-    per_day: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    per_day: dict[str, dict[tuple[str, str], tuple[int, int, int]]] = {}
     for name, plan in semester.plans.items():
         slots: dict[tuple[str, str], dict[str, set]] = {}
         for entry in plan.roster:
             slots.setdefault((entry.station_id, entry.role), {}).setdefault(entry.officer, set()).add(entry.period)
-        per_day[name] = {key: (len(labels), sum(len(p) for p in labels.values())) for key, labels in slots.items()}
+        per_day[name] = {key: (len(labels), sum(len(p) for p in labels.values()), max(len(p) for p in labels.values()))
+                         for key, labels in slots.items()}
     weeks: dict[tuple, dict[tuple[str, str], list]] = {}
     for day, _, _, name in semester.dates:
         if not name:
             continue
         week = day.isocalendar()[:2]
-        for key, (n_slots, n_duties) in per_day[name].items():
-            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, []])
+        for key, (n_slots, n_duties, span) in per_day[name].items():
+            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, [], 1])
             acc[0] += n_duties
             acc[1] = max(acc[1], n_slots)
             acc[2].append(day.isoformat())
+            acc[3] = max(acc[3], span)
     rows = []
     for week, by_key in sorted(weeks.items()):
-        for (unit, role), (duties, most, days) in sorted(by_key.items()):
+        for (unit, role), (duties, most, days, span) in sorted(by_key.items()):
+            weekly = cap // span * span  # whole days only
             if scenario.officers:
-                people = sum(1 for o in listed.get((unit, role), []) if not set(days) <= o.unavailable)
+                free = [sum(1 for d in days if d not in o.unavailable) for o in listed.get((unit, role), [])]
             else:
-                people = counted.get((unit, role), 0)
-            needed = max(-(-duties // cap), most)
+                free = [len(days)] * counted.get((unit, role), 0)
+            capacity = sum(min(weekly, span * n) for n in free)
+            needed = max(-(-duties // weekly), most) if weekly else len(free) + 1
+            missing = max(0, duties - capacity)
             rows.append({"week": f"{week[0]}-W{week[1]:02d}", "station_id": unit, "role": role,
                          "school_days": len(days), "duties": duties, "max_duties_per_week": cap,
-                         "people_needed": needed, "people": people,
-                         "short": max(0, needed - people)})
+                         "people_needed": needed, "people": sum(1 for n in free if n), "capacity": capacity,
+                         "duties_short": missing,
+                         "short": (-(-missing // weekly) if weekly else len(free) + 1) if missing else 0})
     return rows
 
 
@@ -323,7 +334,8 @@ def staffing_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                 acc[1] = row
     return [f"{unit} {role}: short of people under the cap of {row['max_duties_per_week']} school-run duties a week "
             f"in {weeks} week(s); worst {row['week']}: {row['duties']} duties need {row['people_needed']} people, "
-            f"{row['people']} there — add people, raise max_duties_per_week, or plan fewer posts"
+            f"{row['people']} there carry {row['capacity']} — add people, raise max_duties_per_week, or plan fewer "
+            f"posts"
             for (unit, role), (weeks, row) in sorted(worst.items())]
 
 
