@@ -12,15 +12,16 @@ A plan (:func:`geo_patrol.plan.make_plan`) is one school day. A term is many, no
   and kilometres driven: the day type's figures summed over its dates.
 - **People** (an optional ``officers`` table in ``[inputs]``: id, name, station, 民警/辅警, dates
   away). With it, ``roster_by_date.csv`` names the officer behind every roster slot of every
-  date. The method is a greedy least-loaded rotation, argued as follows: on a date, each station
-  needs a fixed set of slots per role (the team labels of its day type's roster, each a person
-  for the whole day); giving each slot, in turn, to the available person of that station and
-  role with the fewest duties so far (ties: the fewest this week, then the id) keeps the spread
-  of duties per person at most one where availability allows — the same bound an exact
-  assignment model reaches when the slots are interchangeable, as they are here — while
-  respecting ``max_duties_per_week`` (school-run duties per person per week) and never putting
-  one person in two places (a person takes at most one slot a day). A slot no one can take is
-  written with an empty officer and counted as a shortage.
+  date. A slot (a team label of the day type's roster) is one person for the whole day, so a
+  person carries whole days: at most ⌊``max_duties_per_week`` / the slot's periods⌋ days a week.
+  The roster is made a week at a time, per station and role, as a min-cost flow (networkx's
+  network simplex, exact): each person may take a day if not away that date, at most one slot a
+  day and the weekly days the cap allows; the largest flow fills every slot the people can fill
+  (a day-by-day greedy can strand a Friday slot when the week's capacity is tight), and its least
+  cost — a person's *j*-th day of the week costs their duties so far plus *j* days — gives the
+  days to those with the fewest duties, which keeps the spread of duties per person within a
+  station and role small over the term. A slot no one can take is written with an empty officer
+  and counted as a shortage (``staffing_by_week.csv`` says why).
 - **The team at a post.** Police are only part of a 护学岗: the school provides the rest (the
   Heqing formula: 1 police, 1 auxiliary, 1 school cadre, 2 guards, 2 staff, 4 volunteers).
   The ``school_team`` parameter (default :data:`SCHOOL_TEAM`) sets it, and a school's own
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import networkx as nx
 from jinja2 import Environment
 
 from geo_patrol.errors import InputError
@@ -202,41 +204,71 @@ def read_previous(folder: str | Path) -> Plan | PreviousTerm:
 
 
 def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[str, Plan]) -> tuple[dict, ...]:
-    """Greedy least-loaded rotation (module docstring)."""
+    """The named roster, a week at a time (module docstring)."""
     people: dict[tuple[str, str], list] = {}
     for officer in sorted(scenario.officers, key=lambda o: o.id):
         people.setdefault((officer.station_id, officer.role), []).append(officer)
     total: dict[str, int] = {o.id: 0 for o in scenario.officers}
-    week_of: dict[tuple[str, tuple[int, int]], int] = {}
-    rows = []
+    weeks: dict[tuple[int, int], list] = {}
     for day, _, _, day_type in dates:
-        if not day_type:
-            continue
-        plan = plans[day_type]
-        lang = output_lang(plan.meta)
-        week = day.isocalendar()[:2]
-        slots: dict[tuple[str, str], dict[str, list]] = {}
-        for entry in plan.roster:
-            slots.setdefault((entry.station_id, entry.role), {}).setdefault(entry.officer, []).append(entry)
-        for (unit, role), labels in sorted(slots.items()):
-            taken: set[str] = set()
-            for label, entries in sorted(labels.items()):
-                duties = len({e.period for e in entries})
-                free = [o for o in people.get((unit, role), [])
-                        if o.id not in taken and day.isoformat() not in o.unavailable
-                        and week_of.get((o.id, week), 0) + duties <= calendar.max_duties_per_week]
-                person = min(free, key=lambda o: (total[o.id], week_of.get((o.id, week), 0), o.id), default=None)
-                if person is not None:
-                    taken.add(person.id)
-                    total[person.id] += duties
-                    week_of[(person.id, week)] = week_of.get((person.id, week), 0) + duties
-                for e in sorted(entries, key=lambda e: (e.start_s, e.post_id)):
-                    rows.append({"date": day.isoformat(), "week": f"{week[0]}-W{week[1]:02d}", "day_type": day_type,
-                                 "station_id": unit, "role": role, "slot": label,
-                                 "slot_label": officer_label(label, role, lang), "period": e.period,
-                                 "post_id": e.post_id, "start": _hm(e.start_s), "end": _hm(e.end_s),
-                                 "officer_id": person.id if person else "", "name": person.name if person else ""})
+        if day_type:
+            weeks.setdefault(day.isocalendar()[:2], []).append((day, day_type))
+    rows = []
+    for week, days in weeks.items():
+        need: dict[tuple[str, str], dict[dt.date, list]] = {}
+        for day, day_type in days:
+            slots: dict[tuple[str, str], dict[str, list]] = {}
+            for entry in plans[day_type].roster:
+                slots.setdefault((entry.station_id, entry.role), {}).setdefault(entry.officer, []).append(entry)
+            for key, labels in slots.items():
+                need.setdefault(key, {})[day] = sorted(labels.items())
+        chosen: dict[tuple, list] = {}
+        for key in sorted(need):
+            for day, persons in _week_of(people.get(key, []), need[key], total, calendar.max_duties_per_week).items():
+                chosen[(key, day)] = persons
+        for day, day_type in days:
+            lang = output_lang(plans[day_type].meta)
+            for (unit, role), by_day in sorted(need.items()):
+                persons = list(chosen.get(((unit, role), day), []))
+                for label, entries in by_day.get(day, []):
+                    person = persons.pop(0) if persons else None
+                    if person is not None:
+                        total[person.id] += len({e.period for e in entries})
+                    for e in sorted(entries, key=lambda e: (e.start_s, e.post_id)):
+                        rows.append({"date": day.isoformat(), "week": f"{week[0]}-W{week[1]:02d}",
+                                     "day_type": day_type, "station_id": unit, "role": role, "slot": label,
+                                     "slot_label": officer_label(label, role, lang), "period": e.period,
+                                     "post_id": e.post_id, "start": _hm(e.start_s), "end": _hm(e.end_s),
+                                     "officer_id": person.id if person else "", "name": person.name if person else ""})
     return tuple(rows)
+
+
+def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[str, int], cap: int) -> dict:
+    """One week of one station and role: who takes a slot on which day (module docstring).
+
+    A min-cost flow: source → person (one arc per day the weekly cap allows, the *j*-th costing
+    the person's duties so far plus *j* days' duties) → each school day the person is not away
+    (capacity one: one slot a day) → sink (capacity the day's slots). The largest flow fills every
+    slot the people can fill; its least cost gives the days to those with the fewest duties, and
+    spreads them within the week. Each day's people, fewest duties first, take its slots in order.
+    """
+    span = max((len({e.period for e in entries}) for labels in by_day.values() for _, entries in labels), default=1)
+    per_person = cap // span
+    graph = nx.DiGraph()
+    graph.add_node("s")
+    for person in persons:
+        for j in range(per_person):
+            graph.add_edge("s", ("u", person.id, j), capacity=1, weight=total[person.id] + span * j)
+            graph.add_edge(("u", person.id, j), ("p", person.id), capacity=1, weight=0)
+        for day in by_day:
+            if per_person and day.isoformat() not in person.unavailable:
+                graph.add_edge(("p", person.id), ("d", day), capacity=1, weight=0)
+    for day, labels in by_day.items():
+        graph.add_edge(("d", day), "t", capacity=len(labels), weight=0)
+    flow = nx.max_flow_min_cost(graph, "s", "t")
+    return {day: sorted((p for p in persons if flow.get(("p", p.id), {}).get(("d", day), 0)),
+                        key=lambda p: (total[p.id], p.id))
+            for day in by_day}
 
 
 def _hm(seconds: int) -> str:
@@ -268,17 +300,18 @@ def term_summary(semester: Semester) -> list[dict]:
 
 
 def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
-    """Per ISO week, station and role: the school-run duties the plans ask for and the people it
-    takes under the calendar's ``max_duties_per_week``, against the people there are.
+    """Per ISO week, station and role: the roster slots the plans ask for and the people it takes
+    under the calendar's ``max_duties_per_week``, against the people there are.
 
-    A duty is one officer slot in one period of one date (the unit of the cap); a slot is a person
-    for the whole day, so a person takes a slot's *s* duties of a day at once (*s* = 2 with a
-    morning and an afternoon) and at most ⌊cap / *s*⌋ × *s* duties a week. The people needed are
-    the larger of ⌈duties / that⌉ and the most slots of any one day. ``capacity`` is what the
-    people there can carry: each person the weekly most, or *s* duties a day on the school days
-    they are not away (the officers table's dates; without the table, the stations table's
-    police and auxiliary counts, never away). ``short`` is the people missing to carry the rest
-    (``duties_short`` duties): the roster leaves about that many duties empty.
+    A slot is one person for a whole school day (a team label of the day type's roster, serving
+    its periods: *s* duties, 2 with a morning and an afternoon), so a person takes at most one
+    slot a day and ⌊cap / *s*⌋ slot-days a week; ``duties`` counts the school-run duties of the
+    week (one officer in one period), the unit of the cap. The people needed are the larger of
+    ⌈slot-days / ⌊cap / *s*⌋⌉ and the most slots of any one day. ``capacity`` is the slot-days
+    the people there can take: each person the weekly most, or fewer when away on school days
+    (the officers table's dates; without the table, the stations table's police and auxiliary
+    counts, never away). ``short`` is the people missing for the ``slot_days_short`` left: the
+    roster leaves about that many slot-days empty.
     """
     cap = semester.calendar.max_duties_per_week
     listed: dict[tuple[str, str], list] = {}
@@ -299,27 +332,29 @@ def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
             continue
         week = day.isocalendar()[:2]
         for key, (n_slots, n_duties, span) in per_day[name].items():
-            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, [], 1])
-            acc[0] += n_duties
-            acc[1] = max(acc[1], n_slots)
-            acc[2].append(day.isoformat())
-            acc[3] = max(acc[3], span)
+            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, 0, [], 1])
+            acc[0] += n_slots
+            acc[1] += n_duties
+            acc[2] = max(acc[2], n_slots)
+            acc[3].append(day.isoformat())
+            acc[4] = max(acc[4], span)
     rows = []
     for week, by_key in sorted(weeks.items()):
-        for (unit, role), (duties, most, days, span) in sorted(by_key.items()):
-            weekly = cap // span * span  # whole days only
+        for (unit, role), (slot_days, duties, most, days, span) in sorted(by_key.items()):
+            weekly = cap // span  # slot-days a person may take in a week
             if scenario.officers:
                 free = [sum(1 for d in days if d not in o.unavailable) for o in listed.get((unit, role), [])]
             else:
                 free = [len(days)] * counted.get((unit, role), 0)
-            capacity = sum(min(weekly, span * n) for n in free)
-            needed = max(-(-duties // weekly), most) if weekly else len(free) + 1
-            missing = max(0, duties - capacity)
+            capacity = sum(min(weekly, n) for n in free)
+            missing = max(0, slot_days - capacity)
+            short = (-(-missing // weekly) if weekly else missing) if missing else 0
             rows.append({"week": f"{week[0]}-W{week[1]:02d}", "station_id": unit, "role": role,
-                         "school_days": len(days), "duties": duties, "max_duties_per_week": cap,
-                         "people_needed": needed, "people": sum(1 for n in free if n), "capacity": capacity,
-                         "duties_short": missing,
-                         "short": (-(-missing // weekly) if weekly else len(free) + 1) if missing else 0})
+                         "school_days": len(days), "slot_days": slot_days, "duties": duties,
+                         "max_duties_per_week": cap,
+                         "people_needed": max(-(-slot_days // weekly), most) if weekly else len(free) + short,
+                         "people": sum(1 for n in free if n), "capacity": capacity, "slot_days_short": missing,
+                         "short": short})
     return rows
 
 
@@ -333,9 +368,9 @@ def staffing_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             if row["short"] > acc[1]["short"]:
                 acc[1] = row
     return [f"{unit} {role}: short of people under the cap of {row['max_duties_per_week']} school-run duties a week "
-            f"in {weeks} week(s); worst {row['week']}: {row['duties']} duties need {row['people_needed']} people, "
-            f"{row['people']} there carry {row['capacity']} — add people, raise max_duties_per_week, or plan fewer "
-            f"posts"
+            f"in {weeks} week(s); worst {row['week']}: {row['slot_days']} slot-days ({row['duties']} duties) need "
+            f"{row['people_needed']} people, the {row['people']} there can take {row['capacity']} — add people, raise "
+            f"max_duties_per_week, or plan fewer posts"
             for (unit, role), (weeks, row) in sorted(worst.items())]
 
 

@@ -307,8 +307,8 @@ def test_staffing_under_the_weekly_cap_by_hand(tiny_dir, tmp_path, capsys):
     police = rows[("2026-W37", "police")]
     assert (police["school_days"], police["duties"], police["people_needed"], police["people"], police["short"]) == (
         5, 20, 4, 3, 1)
-    # A2 is away on the Tuesday: 4 days × 2 = 8 ≥ 6, so each of the three carries 6 duties: 18, 2 short
-    assert (police["capacity"], police["duties_short"]) == (18, 2)
+    # ten slot-days; A2 is away on the Tuesday but 4 days ≥ the 3 a week allows: 3 × 3 = 9 slot-days, 1 short
+    assert (police["slot_days"], police["capacity"], police["slot_days_short"]) == (10, 9, 1)
     assert rows[("2026-W38", "police")]["duties"] == 20 and rows[("2026-W38", "police")]["short"] == 1  # Mon–Fri
     (line,) = [w for w in staffing_warnings(staffing(semester, scenario)) if "police" in w]
     assert line.startswith("P1 police: short of people under the cap of 6 school-run duties a week in 2 week(s)")
