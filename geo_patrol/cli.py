@@ -92,7 +92,11 @@ def _seed(text: str) -> int:
 def _load(path: str | None, day_type: str | None = None) -> Scenario:
     """The scenario file (or the demo); with ``day_type``, the scenario of that day type."""
     scenario = Scenario.demo() if path is None else Scenario.from_toml(path)
-    return scenario if day_type is None else scenario.for_day(scenario.day_type(day_type))
+    if day_type is None:
+        return scenario
+    if scenario.calendar is not None and scenario.calendar.plan_within_cap:  # the term's staffing rule too
+        scenario = scenario.within_cap()[0]
+    return scenario.for_day(scenario.day_type(day_type))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -246,11 +250,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     folder = Path(args.plan)
-    if is_semester_dir(folder):  # every day type's plan, then the term's totals and roster again
-        folders = [folder / "day_types" / name for name in semester_day_types(folder)]
+    term = folder if is_semester_dir(folder) else folder.parent.parent if (
+        folder.parent.name == "day_types" and is_semester_dir(folder.parent.parent)) else None
+    if term is not None:  # the day type(s), then the term's totals, roster and map links again
+        names = semester_day_types(term, scenario)  # checked before anything is rewritten
+        folders = [term / "day_types" / name for name in names] if term == folder else [folder]
         results = [evaluate_plan_dir(scenario, path) for path in folders]
-        semester = refresh_semester(scenario, folder, {path.name: r.plan for path, r in zip(folders, results)})
-        summary = term_summary(semester)
+        plans = {name: Plan.from_dir(term / "day_types" / name) for name in names}
+        plans.update({path.name: r.plan for path, r in zip(folders, results)})
+        summary = term_summary(refresh_semester(scenario, term, plans))
         print(_table(list(summary[0]), [list(r.values()) for r in summary]))
     else:
         folders, results = [folder], [evaluate_plan_dir(scenario, folder)]

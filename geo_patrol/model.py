@@ -362,6 +362,10 @@ class Parameters:
         if self.police_per_post + self.auxiliary_per_post < 1:
             raise InputError("a post needs at least one officer", file=file, field="parameters.police_per_post",
                              hint="set police_per_post or auxiliary_per_post to 1 or more")
+        if 0 < self.max_arc_m < 10:
+            raise InputError(f"max_arc_m {self.max_arc_m:g} would cut the roads into pieces under 10 m", file=file,
+                             field="parameters.max_arc_m",
+                             hint="give metres, 10 or more (120 by default), or 0 to keep the roads as drawn")
         if not 1 <= self.seen_s <= self.dwell_s:
             raise InputError(f"min_seen_s {self.seen_s} must lie within 1…dwell_s ({self.dwell_s})", file=file,
                              field="parameters.min_seen_s", hint="a stop is seen for at most its own length")

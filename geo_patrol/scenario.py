@@ -125,6 +125,45 @@ class Scenario:
         check_scenario(out)
         return out
 
+    def within_cap(self) -> tuple[Scenario, dict[str, dict[str, list[int]]]]:
+        """The scenario with each station's police and auxiliary for posts cut to what its people
+        can staff every school day under the calendar's ``max_duties_per_week`` (``[calendar]
+        plan_within_cap``), and the stations cut, ``[before, after]`` per role.
+
+        A post's officer serves every school-run period of the day, so one slot asks for *d* × *p*
+        duties a week (*d* school days in a usual week — the most frequent count over the term's
+        ISO weeks —, *p* periods a day); *n* people at a cap *c* staff ⌊*n* × *c'* / (*d* × *p*)⌋
+        slots, *c'* the cap in whole days (a cap of 7 with two periods is 6 duties). *n* comes
+        from the officers table where there is one, else from the stations table.
+        """
+        assert self.calendar is not None
+        per_week: dict[tuple, int] = {}
+        for day, _, _, day_type in self.term_dates():
+            if day_type is not None:
+                per_week[day.isocalendar()[:2]] = per_week.get(day.isocalendar()[:2], 0) + 1
+        counts = sorted(per_week.values())
+        usual = max(set(counts), key=lambda n: (counts.count(n), n)) if counts else 5
+        per_day = max(1, len(self.periods))
+        weekly = self.calendar.max_duties_per_week // per_day * per_day
+        people: dict[tuple[str, str], int] = {}
+        for officer in self.officers:
+            people[(officer.station_id, officer.role)] = people.get((officer.station_id, officer.role), 0) + 1
+        cut: dict[str, dict[str, list[int]]] = {}
+
+        def capped(unit: Station) -> Station:
+            now = {}
+            for role in ("police", "auxiliary"):
+                have = getattr(unit, role)
+                n = people.get((unit.id, role), 0) if self.officers else have
+                now[role] = min(have, n * weekly // (usual * per_day))
+                if now[role] < have:
+                    cut.setdefault(unit.id, {})[role] = [have, now[role]]
+            return dataclasses.replace(unit, **now)
+
+        out = dataclasses.replace(self, stations=tuple(capped(u) for u in self.stations),
+                                  pools=tuple(capped(u) for u in self.pools))
+        return out, cut
+
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
         """Load a scenario file and the input files it names (see the module docstring)."""
@@ -298,25 +337,19 @@ def check_scenario(scenario: Scenario) -> None:
         )
     scenario.parameters.check(file=scenario.source)
     station_ids = {s.id for s in scenario.stations}
-    exam_sites = [(s, e.file) for e in (scenario.calendar.exams if scenario.calendar else ()) for s in e.sites]
-    for site, file in exam_sites:
-        if site.station_id is not None and site.station_id not in station_ids:
-            raise InputError(f"station '{site.station_id}' is not in the stations file", file=file, row=site.row,
-                             field="station_id", hint="use an id from the stations file or leave it empty")
-    for school in scenario.schools:
+    exams = scenario.calendar.exams if scenario.calendar else ()
+    site_file = {id(site): exam.file for exam in exams for site in exam.sites}
+    for school in (*scenario.schools, *(site for exam in exams for site in exam.sites)):
+        file = site_file.get(id(school), scenario.input_files.get("schools"))
         ordered = school.all_windows()
         for (p1, w1), (p2, w2) in zip(ordered, ordered[1:]):
             if w2.start_s < w1.end_s:
                 raise InputError(
                     f"{school.id} {school.name}: the {p2} window {w2} overlaps the {p1} window {w1}",
-                    file=scenario.input_files.get("schools"), row=school.row, field=p2,
+                    file=file, row=school.row, field=p2,
                     hint="windows of one school follow each other (morning, noon, afternoon) without overlap",
                 )
         if school.station_id is not None and school.station_id not in station_ids:
-            raise InputError(
-                f"station '{school.station_id}' is not in the stations file",
-                file=scenario.input_files.get("schools"),
-                row=school.row,
-                field="station_id",
-                hint="use an id from the stations file or leave it empty",
-            )
+            raise InputError(f"station '{school.station_id}' is not in the stations file", file=file,
+                             row=school.row, field="station_id",
+                             hint="use an id from the stations file or leave it empty")

@@ -55,7 +55,7 @@ from geo_patrol.outputs.workbook import Link, tables_workbook
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
-from geo_patrol.term import WEEKDAYS, Calendar, DayType
+from geo_patrol.term import PLANNING_KEYS, WEEKDAYS, Calendar, DayType
 
 __all__ = ["SCHOOL_TEAM", "Calendar", "DayType", "PreviousTerm", "Semester", "day_types", "is_semester_dir",
            "plan_semester", "read_previous", "refresh_semester", "semester_day_types", "write_semester"]
@@ -108,7 +108,7 @@ def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int |
                          hint="check term_start, term_end and holidays")
     capped: dict[str, dict[str, list[int]]] = {}
     if scenario.calendar.plan_within_cap:
-        scenario, capped = within_cap(scenario, dates)
+        scenario, capped = scenario.within_cap()
     count = {name: sum(1 for d in dates if d[3] == name) for name in wanted}
     anchor = max(wanted, key=lambda name: (wanted[name].school_day, count[name]))  # first of the most dates
     prepared = prepare(scenario)
@@ -119,55 +119,14 @@ def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int |
         before = _previous_for(previous, name, anchor)
         if before is None and name != anchor:
             before = plans[anchor]
-        mine = prepare(own, network=prepared.network) if wanted[name].exams else dataclasses.replace(
-            prepared, scenario=own)
+        again = wanted[name].exams or set(wanted[name].reinforced) - set(PLANNING_KEYS)
+        mine = prepare(own, network=prepared.network) if again else dataclasses.replace(prepared, scenario=own)
         plan = make_plan(own, time_limit_s=time_limit_s, seed=seed, prepared=mine, progress=progress,
                          previous=before, **options)
         plans[name] = dataclasses.replace(plan, meta={**plan.meta, "day_type": name})
     plans = {name: plans[name] for name in wanted}
     roster = _named_roster(scenario, scenario.calendar, dates, plans) if scenario.officers else ()
     return Semester(scenario.calendar, tuple(wanted.values()), plans, tuple(dates), roster, anchor, capped)
-
-
-def within_cap(scenario: Scenario, dates) -> tuple[Scenario, dict[str, dict[str, list[int]]]]:
-    """The scenario with each station's police and auxiliary for posts cut to what its people can
-    staff every school day under ``max_duties_per_week`` (``[calendar] plan_within_cap``).
-
-    A post's officer serves every school-run period of the day, so one slot asks for *d* × *p*
-    duties a week (*d* school days in a usual week — the most frequent count over the term's ISO
-    weeks —, *p* periods a day); *n* people at a cap *c* staff ⌊*n* × *c* / (*d* × *p*)⌋ slots.
-    (whole days: a cap of 7 with two periods is 6 duties). *n* comes from the officers table
-    where there is one, else from the stations table. Returns
-    the station ids whose numbers were cut, with ``[before, after]`` per role.
-    """
-    calendar = scenario.calendar
-    assert calendar is not None
-    per_week: dict[tuple, int] = {}
-    for day, _, _, name in dates:
-        if name:
-            per_week[day.isocalendar()[:2]] = per_week.get(day.isocalendar()[:2], 0) + 1
-    counts = sorted(per_week.values())
-    usual = max(set(counts), key=lambda n: (counts.count(n), n)) if counts else 5
-    per_day = max(1, len(scenario.periods))
-    runs = usual * per_day
-    people: dict[tuple[str, str], int] = {}
-    for officer in scenario.officers:
-        people[(officer.station_id, officer.role)] = people.get((officer.station_id, officer.role), 0) + 1
-    cut: dict[str, dict[str, list[int]]] = {}
-
-    def capped(unit):
-        now = {}
-        for role in ("police", "auxiliary"):
-            have = getattr(unit, role)
-            n = people.get((unit.id, role), 0) if scenario.officers else have
-            now[role] = min(have, n * (calendar.max_duties_per_week // per_day * per_day) // runs)
-            if now[role] < have:
-                cut.setdefault(unit.id, {})[role] = [have, now[role]]
-        return dataclasses.replace(unit, **now)
-
-    out = dataclasses.replace(scenario, stations=tuple(capped(u) for u in scenario.stations),
-                              pools=tuple(capped(u) for u in scenario.pools))
-    return out, cut
 
 
 @dataclass(frozen=True)
@@ -200,6 +159,10 @@ def read_previous(folder: str | Path) -> Plan | PreviousTerm:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InputError("not a semester's semester.json", file=meta_path,
                          hint="give the folder `geo-patrol semester` wrote last term") from None
+    if anchor not in names:
+        raise InputError(f"the anchor '{anchor}' is not one of its day types", file=meta_path, field="anchor",
+                         hint="semester.json was edited: give a day type it lists, or plan that term again")
+    names = semester_day_types(folder)
     return PreviousTerm({name: Plan.from_dir(folder / "day_types" / name) for name in names}, anchor)
 
 
@@ -496,18 +459,29 @@ def is_semester_dir(folder: str | Path) -> bool:
     return (Path(folder) / "semester.json").is_file() and (Path(folder) / "day_types").is_dir()
 
 
-def semester_day_types(folder: str | Path) -> list[str]:
-    """The day types of a semester folder, as its ``semester.json`` lists them."""
+def semester_day_types(folder: str | Path, scenario: Scenario | None = None) -> list[str]:
+    """The day types of a semester folder, as its ``semester.json`` lists them, each with its plan
+    folder; with ``scenario``, also checked to be the day types its calendar gives now (before
+    anything is evaluated, so that a changed calendar leaves the folder as it was)."""
     path = Path(folder) / "semester.json"
     try:
-        names = list(json.loads(path.read_text(encoding="utf-8"))["day_types"])
+        names = [str(name) for name in json.loads(path.read_text(encoding="utf-8"))["day_types"]]
     except (ValueError, KeyError, TypeError, OSError):
         raise InputError("not a semester's semester.json", file=path,
                          hint="give the folder `geo-patrol semester` wrote") from None
     for name in names:
+        if not name or name != Path(name).name or name.startswith("."):
+            raise InputError(f"'{name}' is not a day type's folder name", file=path, field="day_types",
+                             hint="semester.json was edited: plan the semester again")
         if not is_plan_dir(Path(folder) / "day_types" / name):
             raise InputError(f"day type '{name}' has no plan folder", file=Path(folder) / "day_types" / name,
                              hint="the semester folder is incomplete: plan the semester again")
+    if scenario is not None:
+        now = list(dict.fromkeys(t.name for _, _, _, t in scenario.term_dates() if t is not None))
+        if set(now) != set(names):
+            raise InputError("the calendar's day types (" + ", ".join(now) + ") are not the semester's ("
+                             + ", ".join(names) + ")", file=scenario.source, field="calendar",
+                             hint="the calendar or the school windows changed since: plan the semester again")
     return names
 
 
@@ -515,21 +489,19 @@ def refresh_semester(scenario: Scenario, folder: str | Path, plans: Mapping[str,
     """After the day types' plans were edited and evaluated in place: the term's dates, totals,
     roster and index derived again from them, and written beside them."""
     folder = Path(folder)
+    semester_day_types(folder, scenario)
     dates, wanted = [], {}
     for day, kind, weekday, day_type in scenario.term_dates():
         if day_type is not None:
             wanted.setdefault(day_type.name, day_type)
         dates.append((day, kind, weekday, day_type.name if day_type else ""))
-    if set(wanted) != set(plans):
-        raise InputError("the calendar's day types (" + ", ".join(wanted) + ") are not the semester's ("
-                         + ", ".join(plans) + ")", file=scenario.source, field="calendar",
-                         hint="the calendar or the school windows changed since: plan the semester again")
     meta = json.loads((folder / "semester.json").read_text(encoding="utf-8"))
     assert scenario.calendar is not None
+    capped = scenario.within_cap()[1] if scenario.calendar.plan_within_cap else {}
     ordered = {name: plans[name] for name in wanted}
     roster = _named_roster(scenario, scenario.calendar, dates, ordered) if scenario.officers else ()
     semester = Semester(scenario.calendar, tuple(wanted.values()), ordered, tuple(dates), roster,
-                        str(meta.get("anchor", "")))
+                        str(meta.get("anchor", "")), capped)
     _term_files(semester, scenario, folder)
     return semester
 

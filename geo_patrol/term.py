@@ -32,7 +32,9 @@ A plan is one school day; a term is many, not all alike. This module says which 
       sites_datum = "wgs84"                                  # (and sites_sheet, like any table)
 
   A reinforced date plans its weekday's day type with the reinforced parameters, a day type of
-  its own (``mon-thu+reinforced``). Reinforced spells apply to school days only.
+  its own (``mon-thu+reinforced``; a second spell with other parameters gives
+  ``mon-thu+reinforced2``). Reinforced spells apply to school days only. Holidays, make-up days,
+  spells and exam dates must lie in the term; a date cannot be both a holiday and a make-up day.
 - **Exam days.** The exam sites are read like a school list (the same headers), their windows
   being the exam hours: candidates arriving before a session and leaving after it. On an exam
   date an exam site is one more "school" with its own windows; a site with the id of a school
@@ -52,14 +54,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import read_schools
 from geo_patrol.model import Parameters, School
 
-__all__ = ["MAX_DUTIES_PER_WEEK", "WEEKDAYS", "Calendar", "DayType", "Exam", "group_weekdays"]
+__all__ = ["MAX_DUTIES_PER_WEEK", "NETWORK_KEYS", "PLANNING_KEYS", "WEEKDAYS", "Calendar", "DayType", "Exam",
+           "group_weekdays"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: Parameters that shape the road network itself: the same for the whole term, never in a spell.
+NETWORK_KEYS = ("max_arc_m", "speed_kph")
+
+#: Parameters a reinforced spell may change without preparing the gates and drive times again.
+PLANNING_KEYS = ("visits_per_window", "min_gap_s", "target_profile", "officer_presence_pct", "police_per_post",
+                 "auxiliary_per_post", "school_team", "dwell_s", "min_seen_s", "duty_lead_s", "duty_lag_s",
+                 "shift_lead_s", "shift_lag_s", "max_drive_s", "borrow_drive_s")
 
 #: School-run duties one person may take in a week, unless the calendar says otherwise.
 MAX_DUTIES_PER_WEEK = 6
@@ -133,7 +145,14 @@ class Calendar:
             if str(weekday).lower() not in WEEKDAYS[:5]:
                 raise InputError(f"'{weekday}' is not a school weekday", file=file, field=f"calendar.workdays.{day}",
                                  hint="give the weekday whose hours the make-up day keeps, monday … friday")
-            workdays[_date(day, file, "calendar.workdays")] = str(weekday).lower()
+            made_up = _date(day, file, "calendar.workdays")
+            if made_up in holidays:
+                raise InputError(f"{made_up} is both a holiday and a make-up school day", file=file,
+                                 field=f"calendar.workdays.{day}", hint="remove it from holidays or from workdays")
+            if not start <= made_up <= end:
+                raise InputError(f"the make-up day {made_up} lies outside the term", file=file,
+                                 field=f"calendar.workdays.{day}", hint=f"the term runs {start} – {end}")
+            workdays[made_up] = str(weekday).lower()
         reinforced = []
         for k, spell in enumerate(_list(raw.get("reinforced", []), file, "calendar.reinforced")):
             where = f"calendar.reinforced[{k + 1}]"
@@ -141,8 +160,24 @@ class Calendar:
                 raise InputError("a reinforced spell needs from and to", file=file, field=where,
                                  hint='write [[calendar.reinforced]] with from = "…" and to = "…"')
             overrides = {key: value for key, value in spell.items() if key not in ("from", "to")}
-            Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
-            reinforced.append((_date(spell["from"], file, where), _date(spell["to"], file, where), overrides))
+            for key in NETWORK_KEYS:
+                if key in overrides:
+                    raise InputError(f"'{key}' shapes the road network, which a spell cannot change", file=file,
+                                     field=f"{where}.{key}", hint=f"set {key} in [parameters] for the whole term")
+            try:
+                Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
+            except InputError as exc:
+                field = str(exc.field or "").removeprefix("parameters.")
+                raise InputError(exc.problem, file=file, field=f"{where}.{field}" if field else where,
+                                 hint=exc.hint) from None
+            first, last = _date(spell["from"], file, f"{where}.from"), _date(spell["to"], file, f"{where}.to")
+            if last < first:
+                raise InputError("the spell ends before it starts", file=file, field=f"{where}.to",
+                                 hint="from must be on or before to")
+            if last < start or first > end:
+                raise InputError(f"the spell {first} – {last} lies outside the term", file=file, field=where,
+                                 hint=f"the term runs {start} – {end}")
+            reinforced.append((first, last, overrides))
         cap = raw.get("max_duties_per_week", MAX_DUTIES_PER_WEEK)
         if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 14:
             raise InputError(f"'{cap}' is not a number of duties", file=file, field="calendar.max_duties_per_week",
@@ -150,7 +185,11 @@ class Calendar:
         exams = tuple(_exam(k, spec, file) for k, spec in enumerate(_list(raw.get("exams", []), file,
                                                                           "calendar.exams")))
         ids = [e.id for e in exams]
-        for exam in exams:
+        for k, exam in enumerate(exams):
+            outside = sorted(d for d in exam.dates if not start <= d <= end)
+            if outside:
+                raise InputError(f"the exam date {outside[0]} lies outside the term", file=file,
+                                 field=f"calendar.exams[{k + 1}].dates", hint=f"the term runs {start} – {end}")
             if ids.count(exam.id) > 1:
                 raise InputError(f"two exams have the id '{exam.id}'", file=file, field="calendar.exams",
                                  hint="give each [[calendar.exams]] its own id")
@@ -184,6 +223,15 @@ class Calendar:
                 return overrides
         return {}
 
+    def _reinforced_name(self, overrides: Mapping[str, Any]) -> str:
+        """``reinforced``, or ``reinforced2``… for the second, third… distinct set of parameters."""
+        distinct: list[Mapping[str, Any]] = []
+        for _, _, spell in self.reinforced:
+            if spell not in distinct:
+                distinct.append(spell)
+        k = distinct.index(overrides)
+        return "reinforced" if k == 0 else f"reinforced{k + 1}"
+
     def exams_on(self, day: dt.date) -> tuple[Exam, ...]:
         return tuple(e for e in self.exams if day in e.dates)
 
@@ -196,6 +244,7 @@ class Calendar:
     def assign(self, base: Sequence[DayType]) -> list[tuple[dt.date, str, str, DayType | None]]:
         """Every date of the term with the day type it is planned as (``None``: no school run)."""
         by_weekday = {w: t for t in base for w in t.weekdays}
+        seen: dict[str, DayType] = {}
         out = []
         for day, kind, weekday in self.dates():
             exams = tuple(e.id for e in self.exams_on(day))
@@ -207,9 +256,13 @@ class Calendar:
                 chosen = by_weekday[weekday]
                 extra = self.reinforced_on(day)
                 if extra:
-                    chosen = dataclasses.replace(chosen, name=f"{chosen.name}+reinforced", reinforced=extra)
+                    chosen = dataclasses.replace(chosen, name=f"{chosen.name}+{self._reinforced_name(extra)}",
+                                                 reinforced=extra)
                 if exams:
                     chosen = dataclasses.replace(chosen, name="+".join((chosen.name, *exams)), exams=exams)
+            if chosen is not None and seen.setdefault(chosen.name, chosen) != chosen:
+                raise InputError(f"two different day types are both called '{chosen.name}'", field="calendar",
+                                 hint="give the exam another id")
             out.append((day, kind, weekday, chosen))
         return out
 
@@ -242,9 +295,10 @@ def _exam(k: int, spec: Any, file) -> Exam:
             raise InputError(f"unknown key '{key}' in [[calendar.exams]]", file=file, field=f"{where}.{key}",
                              hint="known keys: " + ", ".join(known))
     exam_id = str(spec.get("id", f"exam{k + 1}"))
-    if not _EXAM_ID.fullmatch(exam_id):
+    if not _EXAM_ID.fullmatch(exam_id) or exam_id.startswith(_SHORT + ("reinforced",)):
         raise InputError(f"'{exam_id}' is not an exam id", file=file, field=f"{where}.id",
-                         hint="lower-case letters, digits, - and _ (it names the day type's folder), e.g. zk")
+                         hint="lower-case letters, digits, - and _, not starting with a weekday's short name or "
+                              "'reinforced' (it names the day type and its folder), e.g. zk")
     for key in ("dates", "sites"):
         if key not in spec:
             raise InputError(f"the exam has no {key}", file=file, field=f"{where}.{key}",
@@ -257,7 +311,11 @@ def _exam(k: int, spec: Any, file) -> Exam:
                          hint='write sites = "exam_sites.csv" (a school table, relative to the scenario file)')
     path = Path(value) if Path(value).is_absolute() else (Path(file).parent if file else Path()) / value
     sheet = spec.get("sites_sheet")
-    sites = read_schools(path, datum=str(spec.get("sites_datum", "wgs84")), sheet=None if sheet is None else str(sheet))
+    try:
+        datum = normalise_datum(str(spec.get("sites_datum", "wgs84")))
+    except InputError as exc:
+        raise InputError(exc.problem, file=file, field=f"{where}.sites_datum", hint=exc.hint) from None
+    sites = read_schools(path, datum=datum, sheet=None if sheet is None else str(sheet))
     return Exam(exam_id, str(spec.get("name", exam_id)), dates, sites, path.resolve())
 
 

@@ -73,6 +73,8 @@ def evaluate_plan_dir(scenario: Scenario, folder: Path, *, documents: bool = Tru
     meta = read_meta(folder)
     warnings = changed_inputs(scenario, meta)
     if meta.get("day_type"):  # a plan of one day type of a semester: that day's windows, sites, parameters
+        if scenario.calendar is not None and scenario.calendar.plan_within_cap:
+            scenario = scenario.within_cap()[0]
         scenario = scenario.for_day(scenario.day_type(str(meta["day_type"])))
     posts, visits, roster = read_posts(folder), read_visits(folder), read_roster(folder)
     prepared = prepare(scenario)

@@ -33,7 +33,7 @@ def roads(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def network(roads):
-    return load_network(roads)
+    return load_network(roads, max_arc_m=Parameters().max_arc_m)  # as the scenario loads it (evaluate does)
 
 
 @st.composite

@@ -156,6 +156,17 @@ def test_a_reinforced_spell_is_a_day_type_of_its_own(tiny_dir):
      "'2026-13-01' is not a date"),
     ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\nworkdays = { "2026-09-12" = "funday" }\n',
      "'funday' is not a school weekday"),
+    ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\nholidays = ["2026-09-12"]\n'
+     'workdays = { "2026-09-12" = "friday" }\n', "2026-09-12 is both a holiday and a make-up school day"),
+    ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\nworkdays = { "2026-12-26" = "friday" }\n',
+     "the make-up day 2026-12-26 lies outside the term"),
+    ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\n[[calendar.reinforced]]\nfrom = "2026-09-10"\n'
+     'to = "2026-09-08"\n', "field 'calendar.reinforced\\[1\\].to': the spell ends before it starts"),
+    ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\n[[calendar.reinforced]]\nfrom = "2026-09-07"\n'
+     'to = "2026-09-08"\nvisits_per_window = 0\n', "field 'calendar.reinforced\\[1\\].visits_per_window'"),
+    ('[calendar]\nterm_start = "2026-09-07"\nterm_end = "2026-09-18"\n[[calendar.reinforced]]\nfrom = "2026-09-07"\n'
+     'to = "2026-09-08"\nmax_arc_m = 50\n', "'max_arc_m' shapes the road network"),
+    ('[parameters]\nmax_arc_m = 0.12\n', "max_arc_m 0.12 would cut the roads into pieces under 10 m"),
 ])
 def test_a_bad_calendar_is_one_line(tiny_dir, capsys, calendar, message):
     (tiny_dir / "scenario.toml").write_text((tiny_dir / "scenario.toml").read_text(encoding="utf-8") + calendar,
@@ -217,6 +228,11 @@ def test_exam_days_add_their_sites_with_their_hours(tiny_dir, tmp_path, capsys):
 
 @pytest.mark.parametrize("extra, message", [
     ('[[calendar.exams]]\ndates = ["2026-09-09"]\n', "the exam has no sites"),
+    ('[[calendar.exams]]\nid = "fri"\ndates = ["2026-09-13"]\nsites = "exam_sites.csv"\n', "'fri' is not an exam id"),
+    ('[[calendar.exams]]\ndates = ["2027-06-14"]\nsites = "exam_sites.csv"\n',
+     "the exam date 2027-06-14 lies outside the term"),
+    ('[[calendar.exams]]\ndates = ["2026-09-09"]\nsites = "exam_sites.csv"\nsites_datum = "utm"\n',
+     "field 'calendar.exams[1].sites_datum'"),
     ('[[calendar.exams]]\nid = "中考"\ndates = ["2026-09-09"]\nsites = "exam_sites.csv"\n', "is not an exam id"),
     ('[[calendar.exams]]\ndates = ["2026-09-09"]\nsites = "missing.csv"\n', "missing.csv"),
     ('[[calendar.exams]]\ndates = "2026-09-09"\nsites = "exam_sites.csv"\n', "is not a list"),
@@ -335,3 +351,75 @@ def test_planning_within_the_cap_leaves_no_week_short(tiny_dir, tmp_path):
     out = write_semester(semester, scenario, tmp_path / "term")
     meta = json.loads((out / "semester.json").read_text(encoding="utf-8"))
     assert meta["plan_within_cap"]["cut"]["P1"]["police"] == [10, 1] and meta["staffing_warnings"] == []
+
+
+def test_an_exam_site_file_is_checked_at_load_and_named(tiny_dir, capsys):
+    _term(tiny_dir, friday=False, officers=False)
+    (tiny_dir / "exam_sites.csv").write_text(EXAM_SITES.replace("07:40-08:30,17:00", "07:40-12:30,17:00"),
+                                             encoding="utf-8")
+    bad = EXAM_SITES.replace("K1,城关考点,高中,114.3040,30.5040,400,5,07:40-08:30,17:00-17:30",
+                             "K1,城关考点,高中,114.3040,30.5040,400,5,07:40-12:30,11:30-12:00")
+    (tiny_dir / "exam_sites.csv").write_text(bad, encoding="utf-8")
+    with open(tiny_dir / "scenario.toml", "a", encoding="utf-8") as handle:
+        handle.write(EXAM)
+    assert main(["inspect", str(tiny_dir / "scenario.toml")]) == 2
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if not x.startswith("[")]
+    assert line.startswith("geo-patrol: error: exam_sites.csv, row 3, field 'afternoon'") and "overlaps" in line
+
+
+def test_two_spells_with_other_parameters_are_two_day_types(tiny_dir):
+    _term(tiny_dir, friday=False, officers=False)
+    with open(tiny_dir / "scenario.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[[calendar.reinforced]]\nfrom = "2026-09-07"\nto = "2026-09-08"\nvisits_per_window = 2\n'
+                     '\n[[calendar.reinforced]]\nfrom = "2026-09-14"\nto = "2026-09-15"\nvisits_per_window = 3\n')
+    scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
+    named = {d.isoformat(): t.name for d, _, _, t in scenario.term_dates() if t is not None}
+    assert (named["2026-09-07"], named["2026-09-14"], named["2026-09-09"]) == (
+        "mon-fri+reinforced", "mon-fri+reinforced2", "mon-fri")
+    assert scenario.for_day(scenario.day_type("mon-fri+reinforced2")).parameters.visits_per_window == 3
+
+
+def test_a_changed_calendar_leaves_the_semester_folder_as_it_was(tiny_dir, tmp_path, capsys):
+    scenario = _term(tiny_dir)
+    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with open(tiny_dir / "scenario.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[[calendar.reinforced]]\nfrom = "2026-09-07"\nto = "2026-09-08"\nvisits_per_window = 2\n')
+    for target in (out, out / "day_types" / "fri"):
+        assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(target)]) == 2
+        assert "are not the semester's" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_evaluating_a_capped_semester_keeps_the_cap_and_the_links(tiny_dir, tmp_path):
+    _term(tiny_dir)
+    path = tiny_dir / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "max_duties_per_week = 8", "max_duties_per_week = 6\nplan_within_cap = true"), encoding="utf-8")
+    scenario = Scenario.from_toml(path)
+    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    assert main(["evaluate", str(path), "--plan", str(out / "day_types" / "fri")]) == 0
+    meta = json.loads((out / "semester.json").read_text(encoding="utf-8"))
+    assert meta["plan_within_cap"]["cut"] == {"P1": {"police": [10, 1], "auxiliary": [12, 1]}}
+    (station,) = csv.DictReader(io.StringIO((out / "day_types" / "fri" / "stations.csv").read_text(
+        encoding="utf-8-sig")))
+    assert (station["police"], station["auxiliary"]) == ("1", "1")  # for posts: the capped numbers
+    assert '<a href="../mon-thu/map.html">mon-thu</a>' in (out / "day_types" / "fri" / "map.html").read_text(
+        encoding="utf-8")
+    assert main(["evaluate", str(path), "--plan", str(out)]) == 0
+    assert json.loads((out / "semester.json").read_text(encoding="utf-8"))["plan_within_cap"]["cut"]["P1"]
+
+
+def test_an_edited_anchor_or_day_type_name_is_one_line(tiny_dir, tmp_path, capsys):
+    scenario = _term(tiny_dir, officers=False)
+    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    meta_path = out / "semester.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps({**meta, "anchor": "zzz"}), encoding="utf-8")
+    assert main(["semester", str(tiny_dir / "scenario.toml"), "--previous", str(out), "--out",
+                 str(tmp_path / "next")]) == 2
+    assert "the anchor 'zzz' is not one of its day types" in capsys.readouterr().err
+    meta["day_types"] = {"../x": {}}
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 2
+    assert "'../x' is not a day type's folder name" in capsys.readouterr().err
