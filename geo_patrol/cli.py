@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import logging
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from geo_patrol.batch import plan_area
 from geo_patrol.clock import format_time
 from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import GeoPatrolError
-from geo_patrol.io.atomic import check_target, write_atomic
+from geo_patrol.io.atomic import STAGING_MARKER, check_target, write_atomic, write_directory
 from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.labels import DEFAULT_LANG, LANGS
@@ -253,13 +254,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     term = folder if is_semester_dir(folder) else folder.parent.parent if (
         folder.parent.name == "day_types" and is_semester_dir(folder.parent.parent)) else None
     if term is not None:  # the day type(s), then the term's totals, roster and map links again
-        names = semester_day_types(term, scenario)  # checked before anything is rewritten
-        folders = [term / "day_types" / name for name in names] if term == folder else [folder]
-        results = [evaluate_plan_dir(scenario, path) for path in folders]
-        plans = {name: Plan.from_dir(term / "day_types" / name) for name in names}
-        plans.update({path.name: r.plan for path, r in zip(folders, results)})
-        summary = term_summary(refresh_semester(scenario, term, plans))
-        print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+        folders, results = _evaluate_term(scenario, term, None if term == folder else folder.name)
     else:
         folders, results = [folder], [evaluate_plan_dir(scenario, folder)]
     breaches = 0
@@ -272,6 +267,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"geo-patrol: {len(result.violations)} breach(es) of the rules: the breaching posts and stops "
                   f"earn nothing; see {path / 'violations.csv'}", file=sys.stderr)
     return EXIT_BREACH if breaches else 0
+
+
+def _evaluate_term(scenario: Scenario, term: Path, only: str | None) -> tuple[list[Path], list]:
+    """Evaluate a semester's day types (every one, or ``only``) and derive the term's files again,
+    all or nothing: in a copy of the semester folder swapped in at the end."""
+    names = semester_day_types(term, scenario)  # checked before anything is done
+    todo = [only] if only else names
+    results: list = []
+
+    def fill(stage: Path) -> None:
+        for item in term.iterdir():
+            if item.is_dir():
+                shutil.copytree(item, stage / item.name)
+            elif item.name != STAGING_MARKER:
+                shutil.copy2(item, stage / item.name)
+        for name in todo:
+            result = evaluate_plan_dir(scenario, stage / "day_types" / name)
+            results.append(dataclasses.replace(result, text=result.text.replace(str(stage), str(term))))
+        plans = {name: Plan.from_dir(stage / "day_types" / name) for name in names}
+        plans.update({name: r.plan for name, r in zip(todo, results)})
+        summary = term_summary(refresh_semester(scenario, stage, plans))
+        print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+
+    write_directory(term, fill, force=True, replaceable=is_plan_dir)
+    return [term / "day_types" / name for name in todo], results
 
 
 def _range(text: str, name: str) -> list[int]:

@@ -276,6 +276,9 @@ def test_evaluate_checks_each_day_type_against_its_own_day(tiny_dir, tmp_path, c
                                      encoding="utf-8")
     capsys.readouterr()
     assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 0
+    # evaluated in a copy swapped in whole: the report names the folder, no staging folder is left
+    assert f"Evaluated {out / 'day_types' / 'fri'}:" in capsys.readouterr().out
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []
     after = {r["station_id"]: r for r in csv.DictReader(io.StringIO(
         (out / "term_summary.csv").read_text(encoding="utf-8-sig")))}
     officer = roster[0].split(",").index("officer")
