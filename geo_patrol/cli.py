@@ -142,6 +142,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if scenario.sites:
         existing = sum(1 for s in scenario.sites if s.existing)
         out.append(f"\nCandidate post sites: {len(scenario.sites)} ({existing} existing)")
+    if scenario.calendar is not None:
+        dates = scenario.term_dates()
+        count = Counter(t.name for _, _, _, t in dates if t is not None)
+        out.append(f"\nTerm {scenario.calendar.start} – {scenario.calendar.end}: {sum(count.values())} day(s) with "
+                   f"school runs — " + ", ".join(f"{name} {n}" for name, n in count.items()))
+        for exam in scenario.calendar.exams:
+            out.append(f"  exam {exam.id} {exam.name}: {len(exam.sites)} site(s) on "
+                       + ", ".join(d.isoformat() for d in sorted(exam.dates)))
     print("\n".join(out), flush=True)
 
     prepared = prepare(scenario, cache_dir=args.cache_dir)

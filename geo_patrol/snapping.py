@@ -266,7 +266,7 @@ def _datum_findings(scenario: Scenario, network: RoadNetwork) -> dict[str, str]:
             log.info("%s: %d schools lie a median %.0f m from the road their address names as %s, %.0f m as %s",
                      name, count, m_declared, declared.upper(), m_other, other.upper())
             if _clearly_nearer(m_other, m_declared):
-                out[key] = (f"{name}: the schools lie much nearer the roads their addresses name read as "
+                out[key] = (f"{name}: the schools lie much nearer the roads named in their addresses or names, read as "
                             f"{other.upper()} (median {m_other:.0f} m) than as the declared {declared.upper()} "
                             f"({m_declared:.0f} m), over {count} schools — {advice}")
             continue

@@ -66,7 +66,7 @@ def test_on_optics_valley_the_roads_the_addresses_name_tell_the_datums_apart(wuh
     395 m. Declared WGS-84, those numbers are noticed; declared right, either way, nothing is said."""
     osm, network, poi = wuhan
     (warning,) = datum_warnings(_scenario(tmp_path, osm, poi, "wgs84", address=True), network)
-    assert warning == ("schools.csv: the schools lie much nearer the roads their addresses name read as GCJ02 "
+    assert warning == ("schools.csv: the schools lie much nearer the roads named in their addresses or names, read as GCJ02 "
                        "(median 139 m) than as the declared WGS84 (395 m), over 6 schools — declare "
                        'schools_datum = "gcj02" if that is where the list comes from')
     assert datum_warnings(_scenario(tmp_path, osm, poi, "gcj02", address=True), network) == []
@@ -150,7 +150,7 @@ def test_in_a_dense_town_the_named_roads_notice_an_amap_list(tiny_dir):
     scenario = _dense(tiny_dir, _as_gcj(_on_their_streets()), "wgs84")
     network = load_network(tiny_dir / "roads.osm")
     (warning,) = datum_warnings(scenario, network)
-    found = re.fullmatch(r"schools\.csv: the schools lie much nearer the roads their addresses name read as GCJ02 "
+    found = re.fullmatch(r"schools\.csv: the schools lie much nearer the roads named in their addresses or names, read as GCJ02 "
                          r"\(median 10 m\) than as the declared WGS84 \((\d+) m\), over 8 schools — declare "
                          r'schools_datum = "gcj02" if that is where the list comes from', warning)
     assert found and 255 <= int(found.group(1)) <= 265, warning
@@ -179,6 +179,6 @@ def test_when_the_wrong_datum_puts_gates_off_the_map_the_error_says_why(tiny_dir
     with pytest.raises(InputError, match=r"^schools\.csv, field 'lon/lat': 1 gate\(s\) lie farther than 300 m from the "
                                          r"drive network: S8 第9小学 \(row 10, 4\d\d m: no road or path within 300 m\) — "
                                          r"the datum check finds schools\.csv: the schools lie much nearer the roads "
-                                         r"their addresses name read as GCJ02 \(median 10 m\) than as the declared "
+                                         r"named in their addresses or names, read as GCJ02 \(median 10 m\) than as the declared "
                                          r'WGS84 \(\d+ m\), over 9 schools — declare schools_datum = "gcj02"'):
         prepare(scenario)

@@ -206,6 +206,10 @@ def test_exam_days_add_their_sites_with_their_hours(tiny_dir, tmp_path, capsys):
         handle.write(EXAM)
     scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
     assert "exam_sites:xk" in scenario.input_files
+    assert main(["inspect", str(tiny_dir / "scenario.toml")]) == 0
+    shown = capsys.readouterr().out
+    assert "Term 2026-09-07 – 2026-09-18: 11 day(s) with school runs — mon-thu 7, mon-thu+xk 1, fri 2, xk 1" in shown
+    assert "exam xk 学业水平考试: 2 site(s) on 2026-09-09, 2026-09-13" in shown
     semester = plan_semester(scenario, time_limit_s=2)
     days = {name: sum(1 for d in semester.dates if d[3] == name) for name in semester.plans}
     assert days == {"mon-thu": 7, "mon-thu+xk": 1, "fri": 2, "xk": 1}
