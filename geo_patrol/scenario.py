@@ -112,8 +112,7 @@ class Scenario:
     def for_day(self, day_type: DayType) -> Scenario:
         """The scenario of one day type: each school's windows of that weekday, the exam sites of
         the day (a site with a school's id replacing that school), the reinforced parameters."""
-        weekday = day_type.weekdays[0]
-        schools = {s.id: s.on(weekday) for s in self.schools} if day_type.school_day else {}
+        schools = {s.id: s.on(day_type.weekdays[0]) for s in self.schools} if day_type.school_day else {}
         for exam_id in day_type.exams:
             assert self.calendar is not None
             schools.update({s.id: s for s in self.calendar.exam(exam_id).sites})

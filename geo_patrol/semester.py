@@ -213,25 +213,56 @@ def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[s
     the person's duties so far plus *j* days' duties) → each school day the person is not away
     (capacity one: one slot a day) → sink (capacity the day's slots). The largest flow fills every
     slot the people can fill; its least cost gives the days to those with the fewest duties, and
-    spreads them within the week. Each day's people, fewest duties first, take its slots in order.
+    spreads them within the week. When the week's days differ in duties (an exam day's slot
+    serves three periods), the longest days are given first, each person's cap then reduced by
+    what they took. Each day's people, fewest duties first, take its slots in order.
     """
-    span = max((len({e.period for e in entries}) for labels in by_day.values() for _, entries in labels), default=1)
-    per_person = cap // span
-    graph = nx.DiGraph()
-    graph.add_node("s")
-    for person in persons:
-        for j in range(per_person):
-            graph.add_edge("s", ("u", person.id, j), capacity=1, weight=total[person.id] + span * j)
-            graph.add_edge(("u", person.id, j), ("p", person.id), capacity=1, weight=0)
-        for day in by_day:
-            if per_person and day.isoformat() not in person.unavailable:
-                graph.add_edge(("p", person.id), ("d", day), capacity=1, weight=0)
-    for day, labels in by_day.items():
-        graph.add_edge(("d", day), "t", capacity=len(labels), weight=0)
-    flow = nx.max_flow_min_cost(graph, "s", "t")
-    return {day: sorted((p for p in persons if flow.get(("p", p.id), {}).get(("d", day), 0)),
-                        key=lambda p: (total[p.id], p.id))
-            for day in by_day}
+    span = {day: max(len({e.period for e in entries}) for _, entries in labels) for day, labels in by_day.items()}
+    free = {p.id: {day for day in by_day if day.isoformat() not in p.unavailable} for p in persons}
+    taken: dict[dt.date, list] = {day: [] for day in by_day}
+    load = {p.id: 0 for p in persons}
+    for length in sorted(set(span.values()), reverse=True):  # the longest days first, from the whole cap
+        days = [day for day in by_day if span[day] == length]
+        graph = nx.DiGraph()
+        graph.add_node("s")
+        for person in persons:
+            for j in range((cap - load[person.id]) // length):
+                graph.add_edge("s", ("u", person.id, j), capacity=1,
+                               weight=total[person.id] + load[person.id] + length * j)
+                graph.add_edge(("u", person.id, j), ("p", person.id), capacity=1, weight=0)
+            for day in days:
+                if day in free[person.id] and load[person.id] + length <= cap:
+                    graph.add_edge(("p", person.id), ("d", day), capacity=1, weight=0)
+        for day in days:
+            graph.add_edge(("d", day), "t", capacity=len(by_day[day]), weight=0)
+        flow = nx.max_flow_min_cost(graph, "s", "t")
+        for person in persons:
+            for day in days:
+                if flow.get(("p", person.id), {}).get(("d", day), 0):
+                    taken[day].append(person)
+                    load[person.id] += length
+    return {day: sorted(taken[day], key=lambda p: (total[p.id], p.id)) for day in by_day}
+
+
+def _duties_within(spans: Sequence[int], cap: int) -> int:
+    """The most duties one person can take under the weekly cap from these days (whole days, one
+    slot a day): a subset sum."""
+    reachable = {0}
+    for duties in spans:
+        reachable |= {r + duties for r in reachable if r + duties <= cap}
+    return max(reachable)
+
+
+def _days_within(spans: Sequence[int], cap: int) -> int:
+    """How many of these days (their duties each) one person can take under the weekly cap,
+    shortest first."""
+    count = used = 0
+    for duties in sorted(spans):
+        if used + duties > cap:
+            break
+        used += duties
+        count += 1
+    return count
 
 
 def _hm(seconds: int) -> str:
@@ -267,14 +298,17 @@ def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
     under the calendar's ``max_duties_per_week``, against the people there are.
 
     A slot is one person for a whole school day (a team label of the day type's roster, serving
-    its periods: *s* duties, 2 with a morning and an afternoon), so a person takes at most one
-    slot a day and ⌊cap / *s*⌋ slot-days a week; ``duties`` counts the school-run duties of the
-    week (one officer in one period), the unit of the cap. The people needed are the larger of
-    ⌈slot-days / ⌊cap / *s*⌋⌉ and the most slots of any one day. ``capacity`` is the slot-days
-    the people there can take: each person the weekly most, or fewer when away on school days
-    (the officers table's dates; without the table, the stations table's police and auxiliary
-    counts, never away). ``short`` is the people missing for the ``slot_days_short`` left: the
-    roster leaves about that many slot-days empty.
+    its periods: 2 duties with a morning and an afternoon, 3 on an exam day with a noon), so a
+    person takes at most one slot a day and whole days up to the cap, the shortest first;
+    ``duties`` counts the school-run duties of the week (one officer in one period), the unit of
+    the cap. The people needed are the larger of the slot-days over what one person can take in
+    the week and the most slots of any one day. ``capacity`` is the slot-days the people there
+    can take: each as many as fit under the cap on the days they are not away (the officers
+    table's dates; without the table, the stations table's police and auxiliary counts, never
+    away). ``duties_short`` is what the week asks beyond the most duties they can take in whole
+    days (an exam day's long slot fits the cap worse), ``short`` the people missing for the
+    slot-days or duties left. ``roster_empty`` is what the named roster (with an officers table)
+    actually left empty: a week with no slack at all can leave a slot the estimate does not see.
     """
     cap = semester.calendar.max_duties_per_week
     listed: dict[tuple[str, str], list] = {}
@@ -295,29 +329,37 @@ def staffing(semester: Semester, scenario: Scenario) -> list[dict]:
             continue
         week = day.isocalendar()[:2]
         for key, (n_slots, n_duties, span) in per_day[name].items():
-            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, 0, [], 1])
+            acc = weeks.setdefault(week, {}).setdefault(key, [0, 0, 0, {}])
             acc[0] += n_slots
             acc[1] += n_duties
             acc[2] = max(acc[2], n_slots)
-            acc[3].append(day.isoformat())
-            acc[4] = max(acc[4], span)
+            acc[3][day.isoformat()] = span
+    empty: dict[tuple[str, str, str], set] = {}
+    for row in semester.roster:
+        if not row["officer_id"]:
+            empty.setdefault((row["week"], row["station_id"], row["role"]), set()).add((row["date"], row["slot"]))
     rows = []
     for week, by_key in sorted(weeks.items()):
-        for (unit, role), (slot_days, duties, most, days, span) in sorted(by_key.items()):
-            weekly = cap // span  # slot-days a person may take in a week
+        for (unit, role), (slot_days, duties, most, spans) in sorted(by_key.items()):
             if scenario.officers:
-                free = [sum(1 for d in days if d not in o.unavailable) for o in listed.get((unit, role), [])]
+                away = [o.unavailable for o in listed.get((unit, role), [])]
             else:
-                free = [len(days)] * counted.get((unit, role), 0)
-            capacity = sum(min(weekly, n) for n in free)
+                away = [frozenset()] * counted.get((unit, role), 0)
+            own = [[n for d, n in spans.items() if d not in gone] for gone in away]
+            takes = [_days_within(days, cap) for days in own]
+            capacity = sum(takes)
+            most_one = _days_within(list(spans.values()), cap)  # slot-days a person there all week can take
             missing = max(0, slot_days - capacity)
-            short = (-(-missing // weekly) if weekly else missing) if missing else 0
+            over = max(0, duties - sum(_duties_within(days, cap) for days in own))  # long days fit the cap worse
+            short = max(-(-missing // most_one) if most_one else missing, -(-over // cap) if cap else over)
             rows.append({"week": f"{week[0]}-W{week[1]:02d}", "station_id": unit, "role": role,
-                         "school_days": len(days), "slot_days": slot_days, "duties": duties,
+                         "school_days": len(spans), "slot_days": slot_days, "duties": duties,
                          "max_duties_per_week": cap,
-                         "people_needed": max(-(-slot_days // weekly), most) if weekly else len(free) + short,
-                         "people": sum(1 for n in free if n), "capacity": capacity, "slot_days_short": missing,
-                         "short": short})
+                         "people_needed": max(-(-slot_days // most_one) if most_one else 0, most,
+                                              sum(1 for n in takes if n) + short if short else 0),
+                         "people": sum(1 for n in takes if n), "capacity": capacity, "slot_days_short": missing,
+                         "duties_short": over, "short": short,
+                         "roster_empty": len(empty.get((f"{week[0]}-W{week[1]:02d}", unit, role), ()))})
     return rows
 
 
@@ -325,15 +367,16 @@ def staffing_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """One line per station and role short of people in some week, with the worst week."""
     worst: dict[tuple[str, str], list] = {}
     for row in rows:
-        if row["short"]:
+        if row["short"] or row.get("roster_empty"):
             acc = worst.setdefault((row["station_id"], row["role"]), [0, row])
             acc[0] += 1
-            if row["short"] > acc[1]["short"]:
+            if (row["short"], row.get("roster_empty", 0)) > (acc[1]["short"], acc[1].get("roster_empty", 0)):
                 acc[1] = row
     return [f"{unit} {role}: short of people under the cap of {row['max_duties_per_week']} school-run duties a week "
             f"in {weeks} week(s); worst {row['week']}: {row['slot_days']} slot-days ({row['duties']} duties) need "
-            f"{row['people_needed']} people, the {row['people']} there can take {row['capacity']} — add people, raise "
-            f"max_duties_per_week, or plan fewer posts"
+            f"{row['people_needed']} people, the {row['people']} there can take {row['capacity']}"
+            + (f", the roster left {row['roster_empty']} slot-day(s) empty" if row.get("roster_empty") else "")
+            + " — add people, raise max_duties_per_week, or plan fewer posts"
             for (unit, role), (weeks, row) in sorted(worst.items())]
 
 

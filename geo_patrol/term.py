@@ -251,7 +251,7 @@ class Calendar:
             if kind in ("holiday", "weekend"):
                 chosen = None
             elif kind == "exam":
-                chosen = DayType("+".join(exams), (weekday,), exams=exams, school_day=False)
+                chosen = DayType("+".join(exams), (), exams=exams, school_day=False)  # any weekday alike
             else:
                 chosen = by_weekday[weekday]
                 extra = self.reinforced_on(day)

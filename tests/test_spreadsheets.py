@@ -199,7 +199,7 @@ def test_raw_amap_export_names_every_missing_column_at_once(tmp_path):
         "amap.csv, row 1, field 'id': missing required column 'id' — add a column headed one of: id, school_id, "
         "学校编号, 编号, 学校代码, 代码, 考点编号\n"
         "amap.csv, row 1, field 'enrolment': missing required column 'enrolment' — add a column headed one of: "
-        "enrolment, enrollment, students, 在校人数, 学生数, 人数\n"
+        "enrolment, enrollment, students, 在校人数, 学生数, 人数, 考生人数\n"
         "amap.csv, row 1, field 'morning': missing required column 'morning' — add a column headed one of: morning, "
         "morning_window, 上学时间, 早高峰, 上午\n"
         "amap.csv, row 1, field 'afternoon': missing required column 'afternoon' — add a column headed one of: "

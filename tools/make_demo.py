@@ -1189,6 +1189,27 @@ def _schools_bytes(schools: list[_School]) -> bytes:
     return _csv_text(header, rows, "\r\n").encode("gb18030")
 
 
+#: The demo's exam (学业水平合格性考试) on a weekend: candidates arrive before each session and
+#: leave after it (上午场 08:30–10:30, 下午场 14:30–16:30).
+_EXAM_WINDOWS = ("07:50-08:30", "10:30-11:10", "13:50-14:30", "16:30-17:10")
+
+
+def _exam_sites_bytes(schools: list[_School]) -> bytes:
+    """The exam sites: the county's high schools (考点 schools hold no classes on exam days), with
+    the exam hours as windows; the headers a 考点 list uses; no random draw."""
+    header = ("考点编号", "考点名称", "类型", "经度", "纬度", "考生人数", "优先级",
+              "上学时间", "中午", "放学时间", "课后服务放学", "其他校门")
+    rows = []
+    for k, s in enumerate(schools, start=1):
+        if s.kind != "high":
+            continue
+        lon, lat = _lonlat_text(*s.gate, 6)
+        extra = "; ".join(" ".join(_lonlat_text(*g, 6)) for g in s.extra_gates)
+        rows.append((f"SFX{k:03d}", f"{s.name}考点", _KIND_ZH[s.kind], lon, lat, s.enrolment // 2, 5,
+                     *_EXAM_WINDOWS, extra))
+    return _csv_text(header, rows, "\r\n").encode("utf-8-sig")
+
+
 def _stations_bytes(roads: _Roads, stations: list[_Station]) -> bytes:
     header = ("派出所编号", "派出所", "经度", "纬度", "民警", "辅警", "警车")
     rows = [(f"PS{k:02d}", s.name, *_lonlat_text(*roads.at(s.node), 7), s.police, s.auxiliary, s.cars)
@@ -1260,6 +1281,13 @@ plan_within_cap = true               # plan only the posts each station's people
 from = "2026-09-01"
 to = "2026-09-11"
 visits_per_window = 2
+
+[[calendar.exams]]                   # a weekend exam: its sites are the only school runs of those days
+id = "xk"                            # names the day type (and its folder): xk
+name = "高中学业水平合格性考试"
+dates = ["2027-01-09:2027-01-10"]
+sites = "exam_sites.csv"             # the exam sites, a school table whose windows are the exam hours
+sites_datum = "wgs84"
 '''
 
 
@@ -1295,6 +1323,9 @@ def _readme_text(county: _County, seed: int) -> str:
         f"| `stations.csv` | {len(county.stations)} police stations, Chinese headers, UTF-8 with BOM |",
         f"| `sites.csv` | {len(county.sites)} candidate post sites "
         f"({sum(s.existing for s in county.sites)} existing kiosks), UTF-8 |",
+        "| `officers.csv` | the people of every station (警号, 姓名, 民警/辅警, dates away), UTF-8 with BOM |",
+        f"| `exam_sites.csv` | {sum(1 for s in county.schools if s.kind == 'high')} exam sites (the high schools) "
+        "of the weekend exam in `[calendar]`, exam hours as windows, UTF-8 with BOM |",
         "",
         f"Places: the county town 城关镇 inside a ring road, the towns {towns}, and "
         f"{sum(1 for a in county.areas if a.kind == 'village')} villages.",
@@ -1317,8 +1348,8 @@ def _readme_text(county: _County, seed: int) -> str:
 
 
 #: The files :func:`make_demo` writes, in order.
-DEMO_FILES = ("roads.osm.gz", "schools.csv", "stations.csv", "sites.csv", "officers.csv", "scenario.toml",
-              "README.md")
+DEMO_FILES = ("roads.osm.gz", "schools.csv", "stations.csv", "sites.csv", "officers.csv", "exam_sites.csv",
+              "scenario.toml", "README.md")
 
 
 def make_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
@@ -1346,6 +1377,7 @@ def make_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
         "stations.csv": _stations_bytes(county.roads, county.stations),
         "sites.csv": _sites_bytes(county.sites),
         "officers.csv": _officers_bytes(county.stations),
+        "exam_sites.csv": _exam_sites_bytes(county.schools),
         "scenario.toml": _scenario_text(seed).encode("utf-8"),
         "README.md": _readme_text(county, seed).encode("utf-8"),
     }

@@ -92,7 +92,7 @@ SCHOOL_FIELDS = (
     FieldSpec("lon", ("lon", "lng", "longitude", "x", "经度")),
     FieldSpec("lat", ("lat", "latitude", "y", "纬度")),
     FieldSpec("gates", ("gates", "extra_gates", "其他校门", "校门"), False),
-    FieldSpec("enrolment", ("enrolment", "enrollment", "students", "在校人数", "学生数", "人数")),
+    FieldSpec("enrolment", ("enrolment", "enrollment", "students", "在校人数", "学生数", "人数", "考生人数")),
     FieldSpec("priority", ("priority", "优先级", "重点等级"), False),
     FieldSpec("morning", ("morning", "morning_window", "上学时间", "早高峰", "上午")),
     FieldSpec("afternoon", ("afternoon", "afternoon_window", "放学时间", "晚高峰", "下午")),
