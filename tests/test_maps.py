@@ -90,7 +90,7 @@ def test_map_shows_every_layer_school_post_station_and_car_in_chinese(page_zh):
     assert "护学岗 K1" in page_zh and "护学岗 K2" in page_zh
     assert "警察: 护学岗 K1 07:20:00–08:45:00" in page_zh
     assert "警车+警灯+警察: 警车 P01-1 07:35:00–07:40:00" in page_zh
-    assert "no officer; no car or lights" in page_zh
+    assert "未见警察；未见警车和警灯" in page_zh and "no officer; no car or lights" not in page_zh
     assert "城关派出所" in page_zh and "东湖派出所" in page_zh
     assert "民警在场率" in page_zh and "最长到场时间" in page_zh
     # the headline panel and the legend
@@ -106,7 +106,8 @@ def test_map_in_english(plan_dir, tmp_path):
                  "Patrol routes · afternoon", "Three sightings not met · afternoon", "Patrol car animation"]:
         assert text in layers, text
     assert "Plan summary" in page and "Legend" in page and "Officer presence" in page
-    assert "巡逻路线" not in page and "护学岗" not in page
+    assert "巡逻路线" not in page and "护学岗" not in page and "未见警察" not in page
+    assert "no officer; no car or lights" in page  # the reason in the map's own language
     assert "第一小学" in page  # data stay as written
     assert '<html lang="en">' in page
     assert external_references(page) == []

@@ -60,7 +60,7 @@ def test_report_workbook(plan_dir):
     assert statuses.count("达成 (met)") == 9 and statuses.count("部分 (partly)") == 1
     assert statuses.count("未达成 (missed)") == 1
     missed = next(r for r in rows[1:] if r[8] == "未达成 (missed)")
-    assert missed[:2] == ("S4", "阳光幼儿园") and missed[14] == "no officer; no car or lights"
+    assert missed[:2] == ("S4", "阳光幼儿园") and missed[14] == "未见警察；未见警车和警灯"
     fills = {coverage.cell(row=i, column=9).fill.fgColor.rgb[-6:] for i in range(2, 13)}
     assert fills == {"C6EFCE", "FFE0B2", "FFC7CE"}
     # shares are numbers shown as percentages

@@ -28,11 +28,11 @@ Column kinds and what a cell must hold:
   pairs, :func:`geo_patrol.model.parse_team`), kept as the file's text. The column may be absent
   (a plan written before it existed, e.g. last semester's for ``--previous``): every cell blank.
 
-Some columns are written for people only (:data:`DISPLAY_COLUMNS`): the officer's label and the
-sources in the plan's output language (``plan.json`` ``outputs.lang``, :func:`output_lang`),
-derived from the keys beside them by :mod:`geo_patrol.labels`. No reader takes them: a hand
-edit goes to the key (``officer``, and ``sources`` is re-derived anyway), and ``evaluate`` writes
-the labels again.
+Some columns are written for people only (:data:`DISPLAY_COLUMNS`): the officer's label, the
+sources and the reason a target is missed, in the plan's output language (``plan.json``
+``outputs.lang``, :func:`output_lang`), derived from the keys beside them by
+:mod:`geo_patrol.labels`. No reader takes them: a hand edit goes to the key (``officer``;
+``sources`` and ``reason`` are re-derived anyway), and ``evaluate`` writes the labels again.
 
 Error messages name the file, the spreadsheet row (the header is row 1, the first data row
 row 2) and the column.
@@ -56,7 +56,7 @@ import pandas as pd
 from geo_patrol.clock import format_time, parse_time, parse_window
 from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
-from geo_patrol.labels import DEFAULT_LANG, LANGS, check_lang, officer_label, sources_text
+from geo_patrol.labels import DEFAULT_LANG, LANGS, check_lang, officer_label, reason_text, sources_text
 from geo_patrol.model import (
     PERIODS,
     Coverage,
@@ -121,10 +121,11 @@ TABLES: Mapping[str, Mapping[str, str]] = {
 
 DISPLAY_COLUMNS: Mapping[str, Mapping[str, str]] = {
     "rosters.csv": {"officer_label": "officer"},
-    "coverage.csv": {"sources_text": "sources"},
+    "coverage.csv": {"sources_text": "sources", "reason_text": "reason"},
 }
-"""CSV file → (column written for people → the column it follows): ``officer_label`` (``PS01-辅警-3``)
-and ``sources_text`` (the sources in the plan's output language). Readers ignore them."""
+"""CSV file → (column written for people → the column it follows): ``officer_label`` (``PS01-辅警-3``),
+``sources_text`` and ``reason_text`` (the sources and the reason in the plan's output language).
+Readers ignore them."""
 
 USE_KINDS = ("police", "auxiliary", "cars")
 """What ``stations.csv`` counts as used per period, in column order."""
@@ -492,13 +493,15 @@ def roster_cells(roster: Sequence[RosterEntry], lang: str = DEFAULT_LANG) -> tup
 
 
 def coverage_cells(coverage: Sequence[Coverage], lang: str = DEFAULT_LANG) -> tuple[list[str], list[list[str]]]:
-    """Header and cells of ``coverage.csv``: one row per school and window, the sources also in ``lang``."""
+    """Header and cells of ``coverage.csv``: one row per school and window, the sources and the reason
+    also in ``lang``."""
     return _with_display("coverage.csv", COVERAGE_HEADER, (
         [c.school_id, c.period, format_time(c.window_start_s), format_time(c.window_end_s), _bool(c.officer_seen),
          _bool(c.car_seen), _bool(c.lights_seen), _bool(c.three_sightings), f"{c.officer_presence_pct:.1f}",
          c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason,
          _bool(c.strict_met), _bool(c.post_present)]
-        for c in coverage), {"sources_text": [sources_text(c.sources, lang) for c in coverage]})
+        for c in coverage), {"sources_text": [sources_text(c.sources, lang) for c in coverage],
+                             "reason_text": [reason_text(c.reason, lang) for c in coverage]})
 
 
 def output_datum(meta: Mapping[str, Any]) -> str:

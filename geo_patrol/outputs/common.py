@@ -17,15 +17,12 @@ from shapely.geometry import shape
 from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
 from geo_patrol.geo import LocalMetres
+from geo_patrol.labels import PERIOD_NAMES
 from geo_patrol.model import PERIODS
 
 __all__ = ["KIND_NAMES", "PERIOD_NAMES", "RoadIndex", "hour_minute", "language", "minutes_between", "nearest_road",
            "period_order", "school_status"]
 
-PERIOD_NAMES: Mapping[str, Mapping[str, str]] = {
-    "zh": {"morning": "上午", "noon": "中午", "afternoon": "下午"},
-    "en": {"morning": "morning", "noon": "noon", "afternoon": "afternoon"},
-}
 KIND_NAMES: Mapping[str, Mapping[str, str]] = {
     "zh": {"kindergarten": "幼儿园", "primary": "小学", "middle": "初中", "nine_year": "九年一贯制",
            "high": "高中", "special": "特殊教育"},

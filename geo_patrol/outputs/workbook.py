@@ -35,7 +35,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
-from geo_patrol.labels import officer_label, role_name, sources_text
+from geo_patrol.labels import officer_label, reason_text, role_name, sources_text
 from geo_patrol.outputs.common import (
     KIND_NAMES,
     PERIOD_NAMES,
@@ -69,8 +69,8 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     Sheets: 概况 (Summary); 护学岗 (Posts) — duty times and staffing per post and period; one
     勤务 (Roster) sheet per station; 巡逻排班 (Car schedule) — stops per car and period in order;
     巡逻路线 (Routes) — start, end, km and stops per car and period; 三见覆盖 (Coverage) — per
-    school and window, coloured green/orange/red for met/partly/missed. Officer labels and the
-    sources are in the plan's output language (``plan.json`` ``outputs.lang``).
+    school and window, coloured green/orange/red for met/partly/missed. Officer labels, the
+    sources and the reasons a target is missed are in the plan's output language (``plan.json`` ``outputs.lang``).
     """
     plan = read_plan_dir(plan_dir)
     out = Path(out) if out is not None else plan.plan_dir / "report.xlsx"
@@ -84,7 +84,7 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     book = Workbook()
     sheet = book.active
     sheet.title = "概况 (Summary)"
-    _summary_sheet(sheet, plan, period_label)
+    _summary_sheet(sheet, plan, period_label, lang)
 
     rows = []
     for r in plan.posts.sort_values(["post_id", "period"], key=period_order).itertuples():
@@ -141,7 +141,8 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
                      period_label(r["period"]), f"{hour_minute(r['window_start'])}-{hour_minute(r['window_end'])}",
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
                      _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
-                     _yn(r["second_unit_300s"]), sources_text(r["sources"], lang), r["reason"]])
+                     _yn(r["second_unit_300s"]), sources_text(r["sources"], lang),
+                     reason_text(r["reason"], lang)])
     sheet = book.create_sheet("三见覆盖 (Coverage)")
     _table(sheet, ["学校编号 (school_id)", "学校 (school)", "类型 (kind)", "时段 (period)", "时间窗 (window)",
                    "见警察 (officer)", "见警车 (car)", "见警灯 (lights)", "三见 (three sightings)",
@@ -266,7 +267,7 @@ def _text_width(text: str) -> float:
     return sum(2.0 if ord(c) > 0x2E80 else 1.0 for c in str(text))
 
 
-def _summary_sheet(sheet, plan: PlanFiles, period_label) -> None:
+def _summary_sheet(sheet, plan: PlanFiles, period_label, lang: str) -> None:
     s = plan.summary
     scenario = plan.plan.get("scenario", {})
     rows: list[list] = [
@@ -294,7 +295,7 @@ def _summary_sheet(sheet, plan: PlanFiles, period_label) -> None:
     names = plan.school_names
     for u in s.get("uncovered", []):
         rows.append([f"{names.get(u.get('school_id'), '')} ({u.get('school_id')})",
-                     period_label(str(u.get("period"))), u.get("reason", "")])
+                     period_label(str(u.get("period"))), reason_text(u.get("reason", ""), lang)])
     rows.append([])
     rows.append(["参数 (parameter)", "值 (value)"])
     params_row = len(rows)
