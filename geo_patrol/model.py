@@ -281,7 +281,7 @@ class Parameters:
     - ``max_snap_m`` 300: a gate or station farther than this from the drive network is an error.
     - ``max_arc_m`` 120: a straight road stretch longer than this (a map drawing a block as one
       segment) is cut into equal pieces, each cut a place a car can stand (0: roads as drawn;
-      OSM files and line layers).
+      OSM files, line layers, GraphML graphs and downloads).
     - ``reach_limit_s`` 3600: a school no station reaches within this drive time is an error.
     - ``police_per_post`` 1, ``auxiliary_per_post`` 1: the seed formula "1 police, 1 auxiliary".
     - ``duty_lead_s`` 600, ``duty_lag_s`` 300: a post is staffed 10 min before the first window it

@@ -71,6 +71,7 @@ __all__ = [
     "MIN_CONNECTED_SHARE",
     "RoadNetwork",
     "WALK_CLASSES",
+    "cut_graph",
     "download_network",
     "load_network",
     "network_from_graph",
@@ -677,11 +678,11 @@ def load_network(
         Line layers only: metres within which line ends are joined to other ends and lines;
         default :data:`geo_patrol.io.roads.SNAP_TOLERANCE_M` (2 m), 0 for exact ends only.
     max_arc_m:
-        OSM files and line layers: straight stretches longer than this are cut into equal
-        pieces, so that a car can stand near every gate (:func:`geo_patrol.io.osm.densify`;
-        ``None`` or 0, the default here, keeps them as drawn; a scenario's network is loaded with
-        its ``max_arc_m`` parameter, :data:`~geo_patrol.io.osm.MAX_ARC_M` 120 m unless set). A
-        GraphML graph is taken as it is.
+        Road stretches longer than this are cut into equal pieces, so that a car can stand near
+        every gate (:func:`geo_patrol.io.osm.densify` for OSM files and line layers,
+        :func:`cut_graph` along the drawn edges of a GraphML graph); ``None`` or 0, the default
+        here, keeps them as drawn; a scenario's network is loaded with its ``max_arc_m``
+        parameter, :data:`~geo_patrol.io.osm.MAX_ARC_M` 120 m unless set.
 
     A line layer whose drive graph falls apart — its largest strongly connected component keeps
     fewer than :data:`MIN_CONNECTED_SHARE` (20 %) of the drive nodes — is an error (the lines do
@@ -719,8 +720,9 @@ def load_network(
     fingerprint = _fingerprint(_file_chunks(path), speeds, use_maxspeed)
     if kind == "graphml":
         graph = _read_graphml(path)
+        fingerprint = _fingerprint([fingerprint.encode(), _arc_setting(max_arc_m)], speeds, use_maxspeed)
         return _network_from_nx(graph, None, speeds=speeds, use_maxspeed=use_maxspeed, name=label,
-                                source=str(path), fingerprint=fingerprint, path_for_errors=path)
+                                source=str(path), fingerprint=fingerprint, path_for_errors=path, max_arc_m=max_arc_m)
 
     raw = read_osm_ways(path)
     if not raw.drive_u:
@@ -833,6 +835,69 @@ def _geometry_coords(value: Any) -> np.ndarray | None:
     return None if coords is None else np.asarray(coords, dtype=np.float64)[:, :2]
 
 
+def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
+    """A copy of a networkx road graph (osmnx's simplified graphs draw a whole street between
+    junctions as one edge with a ``geometry``) whose edges are at most ``max_arc_m`` long: each
+    longer edge becomes a chain of equal pieces along its drawn line, the new nodes (ids above the
+    graph's largest) shared by both directions of a two-way street, each piece keeping the edge's
+    tags, its share of the length and its stretch of the line. ``None`` or 0: the graph itself.
+    The counterpart of :func:`geo_patrol.io.osm.densify` for graphs; deterministic in edge order.
+    """
+    if not max_arc_m or graph.number_of_nodes() == 0:
+        return graph
+    try:
+        next_id = max(int(k) for k in graph.nodes) + 1
+    except (TypeError, ValueError):
+        return graph  # ids that are not integers: the loader reports them
+    out = graph.__class__()
+    out.graph.update(graph.graph)
+    out.add_nodes_from(graph.nodes(data=True))
+    made: dict[tuple, list[int]] = {}
+    for a, b, data in graph.edges(data=True):
+        try:
+            xa, ya, xb, yb = (float(graph.nodes[a]["x"]), float(graph.nodes[a]["y"]), float(graph.nodes[b]["x"]),
+                              float(graph.nodes[b]["y"]))
+        except (KeyError, TypeError, ValueError):
+            out.add_edge(a, b, **data)
+            continue
+        line = _geometry_coords(data.get("geometry"))
+        if line is None or len(line) < 2:
+            line = np.array([(xa, ya), (xb, yb)])
+        elif np.allclose(line[-1], (xa, ya)) and not np.allclose(line[0], (xa, ya)):
+            line = line[::-1]
+        steps = haversine_m(line[:-1, 0], line[:-1, 1], line[1:, 0], line[1:, 1])
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        total = float(along[-1])
+        pieces = int(np.ceil(total / max_arc_m)) if total > 0 else 1
+        if pieces <= 1:
+            out.add_edge(a, b, **data)
+            continue
+        low_first = int(a) <= int(b)
+        key = (min(int(a), int(b)), max(int(a), int(b)), str(data.get("osmid")), round(total, 1))
+        if key not in made:
+            made[key] = list(range(next_id, next_id + pieces - 1))
+            next_id += pieces - 1
+            cuts = [float(np.interp(total * j / pieces, along, line[:, 0])) for j in range(1, pieces)], [
+                float(np.interp(total * j / pieces, along, line[:, 1])) for j in range(1, pieces)]
+            ordered = made[key] if low_first else made[key][::-1]
+            for node, x, y in zip(ordered, *cuts):
+                out.add_node(node, x=x, y=y)
+        chain = [a, *(made[key] if low_first else made[key][::-1]), b]
+        length = data.get("length_m", data.get("length"))
+        try:
+            share = float(length) / pieces
+        except (TypeError, ValueError):
+            share = total / pieces
+        for j, (tail, head) in enumerate(zip(chain[:-1], chain[1:])):
+            start, end = total * j / pieces, total * (j + 1) / pieces
+            inside = line[(along > start) & (along < end)]
+            stretch = np.vstack([[out.nodes[tail]["x"], out.nodes[tail]["y"]], inside,
+                                 [out.nodes[head]["x"], out.nodes[head]["y"]]])
+            piece = {k: v for k, v in data.items() if k not in ("geometry", "length", "length_m")}
+            out.add_edge(tail, head, **piece, length=share, geometry=shapely.LineString(stretch))
+    return out
+
+
 def _network_from_nx(
     drive_graph: nx.Graph,
     walk_graph: nx.Graph | None,
@@ -843,7 +908,10 @@ def _network_from_nx(
     source: str,
     fingerprint: str | None,
     path_for_errors: Path | str,
+    max_arc_m: float | None = None,
 ) -> RoadNetwork:
+    drive_graph = cut_graph(drive_graph, max_arc_m)
+
     def nodes_xy(g: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[Any, int]]:
         keys = list(g.nodes)
         try:
@@ -937,6 +1005,7 @@ def network_from_graph(
     name: str = "",
     source: str = "<graph>",
     use_maxspeed: bool = True,
+    max_arc_m: float | None = None,
 ) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from networkx graphs (e.g. made by osmnx).
 
@@ -947,10 +1016,11 @@ def network_from_graph(
     ``geometry`` (shapely LineString or WKT, kept for drawing).  An undirected graph means every
     edge is two-way.  ``walk_graph`` (any direction) defaults to ``drive_graph`` without motorway
     and trunk roads.  The fingerprint is a sha256 of the resulting arrays and the speed settings.
+    ``max_arc_m`` cuts the drive graph's longer edges into pieces (:func:`cut_graph`).
     """
     speeds = resolve_speeds(speed_kph)
     return _network_from_nx(drive_graph, walk_graph, speeds=speeds, use_maxspeed=use_maxspeed, name=name,
-                            source=source, fingerprint=None, path_for_errors=source)
+                            source=source, fingerprint=None, path_for_errors=source, max_arc_m=max_arc_m)
 
 
 def download_network(
@@ -959,6 +1029,7 @@ def download_network(
     bbox: tuple[float, float, float, float] | None = None,
     speed_kph: Mapping[str, float] | None = None,
     name: str | None = None,
+    max_arc_m: float | None = None,
 ) -> RoadNetwork:
     """Download the drive and walk networks of an area with osmnx (needs internet).
 
@@ -966,7 +1037,7 @@ def download_network(
     ``bbox`` = (west, south, east, north) in WGS-84 degrees.  The graphs are downloaded
     unsimplified (``network_type="drive"`` and ``"walk"``) and converted with
     :func:`network_from_graph`; the drive classes are then filtered to
-    :data:`DRIVE_CLASSES`.
+    :data:`DRIVE_CLASSES`; ``max_arc_m`` cuts longer stretches into pieces (:func:`cut_graph`).
     """
     if (place is None) == (bbox is None):
         raise NetworkError(
@@ -999,7 +1070,8 @@ def download_network(
             hint="check the internet connection and the place name, or load an OSM extract with load_network()",
         ) from exc
     source = f"osmnx:place={place}" if place is not None else f"osmnx:bbox={box}"
-    return network_from_graph(drive, walk_graph=walk, speed_kph=speed_kph, name=label, source=source)
+    return network_from_graph(drive, walk_graph=walk, speed_kph=speed_kph, name=label, source=source,
+                              max_arc_m=max_arc_m)
 
 
 # --------------------------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def load_scenario_network(scenario: Scenario) -> RoadNetwork:
     if source.path is not None:
         return load_network(source.path, speed_kph=speeds, layer=source.layer, datum=source.datum,
                             max_arc_m=scenario.parameters.max_arc_m)
-    return download_network(place=source.place, bbox=source.bbox, speed_kph=speeds)
+    return download_network(place=source.place, bbox=source.bbox, speed_kph=speeds,
+                            max_arc_m=scenario.parameters.max_arc_m)
 
 
 def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir: str | Path | None = None) -> Prepared:

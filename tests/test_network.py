@@ -12,6 +12,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+import shapely
 from conftest import GRID_LAT0, GRID_LON0, require_shared_data, write_grid_osm
 
 from geo_patrol.errors import InputError, NetworkError
@@ -22,6 +23,7 @@ from geo_patrol.network import (
     DRIVE_CLASSES,
     LINK_SPEED_FACTOR,
     RoadNetwork,
+    cut_graph,
     download_network,
     load_network,
     network_from_graph,
@@ -558,3 +560,24 @@ def test_a_gate_mid_block_snaps_near_once_the_block_is_cut(tmp_path):
     assert cut.n_nodes > as_drawn.n_nodes and cut.fingerprint != as_drawn.fingerprint
     assert cut.drive.length_m.max() <= 120.0 + 1e-6
     assert cut.drive.length_m.sum() == pytest.approx(as_drawn.drive.length_m.sum(), rel=1e-6)
+
+
+def test_a_simplified_graph_is_cut_along_its_drawn_streets(tmp_path):
+    """An osmnx-style street drawn as one edge with a bent geometry (383 m east, then 222 m north),
+    two-way: cut into 6 pieces of about 100 m along the bend, shared by both directions."""
+    line = shapely.LineString([(114.300, 30.500), (114.304, 30.500), (114.304, 30.502)])
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=114.300, y=30.500)
+    g.add_node(2, x=114.304, y=30.502)
+    g.add_edge(1, 2, highway="residential", osmid=9, name="弯路", length=605.0, geometry=line)
+    g.add_edge(2, 1, highway="residential", osmid=9, name="弯路", length=605.0, geometry=line.reverse())
+    cut = cut_graph(g, 120.0)
+    assert sorted(cut.nodes) == [1, 2, 3, 4, 5, 6, 7] and cut.number_of_edges() == 12
+    assert {round(d["length"], 6) for _, _, d in cut.edges(data=True)} == {round(605.0 / 6, 6)}
+    corner = [n for n in cut.nodes if abs(cut.nodes[n]["x"] - 114.304) < 1e-4 and abs(cut.nodes[n]["y"] - 30.500) < 3e-4]
+    assert corner  # a cut lies near the bend: the pieces follow the drawn line, not the straight chord
+    net = network_from_graph(g, max_arc_m=120.0)
+    assert net.drive.n_nodes == 7 and net.drive.length_m.max() <= 605.0 / 6 + 1e-6
+    assert network_from_graph(g).drive.n_nodes == 2 and cut_graph(g, 0) is g
+    nx.write_graphml(net.drive_graph, tmp_path / "cut.graphml")  # a cut graph reads back as it is
+    assert load_network(tmp_path / "cut.graphml").drive.n_nodes == 7
