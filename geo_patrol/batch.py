@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
@@ -76,6 +77,7 @@ from geo_patrol.errors import GeoPatrolError, InputError
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PLAN_FILES, csv_text, json_text, read_meta
 from geo_patrol.model import unknown_key
+from geo_patrol.outputs.fonts import FONT_STACK, font_face
 from geo_patrol.outputs.markup import ENV
 from geo_patrol.parallel import JobDone, run_jobs
 from geo_patrol.patrols import DEFAULT_ENGINE
@@ -775,8 +777,8 @@ _INDEX = ENV.from_string("""<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>{{ name }} — 护学岗与巡逻方案 (area plans)</title>
-<style>
-body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
+<style>{{ face }}
+body { font-family: {{ stack }}; margin: 1.5em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th, td.text { text-align: left; }
@@ -819,9 +821,12 @@ def _index_html(name: str, rows, totals, out_dir: Path) -> str:
         folder = plan_directory(".", row["county"], row["variant"])
         has_map = row["status"] != "failed" and (out_dir / folder / "map.html").is_file()
         shown.append({**row, "link": "".join(quote(part) + "/" for part in folder.parts) if has_map else ""})
-    return _INDEX.render(
+    context = dict(
         name=name, rows=shown, totals=totals, headers=_HEADERS_ZH, columns=SUMMARY_COLUMNS,
         text_columns=("county", "variant", "period", "status", "resources", "error"),
         total_columns=("variant", "period", "counties", *_TOTALS, "met_share"),
         counties=len({r["county"] for r in rows}), failed=len({r["county"] for r in rows if r["status"] == "failed"}),
+        stack=Markup(FONT_STACK),
     )
+    face = font_face(_INDEX.render(**context, face=""))  # the Chinese prints on any machine: an embedded subset
+    return _INDEX.render(**context, face=Markup(face))

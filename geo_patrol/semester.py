@@ -43,12 +43,14 @@ from urllib.parse import quote
 
 import networkx as nx
 from jinja2 import Environment
+from markupsafe import Markup
 
 from geo_patrol.errors import InputError
 from geo_patrol.io.atomic import write_atomic, write_directory
 from geo_patrol.io.plandir import csv_text, is_plan_dir, output_lang
 from geo_patrol.labels import officer_label, reason_text
 from geo_patrol.model import SCHOOL_ROLES, format_team
+from geo_patrol.outputs.fonts import FONT_STACK, font_face
 from geo_patrol.outputs.map import render_map
 from geo_patrol.outputs.school_sheets import write_school_sheets
 from geo_patrol.outputs.workbook import Link, tables_workbook
@@ -605,7 +607,7 @@ def _weekly_workbook(roster: Sequence[Mapping[str, Any]], created: Any = None) -
 
 _INDEX = Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><title>{{ name }} — 学期方案 (semester)</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+<style>{{ face }}body{font-family:{{ stack }};margin:2em}table{border-collapse:collapse}
 td,th{border:1px solid #bbb;padding:4px 10px}</style></head><body>
 <h1>{{ name }} — 学期方案 (semester) {{ start }} – {{ end }}</h1>
 <h2>日子类型 (day types)</h2>
@@ -635,6 +637,8 @@ def _index(semester: Semester, scenario: Scenario, summary: Sequence[Mapping[str
     """``index.html``: the day types side by side, each linking its map, workbook and duty sheets."""
     day_types = [{"name": t.name, "weekdays": ", ".join(t.weekdays),
                   "dates": sum(1 for d in semester.dates if d[3] == t.name)} for t in semester.day_types]
-    return _INDEX.render(name=scenario.name, start=semester.calendar.start.isoformat(),
-                         end=semester.calendar.end.isoformat(), day_types=day_types, summary=summary,
-                         roster=bool(semester.roster), warnings=warnings)
+    context = {"name": scenario.name, "start": semester.calendar.start.isoformat(),
+               "end": semester.calendar.end.isoformat(), "day_types": day_types, "summary": summary,
+               "roster": bool(semester.roster), "warnings": warnings, "stack": Markup(FONT_STACK)}
+    face = font_face(_INDEX.render(**context, face=""))  # the Chinese prints on any machine: an embedded subset
+    return _INDEX.render(**context, face=Markup(face))

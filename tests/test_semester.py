@@ -130,6 +130,7 @@ def test_term_totals_by_hand_and_a_fair_roster(tiny_dir, tmp_path, capsys):
     assert ("fri", "S1", "第一小学", "afternoon", "15:00", "15:40") in {r[:6] for r in fri_rows}
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="day_types/mon-thu/map.html"' in index and 'href="day_types/fri/report.xlsx"' in index
+    assert "@font-face" in index and "font/woff2" in index  # its Chinese prints where no CJK font is installed
     # each day type's map switches to the other's and marks its own
     fri_map = (out / "day_types" / "fri" / "map.html").read_text(encoding="utf-8")
     assert '<a href="../mon-thu/map.html">mon-thu</a>' in fri_map and "<b>fri</b>" in fri_map
