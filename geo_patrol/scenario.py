@@ -69,7 +69,7 @@ class Scenario:
     officers: tuple[Officer, ...] = ()
     datums: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def periods(self) -> tuple[str, ...]:
         """The periods at least one school has a window in, in clock order."""
         return tuple(p for p in PERIODS if any(p in s.windows for s in self.schools))
