@@ -262,10 +262,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     term = folder if is_semester_dir(folder) else folder.parent.parent if (
         folder.parent.name == "day_types" and is_semester_dir(folder.parent.parent)) else None
     if term is not None:  # the day type(s), then the term's totals, roster and map links again
-        folders, results = _evaluate_term(scenario, term, None if term == folder else folder.name)
+        folders, results, breaches = _evaluate_term(scenario, term, None if term == folder else folder.name)
     else:
-        folders, results = [folder], [evaluate_plan_dir(scenario, folder)]
-    breaches = 0
+        folders, results, breaches = [folder], [evaluate_plan_dir(scenario, folder)], 0
     for path, result in zip(folders, results):
         for line in result.warnings:
             print(f"warning: {line}", file=sys.stderr)
@@ -277,7 +276,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_BREACH if breaches else 0
 
 
-def _evaluate_term(scenario: Scenario, term: Path, only: str | None) -> tuple[list[Path], list]:
+def _evaluate_term(scenario: Scenario, term: Path, only: str | None) -> tuple[list[Path], list, int]:
     """Evaluate a semester's day types (every one, or ``only``) and derive the term's files again,
     all or nothing: in a copy of the semester folder swapped in at the end."""
     names = semester_day_types(term, scenario)  # checked before anything is done
@@ -295,11 +294,20 @@ def _evaluate_term(scenario: Scenario, term: Path, only: str | None) -> tuple[li
             results.append(dataclasses.replace(result, text=result.text.replace(str(stage), str(term))))
         plans = {name: Plan.from_dir(stage / "day_types" / name) for name in names}
         plans.update({name: r.plan for name, r in zip(todo, results)})
-        summary = term_summary(refresh_semester(scenario, stage, plans))
+        semester = refresh_semester(scenario, stage, plans)
+        summary = term_summary(semester)
         print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+        breaches.extend(semester.roster_breaches)
 
+    breaches: list[dict] = []
     write_directory(term, fill, force=True, replaceable=is_plan_dir)
-    return [term / "day_types" / name for name in todo], results
+    for b in breaches[:20]:
+        print(f"  roster breach: {b['date']} {b['slot']} {b['officer_id']}: {b['rule']}: {b['detail']} "
+              f"(the slot was filled anew)")
+    if breaches:
+        print(f"geo-patrol: {len(breaches)} hand edit(s) of roster_by_date.csv break the roster's rules; see "
+              f"{term / 'roster_violations.csv'}", file=sys.stderr)
+    return [term / "day_types" / name for name in todo], results, len(breaches)
 
 
 def _range(text: str, name: str) -> list[int]:

@@ -32,8 +32,10 @@ A plan (:func:`geo_patrol.plan.make_plan`) is one school day. A term is many, no
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,6 +84,7 @@ class Semester:
     roster: tuple[dict, ...]  # named duties per date (empty without an officers table)
     anchor: str = ""  # the day type planned first, whose posts the others keep
     capped: Mapping[str, Mapping[str, list[int]]] = dataclasses.field(default_factory=dict)  # within_cap's cuts
+    roster_breaches: tuple[dict, ...] = ()  # hand edits of roster_by_date.csv that break a rule (evaluate)
 
 
 def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int | None = None,
@@ -127,7 +130,7 @@ def plan_semester(scenario: Scenario, *, time_limit_s: float = 20.0, seed: int |
                          previous=before, **options)
         plans[name] = dataclasses.replace(plan, meta={**plan.meta, "day_type": name})
     plans = {name: plans[name] for name in wanted}
-    roster = _named_roster(scenario, scenario.calendar, dates, plans) if scenario.officers else ()
+    roster = _named_roster(scenario, scenario.calendar, dates, plans)[0] if scenario.officers else ()
     return Semester(scenario.calendar, tuple(wanted.values()), plans, tuple(dates), roster, anchor, capped)
 
 
@@ -168,17 +171,27 @@ def read_previous(folder: str | Path) -> Plan | PreviousTerm:
     return PreviousTerm({name: Plan.from_dir(folder / "day_types" / name) for name in names}, anchor)
 
 
-def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[str, Plan]) -> tuple[dict, ...]:
-    """The named roster, a week at a time (module docstring)."""
+def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[str, Plan],
+                  fixed: Mapping[tuple[str, str], str] | None = None) -> tuple[tuple[dict, ...], list[dict]]:
+    """The named roster, a week at a time (module docstring), and the breaches of ``fixed``.
+
+    ``fixed`` maps (date, slot) to the officer a planner put there by hand (``roster_by_date.csv``
+    edited, then ``evaluate``): kept where it keeps the rules — the officer is in the officers
+    table, of the slot's station and role, not away that date, in no other slot that day, within
+    the weekly cap —, else reported and the slot filled like any other.
+    """
+    fixed = fixed or {}
     people: dict[tuple[str, str], list] = {}
     for officer in sorted(scenario.officers, key=lambda o: o.id):
         people.setdefault((officer.station_id, officer.role), []).append(officer)
+    by_id = {o.id: o for o in scenario.officers}
     total: dict[str, int] = {o.id: 0 for o in scenario.officers}
     weeks: dict[tuple[int, int], list] = {}
     for day, _, _, day_type in dates:
         if day_type:
             weeks.setdefault(day.isocalendar()[:2], []).append((day, day_type))
-    rows = []
+    rows, breaches = [], []
+    cap = calendar.max_duties_per_week
     for week, days in weeks.items():
         need: dict[tuple[str, str], dict[dt.date, list]] = {}
         for day, day_type in days:
@@ -187,16 +200,40 @@ def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[
                 slots.setdefault((entry.station_id, entry.role), {}).setdefault(entry.officer, []).append(entry)
             for key, labels in slots.items():
                 need.setdefault(key, {})[day] = sorted(labels.items())
-        chosen: dict[tuple, list] = {}
+        placed: dict[tuple[dt.date, str], Any] = {}
+        load: dict[str, int] = {}
+        busy: set[tuple[str, dt.date]] = set()
         for key in sorted(need):
-            for day, persons in _week_of(people.get(key, []), need[key], total, calendar.max_duties_per_week).items():
-                chosen[(key, day)] = persons
+            for day, labels in sorted(need[key].items()):
+                for label, entries in labels:
+                    officer_id = fixed.get((day.isoformat(), label))
+                    if not officer_id:
+                        continue
+                    duties = len({e.period for e in entries})
+                    person = by_id.get(officer_id)
+                    rule = ("unknown_officer" if person is None
+                            else "other_station_or_role" if (person.station_id, person.role) != key
+                            else "away" if day.isoformat() in person.unavailable
+                            else "two_slots_a_day" if (person.id, day) in busy
+                            else "weekly_cap" if load.get(person.id, 0) + duties > cap else "")
+                    if rule:
+                        breaches.append({"date": day.isoformat(), "slot": label, "officer_id": officer_id,
+                                         "rule": rule, "detail": _ROSTER_RULES[rule].format(cap=cap)})
+                        continue
+                    placed[(day, label)] = person
+                    load[person.id] = load.get(person.id, 0) + duties
+                    busy.add((person.id, day))
+        for key in sorted(need):
+            open_by_day = {day: [(label, entries) for label, entries in labels if (day, label) not in placed]
+                           for day, labels in need[key].items()}
+            for day, persons in _week_of(people.get(key, []), open_by_day, total, cap, load, busy).items():
+                for (label, _), person in zip(open_by_day[day], persons):
+                    placed[(day, label)] = person
         for day, day_type in days:
             lang = output_lang(plans[day_type].meta)
             for (unit, role), by_day in sorted(need.items()):
-                persons = list(chosen.get(((unit, role), day), []))
                 for label, entries in by_day.get(day, []):
-                    person = persons.pop(0) if persons else None
+                    person = placed.get((day, label))
                     if person is not None:
                         total[person.id] += len({e.period for e in entries})
                     for e in sorted(entries, key=lambda e: (e.start_s, e.post_id)):
@@ -205,10 +242,21 @@ def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[
                                      "slot_label": officer_label(label, role, lang), "period": e.period,
                                      "post_id": e.post_id, "start": _hm(e.start_s), "end": _hm(e.end_s),
                                      "officer_id": person.id if person else "", "name": person.name if person else ""})
-    return tuple(rows)
+    return tuple(rows), breaches
 
 
-def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[str, int], cap: int) -> dict:
+_ROSTER_RULES = {
+    "unknown_officer": "not in the officers table",
+    "other_station_or_role": "of another station or role than the slot",
+    "away": "away on that date (officers table)",
+    "two_slots_a_day": "already in another slot that day",
+    "weekly_cap": "over max_duties_per_week ({cap}) that week",
+    "two_officers": "the slot's rows name different officers",
+}
+
+
+def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[str, int], cap: int,
+             taken_load: Mapping[str, int] | None = None, busy: set | frozenset = frozenset()) -> dict:
     """One week of one station and role: who takes a slot on which day (module docstring).
 
     A min-cost flow: source → person (one arc per day the weekly cap allows, the *j*-th costing
@@ -219,10 +267,12 @@ def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[s
     serves three periods), the longest days are given first, each person's cap then reduced by
     what they took. Each day's people, fewest duties first, take its slots in order.
     """
+    by_day = {day: labels for day, labels in by_day.items() if labels}
     span = {day: max(len({e.period for e in entries}) for _, entries in labels) for day, labels in by_day.items()}
-    free = {p.id: {day for day in by_day if day.isoformat() not in p.unavailable} for p in persons}
+    free = {p.id: {day for day in by_day if day.isoformat() not in p.unavailable and (p.id, day) not in busy}
+            for p in persons}
     taken: dict[dt.date, list] = {day: [] for day in by_day}
-    load = {p.id: 0 for p in persons}
+    load = {p.id: (taken_load or {}).get(p.id, 0) for p in persons}
     for length in sorted(set(span.values()), reverse=True):  # the longest days first, from the whole cap
         days = [day for day in by_day if span[day] == length]
         graph = nx.DiGraph()
@@ -544,11 +594,46 @@ def refresh_semester(scenario: Scenario, folder: str | Path, plans: Mapping[str,
     assert scenario.calendar is not None
     capped = scenario.within_cap()[1] if scenario.calendar.plan_within_cap else {}
     ordered = {name: plans[name] for name in wanted}
-    roster = _named_roster(scenario, scenario.calendar, dates, ordered) if scenario.officers else ()
+    roster: tuple[dict, ...] = ()
+    breaches: list[dict] = []
+    if scenario.officers:
+        fixed, breaches = _hand_roster(folder / "roster_by_date.csv")
+        roster, more = _named_roster(scenario, scenario.calendar, dates, ordered, fixed)
+        breaches += more
     semester = Semester(scenario.calendar, tuple(wanted.values()), ordered, tuple(dates), roster,
-                        str(meta.get("anchor", "")), capped)
+                        str(meta.get("anchor", "")), capped, tuple(breaches))
+    violations = folder / "roster_violations.csv"
+    if breaches:
+        write_atomic(violations, csv_text(list(breaches[0]), [list(b.values()) for b in breaches]))
+    elif violations.exists():
+        violations.unlink()
     _term_files(semester, scenario, folder)
     return semester
+
+
+def _hand_roster(path: Path) -> tuple[dict[tuple[str, str], str], list[dict]]:
+    """The officers a (hand-edited) ``roster_by_date.csv`` puts in each slot of each date; a slot
+    whose rows name different officers is a breach and left open."""
+    if not path.is_file():
+        return {}, []
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read the roster ({exc})", file=path, hint="save it as UTF-8 CSV") from None
+    missing = [c for c in ("date", "slot", "officer_id") if rows and c not in rows[0]]
+    if missing:
+        raise InputError(f"missing column '{missing[0]}'", file=path, row=1, field=missing[0],
+                         hint="keep the columns roster_by_date.csv was written with")
+    named: dict[tuple[str, str], set] = {}
+    for row in rows:
+        officer = (row.get("officer_id") or "").strip()
+        if officer:
+            named.setdefault(((row.get("date") or "").strip(), (row.get("slot") or "").strip()), set()).add(officer)
+    fixed = {key: next(iter(ids)) for key, ids in named.items() if len(ids) == 1}
+    breaches = [{"date": date, "slot": slot, "officer_id": " / ".join(sorted(ids)), "rule": "two_officers",
+                 "detail": _ROSTER_RULES["two_officers"]}
+                for (date, slot), ids in sorted(named.items()) if len(ids) > 1]
+    return fixed, breaches
 
 
 def json_dump(data: Any) -> bytes:

@@ -13,6 +13,7 @@ import pytest
 
 from geo_patrol.cli import main
 from geo_patrol.errors import InputError
+from geo_patrol.io.plandir import csv_text
 from geo_patrol.scenario import Scenario
 from geo_patrol.semester import (
     Calendar,
@@ -431,3 +432,38 @@ def test_an_edited_anchor_or_day_type_name_is_one_line(tiny_dir, tmp_path, capsy
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 2
     assert "'../x' is not a day type's folder name" in capsys.readouterr().err
+
+
+def test_hand_edits_of_the_named_roster_are_kept_or_reported(tiny_dir, tmp_path, capsys):
+    scenario = _term(tiny_dir)
+    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    path = out / "roster_by_date.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    columns = list(rows[0])
+
+    def write(edited):
+        path.write_text(csv_text(columns, [[r[c] for c in columns] for r in edited]).decode("utf-8-sig"),
+                        encoding="utf-8")
+
+    # a valid swap: on 2026-09-07 the police slot of A1 goes to whoever of A2/A3 was free that day
+    on_day = [r for r in rows if r["date"] == "2026-09-07" and r["role"] == "police"]
+    slot, was = on_day[0]["slot"], on_day[0]["officer_id"]
+    busy = {r["officer_id"] for r in on_day}
+    free = sorted({"A1", "A2", "A3"} - busy)
+    assert free, on_day
+    write([{**r, "officer_id": free[0]} if (r["date"], r["slot"]) == ("2026-09-07", slot) else r for r in rows])
+    assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 0
+    kept = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert {r["officer_id"] for r in kept if (r["date"], r["slot"]) == ("2026-09-07", slot)} == {free[0]}
+    assert not (out / "roster_violations.csv").exists() and was != free[0]
+    # a breach: A2 is away on 2026-09-08 (officers table); the slot is filled anew and the edit reported
+    target = next(r for r in kept if r["date"] == "2026-09-08" and r["role"] == "police")
+    write([{**r, "officer_id": "A2"} if (r["date"], r["slot"]) == ("2026-09-08", target["slot"]) else r
+           for r in kept])
+    capsys.readouterr()
+    assert main(["evaluate", str(tiny_dir / "scenario.toml"), "--plan", str(out)]) == 3
+    assert "break the roster's rules" in capsys.readouterr().err
+    (breach,) = list(csv.DictReader(io.StringIO((out / "roster_violations.csv").read_text(encoding="utf-8-sig"))))
+    assert (breach["date"], breach["officer_id"], breach["rule"]) == ("2026-09-08", "A2", "away")
+    again = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert not any(r["officer_id"] == "A2" and r["date"] == "2026-09-08" for r in again)
