@@ -653,7 +653,8 @@ def _term_workbook(semester: Semester, summary: Sequence[Mapping[str, Any]]) -> 
     for name, plan in semester.plans.items():
         s = plan.meta["summary"]
         for period in s["periods"]:
-            compare.append([name, period, s["windows"][period], s["met"][period], round(s["attained_share"][period], 4),
+            compare.append([name, period, s["windows"][period], s["met"][period],
+                            round(100 * s["attained_share"][period], 1),
                             s["met_strict"][period], s["schools_with_post"][period], s["posts"], s["police"],
                             s["auxiliary"], s["cars_used"].get(period, 0), round(s["km_driven"].get(period, 0.0), 1),
                             dates[name]])
@@ -666,7 +667,7 @@ def _term_workbook(semester: Semester, summary: Sequence[Mapping[str, Any]]) -> 
         ("日类型 (day types)", ["日类型 (day type)", "星期 (weekdays)", "考试 (exams)", "天数 (dates)",
                               "报表 (workbook)", "地图 (map)"], types),
         ("日类型对比 (compare)", ["日类型 (day type)", "时段 (period)", "校次 (school windows)", "三见达成 (met)",
-                                "达成率 (share)", "严格达成 (met strict)", "有护学岗 (with post)", "护学岗 (posts)",
+                                "达成率 % (share %)", "严格达成 (met strict)", "有护学岗 (with post)", "护学岗 (posts)",
                                 "民警 (police)", "辅警 (auxiliary)", "警车 (cars)", "公里 (km)", "天数 (dates)"],
          compare),
         ("三见覆盖 (coverage)", ["日类型 (day type)", "学校编号 (school id)", "学校 (school)", "时段 (period)",
