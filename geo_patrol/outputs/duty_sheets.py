@@ -240,11 +240,14 @@ def _points(local: LocalMetres, coords: Sequence[Sequence[float]]) -> str:
     return " ".join(f"{x:.1f},{-y:.1f}" for x, y in xy)
 
 
-def _road_layers(roads: RoadIndex, local: LocalMetres, box, *, label_size_m: float, labels: bool = True):
+def _road_layers(roads: RoadIndex, local: LocalMetres, box, *, label_size_m: float, labels: bool = True,
+                 major_only: bool = False):
     lines, names, seen = [], [], set()
     for geometry, highway, name in roads.within(box):
         width = _SKETCH_ROADS.get(highway, _MINOR_ROAD_M) * label_size_m / 14.0
         major = highway in _SKETCH_ROADS
+        if major_only and not major:
+            continue
         parts = getattr(geometry, "geoms", [geometry])
         for part in parts:
             if part.geom_type != "LineString" or len(part.coords) < 2:
@@ -333,8 +336,7 @@ def route_sketch(roads: RoadIndex, line: Sequence[Sequence[float]], stops: Seque
     span_w = (max(lons) - min(lons)) * local.kx / 2
     local, half_w, half_h, box = _frame(centre, max(200.0, span_h * 1.12, span_w * 1.12 / _ASPECT))
     size = half_h / 14.0
-    lines, _ = _road_layers(roads, local, box, label_size_m=size, labels=False)
-    lines = [r for r in lines if r["major"]]
+    lines, _ = _road_layers(roads, local, box, label_size_m=size, labels=False, major_only=True)
     marks = []
     for seq, lon, lat in stops:
         (x, y), = local.xy([lon], [lat])

@@ -82,7 +82,7 @@ def font_face(text: str) -> str:
     path = font_path()
     if path is None:
         return ""
-    chars = "".join(sorted({c for c in text if c.isprintable() and c != "\u00a0"} | {" "}))
+    chars = "".join(sorted({c for c in set(text) if c.isprintable() and c != "\u00a0"} | {" "}))
     data, mime, fmt = _subset(str(path), chars)
     encoded = base64.b64encode(data).decode("ascii")
     return (f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: 400; '
