@@ -847,8 +847,12 @@ def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
         return graph
     try:
         next_id = max(int(k) for k in graph.nodes) + 1
-    except (TypeError, ValueError):
-        return graph  # ids that are not integers: the loader reports them
+        xs = [float(d["x"]) for _, d in graph.nodes(data=True)]
+        ys = [float(d["y"]) for _, d in graph.nodes(data=True)]
+    except (KeyError, TypeError, ValueError):
+        return graph  # ids or coordinates the loader reports
+    if max(map(abs, xs)) > 180 or max(map(abs, ys)) > 90:
+        return graph  # not lon/lat degrees (a projected graph): the loader reports it
     out = graph.__class__()
     out.graph.update(graph.graph)
     out.add_nodes_from(graph.nodes(data=True))
@@ -861,10 +865,14 @@ def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
             out.add_edge(a, b, **data)
             continue
         line = _geometry_coords(data.get("geometry"))
+        if a == b:  # a loop: kept as drawn (its two directions cannot be told apart by their ends)
+            out.add_edge(a, b, **data)
+            continue
         if line is None or len(line) < 2:
             line = np.array([(xa, ya), (xb, yb)])
-        elif np.allclose(line[-1], (xa, ya)) and not np.allclose(line[0], (xa, ya)):
-            line = line[::-1]
+        elif (haversine_m(line[-1, 0], line[-1, 1], xa, ya) + haversine_m(line[0, 0], line[0, 1], xb, yb)
+              < haversine_m(line[0, 0], line[0, 1], xa, ya) + haversine_m(line[-1, 0], line[-1, 1], xb, yb)):
+            line = line[::-1]  # drawn from b to a
         steps = haversine_m(line[:-1, 0], line[:-1, 1], line[1:, 0], line[1:, 1])
         along = np.concatenate([[0.0], np.cumsum(steps)])
         total = float(along[-1])
@@ -873,7 +881,9 @@ def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
             out.add_edge(a, b, **data)
             continue
         low_first = int(a) <= int(b)
-        key = (min(int(a), int(b)), max(int(a), int(b)), str(data.get("osmid")), round(total, 1))
+        middle = (round(float(np.interp(total / 2, along, line[:, 0])), 6),
+                  round(float(np.interp(total / 2, along, line[:, 1])), 6))  # tells parallel arcs apart
+        key = (min(int(a), int(b)), max(int(a), int(b)), str(data.get("osmid")), round(total, 1), middle)
         if key not in made:
             made[key] = list(range(next_id, next_id + pieces - 1))
             next_id += pieces - 1

@@ -581,3 +581,40 @@ def test_a_simplified_graph_is_cut_along_its_drawn_streets(tmp_path):
     assert network_from_graph(g).drive.n_nodes == 2 and cut_graph(g, 0) is g
     nx.write_graphml(net.drive_graph, tmp_path / "cut.graphml")  # a cut graph reads back as it is
     assert load_network(tmp_path / "cut.graphml").drive.n_nodes == 7
+
+
+def test_cut_graph_edge_cases():
+    # a projected graph (metres) is left for the loader's one-line error, not cut into millions of pieces
+    metres = nx.MultiDiGraph()
+    metres.add_node(1, x=500_000.0, y=3_300_000.0)
+    metres.add_node(2, x=500_100.0, y=3_300_000.0)
+    metres.add_edge(1, 2, highway="residential", length=100.0)
+    assert cut_graph(metres, 120.0) is metres
+    with pytest.raises(NetworkError, match="not WGS-84"):
+        network_from_graph(metres, max_arc_m=120.0)
+    # a short edge whose geometry is drawn from its head to its tail: the cut lies 32 m from the tail
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=114.300, y=30.500)
+    g.add_node(2, x=114.301, y=30.500)  # 96 m east
+    g.add_edge(1, 2, highway="residential", osmid=1, geometry=shapely.LineString([(114.301, 30.5), (114.3005, 30.5003),
+                                                                                 (114.300, 30.5)]))
+    cut = cut_graph(g, 40.0)
+    first = next(head for tail, head in cut.edges() if tail == 1)
+    assert cut.nodes[first]["y"] > 30.5  # on the drawn bend, walked from node 1
+    # a loop stays as drawn; two parallel arcs of one way keep their own cut nodes
+    loop = nx.MultiDiGraph()
+    loop.add_node(1, x=114.300, y=30.500)
+    loop.add_edge(1, 1, highway="residential", osmid=2,
+                  geometry=shapely.LineString([(114.3, 30.5), (114.303, 30.5), (114.303, 30.503), (114.3, 30.5)]))
+    assert cut_graph(loop, 120.0).number_of_edges() == 1
+    ring = nx.MultiDiGraph()
+    ring.add_node(1, x=114.300, y=30.500)
+    ring.add_node(2, x=114.304, y=30.500)
+    ring.add_edge(1, 2, highway="primary", osmid=3, geometry=shapely.LineString([(114.3, 30.5), (114.302, 30.502),
+                                                                                (114.304, 30.5)]))
+    ring.add_edge(2, 1, highway="primary", osmid=3, geometry=shapely.LineString([(114.304, 30.5), (114.302, 30.498),
+                                                                                (114.3, 30.5)]))
+    cut = cut_graph(ring, 120.0)
+    north = {n for n in cut.nodes if cut.nodes[n]["y"] > 30.5}
+    south = {n for n in cut.nodes if cut.nodes[n]["y"] < 30.5}
+    assert north and south and not north & south
