@@ -37,6 +37,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,7 @@ from geo_patrol.outputs.fonts import FONT_STACK, font_face
 from geo_patrol.outputs.map import render_map
 from geo_patrol.outputs.school_sheets import write_school_sheets
 from geo_patrol.outputs.workbook import Link, tables_workbook
-from geo_patrol.plan import Plan, make_plan
+from geo_patrol.plan import Plan, make_plan, sha256_file
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
 from geo_patrol.term import PLANNING_KEYS, WEEKDAYS, Calendar, DayType
@@ -172,13 +173,15 @@ def read_previous(folder: str | Path) -> Plan | PreviousTerm:
 
 
 def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[str, Plan],
-                  fixed: Mapping[tuple[str, str], str] | None = None) -> tuple[tuple[dict, ...], list[dict]]:
+                  fixed: Mapping[tuple[str, str], str] | None = None,
+                  bans: frozenset[tuple[str, str]] = frozenset()) -> tuple[tuple[dict, ...], list[dict]]:
     """The named roster, a week at a time (module docstring), and the breaches of ``fixed``.
 
     ``fixed`` maps (date, slot) to the officer a planner put there by hand (``roster_by_date.csv``
     edited, then ``evaluate``): kept where it keeps the rules — the officer is in the officers
     table, of the slot's station and role, not away that date, in no other slot that day, within
-    the weekly cap —, else reported and the slot filled like any other.
+    the weekly cap —, else reported and the slot filled like any other. ``bans`` (officer, date):
+    a planner cleared that officer's slot of the date, so they are not put on duty that day.
     """
     fixed = fixed or {}
     people: dict[tuple[str, str], list] = {}
@@ -202,7 +205,8 @@ def _named_roster(scenario: Scenario, calendar: Calendar, dates, plans: Mapping[
                 need.setdefault(key, {})[day] = sorted(labels.items())
         placed: dict[tuple[dt.date, str], Any] = {}
         load: dict[str, int] = {}
-        busy: set[tuple[str, dt.date]] = set()
+        busy: set[tuple[str, dt.date]] = {(officer, day) for day, _ in days for officer, date in bans
+                                           if date == day.isoformat()}
         for key in sorted(need):
             for day, labels in sorted(need[key].items()):
                 for label, entries in labels:
@@ -252,6 +256,7 @@ _ROSTER_RULES = {
     "two_slots_a_day": "already in another slot that day",
     "weekly_cap": "over max_duties_per_week ({cap}) that week",
     "two_officers": "the slot's rows name different officers",
+    "unknown_slot": "no such slot on that date in the semester's plans (date or slot changed)",
 }
 
 
@@ -265,7 +270,8 @@ def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[s
     slot the people can fill; its least cost gives the days to those with the fewest duties, and
     spreads them within the week. When the week's days differ in duties (an exam day's slot
     serves three periods), the longest days are given first, each person's cap then reduced by
-    what they took. Each day's people, fewest duties first, take its slots in order.
+    what they took, and a slot left open is filled by one swap where one exists. Each day's
+    people, fewest duties first, take its slots in order.
     """
     by_day = {day: labels for day, labels in by_day.items() if labels}
     span = {day: max(len({e.period for e in entries}) for _, entries in labels) for day, labels in by_day.items()}
@@ -293,7 +299,41 @@ def _week_of(persons: Sequence, by_day: Mapping[dt.date, list], total: Mapping[s
                 if flow.get(("p", person.id), {}).get(("d", day), 0):
                     taken[day].append(person)
                     load[person.id] += length
+    _swap_into_gaps(persons, by_day, span, free, taken, load, total, cap)
     return {day: sorted(taken[day], key=lambda p: (total[p.id], p.id)) for day in by_day}
+
+
+def _swap_into_gaps(persons, by_day, span, free, taken, load, total, cap) -> None:
+    """Fill a slot the tiers left open by one swap: someone free that day but short of room gives
+    one of their other days to a person with room for it (the longest days went first, sometimes
+    to the one person a shorter day needed)."""
+    order = sorted(persons, key=lambda p: (total[p.id] + load[p.id], p.id))
+    changed = True
+    while changed:
+        changed = False
+        for day in sorted(by_day):
+            while len(taken[day]) < len(by_day[day]):
+                room = next((p for p in order if day in free[p.id] and p not in taken[day]
+                             and load[p.id] + span[day] <= cap), None)
+                if room is not None:
+                    taken[day].append(room)
+                    load[room.id] += span[day]
+                    changed = True
+                    continue
+                move = next(((p, other, q) for p in order if day in free[p.id] and p not in taken[day]
+                             for other in sorted(by_day) if other != day and p in taken[other]
+                             and load[p.id] - span[other] + span[day] <= cap
+                             for q in order if q is not p and other in free[q.id] and q not in taken[other]
+                             and load[q.id] + span[other] <= cap), None)
+                if move is None:
+                    break
+                p, other, q = move
+                taken[other].remove(p)
+                taken[other].append(q)
+                taken[day].append(p)
+                load[p.id] += span[day] - span[other]
+                load[q.id] += span[other]
+                changed = True
 
 
 def _duties_within(spans: Sequence[int], cap: int) -> int:
@@ -544,6 +584,7 @@ def _term_files(semester: Semester, scenario: Scenario, folder: Path) -> None:
                           for t in semester.day_types},
             "term_summary": summary,
             "fairness": fairness(semester, scenario) if semester.roster else None,
+            "roster_sha256": sha256_file(folder / "roster_by_date.csv") if semester.roster else None,
             "staffing_warnings": staffing_warnings(staff),
             "plan_within_cap": {"max_duties_per_week": semester.calendar.max_duties_per_week,
                                 "cut": semester.capped} if semester.calendar.plan_within_cap else None}
@@ -597,9 +638,12 @@ def refresh_semester(scenario: Scenario, folder: str | Path, plans: Mapping[str,
     roster: tuple[dict, ...] = ()
     breaches: list[dict] = []
     if scenario.officers:
-        fixed, breaches = _hand_roster(folder / "roster_by_date.csv")
-        roster, more = _named_roster(scenario, scenario.calendar, dates, ordered, fixed)
-        breaches += more
+        roster, _ = _named_roster(scenario, scenario.calendar, dates, ordered)
+        path = folder / "roster_by_date.csv"
+        if path.is_file() and sha256_file(path) != meta.get("roster_sha256"):  # edited by hand since written
+            fixed, bans, breaches = _hand_roster(path, roster)
+            roster, more = _named_roster(scenario, scenario.calendar, dates, ordered, fixed, bans)
+            breaches += more
     semester = Semester(scenario.calendar, tuple(wanted.values()), ordered, tuple(dates), roster,
                         str(meta.get("anchor", "")), capped, tuple(breaches))
     violations = folder / "roster_violations.csv"
@@ -611,11 +655,12 @@ def refresh_semester(scenario: Scenario, folder: str | Path, plans: Mapping[str,
     return semester
 
 
-def _hand_roster(path: Path) -> tuple[dict[tuple[str, str], str], list[dict]]:
-    """The officers a (hand-edited) ``roster_by_date.csv`` puts in each slot of each date; a slot
-    whose rows name different officers is a breach and left open."""
-    if not path.is_file():
-        return {}, []
+def _hand_roster(path: Path, written: Sequence[Mapping[str, Any]]
+                 ) -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]], list[dict]]:
+    """What a planner changed in ``roster_by_date.csv``, against the roster the rules give
+    (``written``): the officer put in a slot by hand (``fixed``), the officers cleared from a slot
+    (``bans``: not on duty that date), and breaches — a slot whose rows name different officers,
+    a date and slot that are no slot of the term."""
     try:
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -625,15 +670,37 @@ def _hand_roster(path: Path) -> tuple[dict[tuple[str, str], str], list[dict]]:
         raise InputError(f"missing column '{missing[0]}'", file=path, row=1, field=missing[0],
                          hint="keep the columns roster_by_date.csv was written with")
     named: dict[tuple[str, str], set] = {}
-    for row in rows:
-        officer = (row.get("officer_id") or "").strip()
-        if officer:
-            named.setdefault(((row.get("date") or "").strip(), (row.get("slot") or "").strip()), set()).add(officer)
-    fixed = {key: next(iter(ids)) for key, ids in named.items() if len(ids) == 1}
-    breaches = [{"date": date, "slot": slot, "officer_id": " / ".join(sorted(ids)), "rule": "two_officers",
-                 "detail": _ROSTER_RULES["two_officers"]}
-                for (date, slot), ids in sorted(named.items()) if len(ids) > 1]
-    return fixed, breaches
+    for number, row in enumerate(rows, start=2):
+        day = _roster_date(row.get("date") or "", path, number)
+        named.setdefault((day, (row.get("slot") or "").strip()), set()).add((row.get("officer_id") or "").strip())
+    rule_of: dict[tuple[str, str], str] = {}
+    for row in written:
+        rule_of.setdefault((row["date"], row["slot"]), row["officer_id"])
+    fixed, bans, breaches = {}, set(), []
+    for (day, slot), ids in sorted(named.items()):
+        if len(ids) > 1:
+            breaches.append({"date": day, "slot": slot, "officer_id": " / ".join(sorted(ids - {""})),
+                             "rule": "two_officers", "detail": _ROSTER_RULES["two_officers"]})
+        elif (day, slot) not in rule_of:
+            breaches.append({"date": day, "slot": slot, "officer_id": next(iter(ids)), "rule": "unknown_slot",
+                             "detail": _ROSTER_RULES["unknown_slot"]})
+        elif (officer := next(iter(ids))) != rule_of[(day, slot)]:
+            if officer:
+                fixed[(day, slot)] = officer
+            elif rule_of[(day, slot)]:
+                bans.add((rule_of[(day, slot)], day))
+    return fixed, frozenset(bans), breaches
+
+
+def _roster_date(text: str, path: Path, row: int) -> str:
+    """A date of the roster as ISO text, whether written 2026-09-07 or as Excel saves it (2026/9/7)."""
+    found = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?\s*", text)
+    try:
+        day = dt.date(*map(int, found.groups())) if found else dt.date.fromisoformat(text.strip())
+        return day.isoformat()
+    except ValueError:
+        raise InputError(f"'{text}' is not a date", file=path, row=row, field="date",
+                         hint="write it as 2026-09-07") from None
 
 
 def json_dump(data: Any) -> bytes:
