@@ -436,7 +436,8 @@ def test_an_edited_anchor_or_day_type_name_is_one_line(tiny_dir, tmp_path, capsy
     assert "'../x' is not a day type's folder name" in capsys.readouterr().err
 
 
-def test_hand_edits_of_the_named_roster_are_kept_or_reported(tiny_dir, tmp_path, capsys):
+def _roster_to_edit(tiny_dir, tmp_path):
+    """A planned two-week term, its roster rows, and a function writing edited rows back."""
     scenario = _term(tiny_dir)
     out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
     path = out / "roster_by_date.csv"
@@ -446,6 +447,13 @@ def test_hand_edits_of_the_named_roster_are_kept_or_reported(tiny_dir, tmp_path,
     def write(edited):
         path.write_text(csv_text(columns, [[r[c] for c in columns] for r in edited]).decode("utf-8-sig"),
                         encoding="utf-8")
+
+    return out, rows, write
+
+
+def test_hand_edits_of_the_named_roster_are_kept_or_reported(tiny_dir, tmp_path, capsys):
+    out, rows, write = _roster_to_edit(tiny_dir, tmp_path)
+    path = out / "roster_by_date.csv"
 
     # a valid swap: on 2026-09-07 the police slot of A1 goes to whoever of A2/A3 was free that day
     on_day = [r for r in rows if r["date"] == "2026-09-07" and r["role"] == "police"]
@@ -486,15 +494,8 @@ def test_a_week_with_a_long_exam_day_fills_every_slot_it_can():
 
 
 def test_roster_edits_as_excel_saves_them_and_what_is_not_an_edit(tiny_dir, tmp_path, capsys):
-    scenario = _term(tiny_dir)
-    out = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "term")
+    out, rows, write = _roster_to_edit(tiny_dir, tmp_path)
     path = out / "roster_by_date.csv"
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    columns = list(rows[0])
-
-    def write(edited):
-        path.write_text(csv_text(columns, [[r[c] for c in columns] for r in edited]).decode("utf-8-sig"),
-                        encoding="utf-8")
 
     def excel(day: str) -> str:
         y, m, d = day.split("-")
@@ -515,6 +516,7 @@ def test_roster_edits_as_excel_saves_them_and_what_is_not_an_edit(tiny_dir, tmp_
     assert {r["officer_id"] for r in after if (r["date"], r["slot"]) == ("2026-09-07", slot)} == {free}
     assert not any(r["officer_id"] == cleared["officer_id"] and r["date"] == "2026-09-14" for r in after)
     # an input change is not blamed on the planner: an unedited roster is drawn again without a breach
+    scenario = Scenario.from_toml(tiny_dir / "scenario.toml")
     again = write_semester(plan_semester(scenario, time_limit_s=2), scenario, tmp_path / "again")
     officers = tiny_dir / "officers.csv"
     officers.write_text(officers.read_text(encoding="utf-8").replace("A3,张三,P1,民警,", "A3,张三,P1,民警,2026-09-07"),
