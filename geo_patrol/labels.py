@@ -11,9 +11,10 @@ language. What changes is the text written beside them for people:
   the language (``警车+警灯+警察: 警车 PS01/1 07:40:00–07:45:00``); ids and times stay as they are,
   and a part that is not in the planner's grammar is shown as written.
 - :func:`team_text`: the school side of a post's team (``校领导 1、保安 2、教职工 2、志愿者 4``).
-- :func:`reason_text`: why a school-window misses its target (the ``reason`` of a coverage row,
-  ``no officer; no car or lights (no post: …; fleet_time: …)``) in the language; ids, times,
-  numbers and parameter names stay as they are, and a part it does not know is shown as written.
+- :func:`reason_text`: why a school-window misses its target, from its structured reasons
+  (:class:`~geo_patrol.reasons.Reason`, a code and its values) and one template per code in each
+  language (:data:`REASON_TEMPLATES`); the English rendering is the ``reason`` column of
+  ``coverage.csv``. Ids, times, numbers and parameter names stay as they are.
 
 Roster ids are made by :func:`officer_id`, so that the id and its label share one grammar.
 """
@@ -21,12 +22,14 @@ Roster ids are made by :func:`officer_id`, so that the id and its label share on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from geo_patrol.errors import InputError
+from geo_patrol.reasons import Reason
 
-__all__ = ["DEFAULT_LANG", "LANGS", "PERIOD_NAMES", "ROLE_NAMES", "SCHOOL_ROLE_NAMES", "check_lang", "officer_id",
-           "officer_label", "reason_text", "role_name", "source_lines", "sources_text", "team_text"]
+__all__ = ["DEFAULT_LANG", "LANGS", "MISS_CODES", "PERIOD_NAMES", "REASON_TEMPLATES", "ROLE_NAMES", "SCHOOL_ROLE_NAMES",
+           "check_lang", "officer_id", "officer_label", "reason_text", "reason_words", "role_name", "source_lines",
+           "sources_text", "team_text", "visit_label"]
 
 #: The output languages, and the one used when a plan names none.
 LANGS = ("zh", "en")
@@ -126,131 +129,175 @@ def team_text(team: Iterable[tuple[str, int]] | Mapping[str, int], lang: str) ->
 # ---------------------------------------------------------------------------------------------
 # Why a school-window misses its target
 
-#: A number as the reasons write it (``12``, ``12.5``).
-_NUM = r"\d+(?:\.\d+)?"
-
-#: What a window misses, the parts of a reason before its bracket (:mod:`geo_patrol.sightings`).
-_MISSES_ZH = tuple((re.compile(pattern), words) for pattern, words in (
-    (r"no officer", "未见警察"),
-    (r"no car or lights", "未见警车和警灯"),
-    (rf"(?P<n>{_NUM}) of (?P<m>{_NUM}) car sightings", "只见警车 {n} 次，要求 {m} 次"),
-    (rf"officer present (?P<x>{_NUM})% < (?P<y>{_NUM})%", "警察在场 {x}%，不足 {y}%"),
-))
-
-#: What a reason's bracket names before each detail (see ``geo_patrol.plan``): a school without a
-#: post, and the routing's code for a missed car (:data:`geo_patrol.patrols.model.REASONS`).
-_NOTE_NAMES_ZH: Mapping[str, str] = {
-    "no post": "未设护学岗", "fleet_time": "警车时间不够", "priority": "优先级较低",
-    "unreachable": "警车赶不到", "no_road": "校门附近无车行道", "window_short": "时间窗太短",
+#: One template per reason code (:class:`geo_patrol.reasons.Reason`), in every output language.
+#: Fields are the reason's values; ``{visit}``/``{rival}`` are routing ids (:func:`visit_label`),
+#: ``{period}`` a period (:data:`PERIOD_NAMES`), a field holding a reason is rendered in turn.
+REASON_TEMPLATES: Mapping[str, Mapping[str, str]] = {
+    # a text kept as it was written (a note of a plan made before reasons were data), and a whole
+    # reason read back from such a plan's files: its English words and those in the plan's language
+    "as_written": {"en": "{text}", "zh": "{text}"},
+    "words": {"en": "{en}", "zh": "{zh}"},
+    # what a window misses (geo_patrol.rules.judge_window)
+    "no_officer": {"en": "no officer", "zh": "未见警察"},
+    "no_car": {"en": "no car or lights", "zh": "未见警车和警灯"},
+    "car_sightings": {"en": "{seen} of {needed} car sightings", "zh": "只见警车 {seen} 次，要求 {needed} 次"},
+    "no_lights": {"en": "lights off", "zh": "警灯未开"},
+    "lights_unknown": {"en": "lights not reported", "zh": "警灯状态未上报"},
+    "officer_presence": {"en": "officer present {pct:.1f}% < {needed_pct:.0f}%",
+                         "zh": "警察在场 {pct:.1f}%，不足 {needed_pct:.0f}%"},
+    # the notes in a reason's bracket: a school without a post, the routing's code for a missed car
+    "no_post": {"en": "no post: {detail}", "zh": "未设护学岗：{detail}"},
+    "fleet_time": {"en": "fleet_time: {detail}", "zh": "警车时间不够：{detail}"},
+    "priority": {"en": "priority: {detail}", "zh": "优先级较低：{detail}"},
+    "unreachable": {"en": "unreachable: {detail}", "zh": "警车赶不到：{detail}"},
+    "no_road": {"en": "no_road: {detail}", "zh": "校门附近无车行道：{detail}"},
+    "window_short": {"en": "window_short: {detail}", "zh": "时间窗太短：{detail}"},
+    # why the post model left a school without a post (geo_patrol.posts.planner)
+    "post_forbidden": {"en": "the school forbids a post (禁设岗)", "zh": "学校禁设岗"},
+    "no_site_far": {"en": "no post site within {radius_m:.0f} m walking (none within {searched_m:.0f} m)",
+                    "zh": "步行 {radius_m:.0f} 米内没有可设岗点位（{searched_m:.0f} 米内都没有）"},
+    "no_site_near": {"en": "no post site within {radius_m:.0f} m walking (nearest {nearest_m:.0f} m)",
+                     "zh": "步行 {radius_m:.0f} 米内没有可设岗点位（最近 {nearest_m:.0f} 米）"},
+    "officers_short": {
+        "en": "officers short at station {station}: no free team there, at a station within {borrow_min} min or "
+              "in a pool",
+        "zh": "{station} 所警力不足，本所、{borrow_min} 分钟车程内的派出所和警力池都没有空闲的岗组"},
+    "budget_weaker": {
+        "en": "post budget of {posts} used: weight {weight:.2f} < {weakest:.2f} served by the weakest chosen post; "
+              "1 more post would cover it",
+        "zh": "护学岗名额 {posts} 个已用完，本校权重 {weight:.2f} 低于所选最弱岗位服务的 {weakest:.2f}，"
+              "再设 1 个岗即可覆盖"},
+    "budget_elsewhere": {"en": "post budget of {posts} used elsewhere; 1 more post would cover it",
+                         "zh": "护学岗名额 {posts} 个已用在别处，再设 1 个岗即可覆盖"},
+    # why the routing dropped a car visit (geo_patrol.patrols.explain, geo_patrol.patrols.planner)
+    "no_car_on_shift": {"en": "{school}: no patrol car is on shift in the {period}",
+                        "zh": "{school} {period}没有在班的巡逻警车"},
+    "no_route": {"en": "no car has a drivable route to {visit} and back", "zh": "没有警车能沿道路往返 {visit}"},
+    "arrives_late": {
+        "en": "{visit} is unreachable: the earliest arrival is {arrival} (a car from station {station} leaving at "
+              "{leaves}), after the window {window}",
+        "zh": "去 {visit}，{station} 所的警车 {leaves} 出发最早 {arrival} 到达，已过时间窗 {window}"},
+    "cannot_return": {
+        "en": "{visit} is unreachable: a car from station {station} can arrive at {arrival} inside the window "
+              "{window} but cannot get back in its availability or drive limit",
+        "zh": "去 {visit}，{station} 所的警车可在时间窗 {window} 内的 {arrival} 到达，"
+              "但在当班时间或行驶时长限制内回不了所"},
+    "gives_way": {
+        "en": "{visit} (weight {weight}) gives way to {rival} (weight {rival_weight}): serving it would cost that "
+              "visit",
+        "zh": "{visit}（权重 {weight}）让位于 {rival}（权重 {rival_weight}）：排上它就会丢掉那次巡逻"},
+    "fleet_busy": {
+        "en": "{visit} is reachable (earliest arrival {arrival} from station {station}) but every car's time is "
+              "taken by visits of equal or higher weight; {more}",
+        "zh": "{visit} 可以到达（{station} 所的警车最早 {arrival} 到），"
+              "但每辆车的时间都已排给权重相同或更高的巡逻；{more}"},
+    "more_cars": {
+        "en": "{cars} more car(s) at station {station} would serve the {visits} visit(s) dropped for fleet time "
+              "nearest to it",
+        "zh": "{station} 所再加 {cars} 辆车可补上附近 {visits} 次巡逻"},
+    "more_cars_needed": {"en": "more cars are needed", "zh": "需要更多警车"},
+    "road_too_far": {
+        "en": "{school}: no drivable road within car_sight_m = {car_sight_m:.0f} m of any gate (nearest "
+              "{nearest_m:.0f} m), so no patrol stop can show it a car: give it a post with a parked car, add a gate "
+              "that faces a road, or raise car_sight_m",
+        "zh": "{school} 各校门 car_sight_m = {car_sight_m:.0f} 米内没有可通警车的道路（最近 {nearest_m:.0f} 米），"
+              "巡逻停靠无法让学校见到警车；可为它设警车驻岗的护学岗、增设临路的校门，或调大 car_sight_m"},
+    "window_too_short": {
+        "en": "{school}: the {period} window {window} is shorter than min_seen_s = {seen_s} s, so no stop is seen "
+              "long enough in it: lengthen the window or lower min_seen_s",
+        "zh": "{school} {period}时间窗 {window} 短于 min_seen_s = {seen_s} 秒，任何停靠都不能被看到足够久；"
+              "请延长时间窗或调低 min_seen_s"},
 }
 
-#: The details in a reason's bracket: why the post model left a school without a post
-#: (:mod:`geo_patrol.posts.planner`) and why the routing dropped its car
-#: (:mod:`geo_patrol.patrols.explain`, :mod:`geo_patrol.patrols.planner`).
-_DETAILS_ZH = tuple((re.compile(pattern), words) for pattern, words in (
-    (r"the school forbids a post \(禁设岗\)", "学校禁设岗"),
-    (rf"no post site within (?P<r>{_NUM}) m walking \(none within (?P<x>{_NUM}) m\)",
-     "步行 {r} 米内没有可设岗点位（{x} 米内都没有）"),
-    (rf"no post site within (?P<r>{_NUM}) m walking \(nearest (?P<d>{_NUM}) m\)",
-     "步行 {r} 米内没有可设岗点位（最近 {d} 米）"),
-    (rf"officers short at station (?P<station>.+?): no free team there, at a station within (?P<min>{_NUM}) min "
-     r"or in a pool", "{station} 所警力不足，本所、{min} 分钟车程内的派出所和警力池都没有空闲的岗组"),
-    (rf"post budget of (?P<k>{_NUM}) used: weight (?P<w>{_NUM}) < (?P<w2>{_NUM}) served by the weakest chosen "
-     r"post; 1 more post would cover it",
-     "护学岗名额 {k} 个已用完，本校权重 {w} 低于所选最弱岗位服务的 {w2}，再设 1 个岗即可覆盖"),
-    (rf"post budget of (?P<k>{_NUM}) used elsewhere; 1 more post would cover it",
-     "护学岗名额 {k} 个已用在别处，再设 1 个岗即可覆盖"),
-    (r"(?P<school>.+?): no patrol car is on shift in the (?P<period>\S+)", "{school} {period}没有在班的巡逻警车"),
-    (r"no car has a drivable route to (?P<visit>.+) and back", "没有警车能沿道路往返 {visit}"),
-    (r"(?P<visit>.+?) is unreachable: the earliest arrival is (?P<t>\S+) \(a car from station (?P<station>.+?) "
-     r"leaving at (?P<t0>\S+)\), after the window (?P<w>\S+)",
-     "去 {visit}，{station} 所的警车 {t0} 出发最早 {t} 到达，已过时间窗 {w}"),
-    (r"(?P<visit>.+?) is unreachable: a car from station (?P<station>.+?) can arrive at (?P<t>\S+) inside the "
-     r"window (?P<w>\S+) but cannot get back in its availability or drive limit",
-     "去 {visit}，{station} 所的警车可在时间窗 {w} 内的 {t} 到达，但在当班时间或行驶时长限制内回不了所"),
-    (rf"(?P<visit>.+?) \(weight (?P<w>{_NUM})\) gives way to (?P<rival>.+?) \(weight (?P<w2>{_NUM})\): serving it "
-     r"would cost that visit", "{visit}（权重 {w}）让位于 {rival}（权重 {w2}）：排上它就会丢掉那次巡逻"),
-    (r"(?P<visit>.+?) is reachable \(earliest arrival (?P<t>\S+) from station (?P<station>.+?)\) but every car's "
-     r"time is taken by visits of equal or higher weight; (?P<more>.+)",
-     "{visit} 可以到达（{station} 所的警车最早 {t} 到），但每辆车的时间都已排给权重相同或更高的巡逻；{more}"),
-    (rf"(?P<school>.+?): no drivable road within car_sight_m = (?P<r>{_NUM}) m of any gate \(nearest "
-     rf"(?P<d>{_NUM}) m\), so no patrol stop can show it a car: give it a post with a parked car, add a gate that "
-     r"faces a road, or raise car_sight_m",
-     "{school} 各校门 car_sight_m = {r} 米内没有可通警车的道路（最近 {d} 米），巡逻停靠无法让学校见到警车；"
-     "可为它设警车驻岗的护学岗、增设临路的校门，或调大 car_sight_m"),
-    (rf"(?P<school>.+?): the (?P<period>\S+) window (?P<w>\S+) is shorter than min_seen_s = (?P<s>{_NUM}) s, so no "
-     r"stop is seen long enough in it: lengthen the window or lower min_seen_s",
-     "{school} {period}时间窗 {w} 短于 min_seen_s = {s} 秒，任何停靠都不能被看到足够久；请延长时间窗或调低 min_seen_s"),
-))
+#: How a reason's parts are joined: misses, then the notes in brackets.
+_JOIN = {"zh": ("；", "（", "）"), "en": ("; ", " (", ")")}
 
-#: What more cars would do, the end of a ``fleet_time`` detail.
-_MORE_CARS_ZH = tuple((re.compile(pattern), words) for pattern, words in (
-    (rf"(?P<n>{_NUM}) more car\(s\) at station (?P<station>.+?) would serve the (?P<k>{_NUM}) visit\(s\) dropped "
-     r"for fleet time nearest to it", "{station} 所再加 {n} 辆车可补上附近 {k} 次巡逻"),
-    (r"more cars are needed", "需要更多警车"),
-))
-
-#: A routing visit as :func:`geo_patrol.patrols.explain.shown_id` writes it: ``S1 (window 2, visit 2)``.
-_VISIT = re.compile(r"(?P<id>.+?) \((?P<extra>(?:window \d+|visit \d+)(?:, visit \d+)?)\)")
-_VISIT_WORDS_ZH = {"window": "第 {} 个时间窗", "visit": "第 {} 次巡逻"}
-
-#: A reason: the misses, then in brackets the details (``no officer (no post: …; fleet_time: …)``).
-_REASON = re.compile(r"(?P<head>[^()]*?) \((?P<notes>.*)\)", re.DOTALL)
-_NOTE_SPLIT = re.compile("; (?=(?:" + "|".join(re.escape(name) for name in _NOTE_NAMES_ZH) + "): )")
+#: A routing visit's extra parts (:func:`visit_label`).
+_VISIT_WORDS = {"zh": {"window": "第 {} 个时间窗", "visit": "第 {} 次巡逻"},
+                "en": {"window": "window {}", "visit": "visit {}"}}
 
 
-def _visit_zh(shown: str) -> str:
-    match = _VISIT.fullmatch(shown)
-    if not match:
-        return shown
-    extras = (item.split(" ") for item in match["extra"].split(", "))
-    return f"{match['id']}（" + "，".join(_VISIT_WORDS_ZH[word].format(n) for word, n in extras) + "）"
+#: A routing id: the school, then ``#w<window>`` from the second window on, then ``#<visit>``.
+_VISIT_ID = re.compile(r"(.+?)(?:#w(\d+))?(?:#(\d+))?", re.DOTALL)
 
 
-def _phrase_zh(text: str, table) -> str | None:
-    """``text`` said by the first pattern of ``table`` it matches whole; None when none does."""
-    for pattern, words in table:
-        match = pattern.fullmatch(text)
-        if match:
-            values = dict(match.groupdict())
-            for key in ("visit", "rival"):
-                if key in values:
-                    values[key] = _visit_zh(values[key])
-            if "period" in values:
-                values["period"] = PERIOD_NAMES["zh"].get(values["period"], values["period"])
-            if "more" in values:
-                values["more"] = _phrase_zh(values["more"], _MORE_CARS_ZH) or values["more"]
-            return words.format(**values)
-    return None
+def visit_label(visit_id: str, lang: str) -> str:
+    """A routing id as a planner reads it: ``SFX157#w2#2`` → ``SFX157 (window 2, visit 2)``
+    (``SFX157（第 2 个时间窗，第 2 次巡逻）``); a school id is itself."""
+    match = _VISIT_ID.fullmatch(visit_id)
+    school, wave, k = match.groups() if match else (visit_id, None, None)
+    words = _VISIT_WORDS[check_lang(lang)]
+    extras = ([words["window"].format(wave)] if wave else []) + ([words["visit"].format(k)] if k else [])
+    if not extras:
+        return school
+    return school + (f"（{'，'.join(extras)}）" if lang == "zh" else f" ({', '.join(extras)})")
 
 
-def _note_zh(note: str) -> str | None:
-    """One detail of a reason's bracket (``fleet_time: …``) in Chinese; None when its name is unknown."""
-    name, sep, detail = note.partition(": ")
-    if not sep or name not in _NOTE_NAMES_ZH:
-        return None
-    return f"{_NOTE_NAMES_ZH[name]}：{_phrase_zh(detail, _DETAILS_ZH) or detail}"
+def reason_words(reason: Reason, lang: str) -> str:
+    """One reason (a miss, a note or a detail) in ``lang``, from :data:`REASON_TEMPLATES`."""
+    template = REASON_TEMPLATES[reason.code][check_lang(lang)]
+    values = {}
+    for key, value in reason.values:
+        if isinstance(value, Reason):
+            value = reason_words(value, lang)
+        elif key in ("visit", "rival"):
+            value = visit_label(str(value), lang)
+        elif key == "period":
+            value = PERIOD_NAMES[lang].get(str(value), str(value))
+        values[key] = value
+    return template.format(**values)
 
 
-def reason_text(reason: str, lang: str) -> str:
-    """Why a school-window misses its target (a coverage row's ``reason``) in ``lang``.
+def reason_text(reasons: Sequence[Reason], lang: str) -> str:
+    """Why a school-window misses its target, in ``lang``: the misses, then the notes in brackets.
 
     ``no officer; no car or lights (no post: the school forbids a post (禁设岗); fleet_time: S3: no
     patrol car is on shift in the morning)`` reads ``未见警察；未见警车和警灯（未设护学岗：学校禁设岗；
-    警车时间不够：S3 上午没有在班的巡逻警车）``. Ids, times, numbers and parameter names stay as they
-    are. In English, or when no part is known (a planner's note, a plan from an older version),
-    the text is returned as it is; a part not known among known ones is kept as written.
+    警车时间不够：S3 上午没有在班的巡逻警车）``. ``reasons`` are a coverage row's (its ``why``).
     """
-    text = str(reason or "")
-    if check_lang(lang) == "en" or not text:
-        return text
-    match = _REASON.fullmatch(text)
-    head, notes = (match["head"], _NOTE_SPLIT.split(match["notes"])) if match else (text, [])
-    misses = [(_phrase_zh(part, _MISSES_ZH), part) for part in head.split("; ")]
-    details = [(_note_zh(note), note) for note in notes]
-    if not any(said for said, _ in misses + details):
-        return text
-    out = "；".join(said or part for said, part in misses)
-    if details:
-        out += "（" + "；".join(said or note for said, note in details) + "）"
+    sep, open_, close = _JOIN[check_lang(lang)]
+    misses = [reason_words(r, lang) for r in reasons if r.code in MISS_CODES]
+    notes = [reason_words(r, lang) for r in reasons if r.code not in MISS_CODES]
+    out = sep.join(misses)
+    if notes:
+        out += open_ + sep.join(notes) + close
     return out
+
+
+#: The reason codes that say what a window misses (the rest are notes saying why).
+MISS_CODES = frozenset({"no_officer", "no_car", "car_sightings", "no_lights", "lights_unknown", "officer_presence",
+                        "words"})
+
+
+class ReasonBook:
+    """The reasons a plan folder holds, rendered in any output language.
+
+    ``plan.json`` keeps every missed school-window's reason as data (``reasons``, one entry per
+    row of ``summary.uncovered``, in the same order); ``coverage.csv`` keeps the English words
+    (``reason``) and the words in the plan's language (``reason_text``). A document in another
+    language renders the data; a plan written before reasons were data shows its words as
+    written (the plan's language where asked for, else English).
+    """
+
+    def __init__(self, meta: Mapping) -> None:
+        self.lang = check_lang(str((meta.get("outputs") or {}).get("lang", DEFAULT_LANG)))
+        self.entries = [(str(e.get("school_id")), str(e.get("period")), str(e.get("window_start")),
+                         tuple(Reason.from_json(r) for r in e.get("why", ())))
+                        for e in meta.get("reasons", ()) if isinstance(e, Mapping)]
+        self.by_window = {(s, p, w): why for s, p, w, why in self.entries}
+
+    def text(self, school_id: str, period: str, window_start: str, reason: str, written: str, lang: str) -> str:
+        """A coverage row's reason in ``lang`` (``window_start`` as ``coverage.csv`` writes it)."""
+        why = self.by_window.get((str(school_id), str(period), str(window_start)))
+        if why:
+            return reason_text(why, lang)
+        if lang == self.lang and written:
+            return written
+        return reason
+
+    def uncovered_text(self, index: int, reason: str, lang: str) -> str:
+        """The reason of ``summary.uncovered[index]`` in ``lang``."""
+        if index < len(self.entries) and self.entries[index][3]:
+            return reason_text(self.entries[index][3], lang)
+        return reason
+

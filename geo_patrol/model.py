@@ -504,6 +504,9 @@ class Coverage:
     reason: str
     strict_met: bool = False
     post_present: bool = False
+    #: the reason as data (:class:`geo_patrol.reasons.Reason` values; ``reason`` is its English
+    #: rendering). Empty for a row read back from a plan folder, which holds the rendered words.
+    why: tuple = field(default=(), compare=False)
 
 
 #: A unit's position over a period: (times_s ascending, node rows) — the unit is at node[k]

@@ -39,7 +39,7 @@ from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import FORMAT, canonical_lonlat, is_plan_dir, plan_frames, read_plan_rows, write_files
-from geo_patrol.labels import DEFAULT_LANG, check_lang
+from geo_patrol.labels import DEFAULT_LANG, REASON_TEMPLATES, check_lang, reason_text
 from geo_patrol.layers import reach_geojson, roads_geojson
 from geo_patrol.model import (
     Coverage,
@@ -61,8 +61,10 @@ from geo_patrol.patrols.planner import route_period
 from geo_patrol.posts.planner import plan_posts
 from geo_patrol.posts.sites import post_reach
 from geo_patrol.proof import Proof, prove, resources
+from geo_patrol.reasons import Reason
+from geo_patrol.rules import counts_in_window
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import GateSight, evaluate, seen_in_window
+from geo_patrol.sightings import evaluate
 from geo_patrol.snapping import prepare
 from geo_patrol.version import __version__
 
@@ -295,7 +297,7 @@ def make_plan(
             for p, r in patrols.items()
         },
     }
-    notes = {"solver": solver, "posts_uncovered": [dataclasses.asdict(u) for u in posts.uncovered]}
+    notes = {"solver": solver, "posts_uncovered": [u.to_json() for u in posts.uncovered]}
     plan, proof = plan_from_decisions(prepared, duties, stops, posts.roster, res, seed=seed, notes=notes, lang=lang)
     if proof.violations:
         raise SolverError(f"the planner made a plan that breaks {len(proof.violations)} rule(s) — a bug, please "
@@ -342,7 +344,7 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
     new_duties = _with_parking(prepared, again, patrols, car_share)
 
     def score(d):
-        rows = evaluate(scenario, d, stops, post_reach=post_reach(prepared, d))
+        rows = evaluate(scenario, d, stops, post_reach=post_reach(prepared, d), sight=prepared.car_sight)
         return sum(c.three_sightings for c in rows), sum(c.officer_seen for c in rows)
 
     before, after = score(duties), score(new_duties)
@@ -354,27 +356,33 @@ def _move_posts(prepared, posts, duties, patrols, car_share, *, max_posts, polic
 def _counted_in(scenario, stop) -> list:
     """The windows of its own school a planned stop is seen in for at least ``min_seen_s``."""
     return [w for w in scenario.school(stop.school_id).windows.get(stop.period, ())
-            if seen_in_window(stop.arrive_s, stop.depart_s, w.start_s, w.end_s, scenario.parameters.seen_s)]
+            if counts_in_window(stop.arrive_s, stop.depart_s, w, scenario.parameters)]
 
 
 def _dropped(patrol, d) -> dict[str, Any]:
     """A dropped visit for plan.json, with the school and the window it is for."""
     school_id, start_s = patrol.owner(d.visit_id)
-    return {"visit_id": d.visit_id, "school_id": school_id,
-            "window_start": format_time(start_s) if start_s is not None else None,
-            "reason": d.reason, "detail": d.detail}
+    out = {"visit_id": d.visit_id, "school_id": school_id,
+           "window_start": format_time(start_s) if start_s is not None else None,
+           "reason": d.reason, "detail": d.detail}
+    if d.why is not None:
+        out["why"] = d.why.to_json()
+    return out
 
 
 def _with_drop_reasons(coverage, notes):
     """Say why: the routing's reason for a missed car, the post model's for a missed officer (both
-    kept in ``plan.json``, so an evaluated plan says the same)."""
-    no_post = {u["school_id"]: f"no post: {u['detail']}" for u in notes.get("posts_uncovered", ())}
+    kept in ``plan.json`` as data, so an evaluated plan says the same, in any language)."""
+    no_post = {u["school_id"]: Reason.of("no_post", detail=_detail(u)) for u in notes.get("posts_uncovered", ())}
     why = {}
     for period, patrol in notes.get("solver", {}).get("patrols", {}).items():
         for dropped in patrol.get("dropped", ()):
             school_id = dropped.get("school_id") or dropped["visit_id"].split("#")[0]
             start = dropped.get("window_start")
-            why.setdefault((school_id, period, start), f"{dropped['reason']}: {dropped['detail']}")
+            code = dropped["reason"]
+            note = (Reason.of(code, detail=_detail(dropped)) if code in REASON_TEMPLATES else
+                    Reason.of("as_written", text=f"{code}: {dropped['detail']}"))
+            why.setdefault((school_id, period, start), note)
     out = []
     for row in coverage:
         notes_ = []
@@ -385,16 +393,31 @@ def _with_drop_reasons(coverage, notes):
         if extra and not row.car_seen:
             notes_.append(extra)
         if notes_:
-            row = dataclasses.replace(row, reason=f"{row.reason} ({'; '.join(notes_)})")
+            reasons = tuple(row.why) + tuple(notes_)
+            row = dataclasses.replace(row, reason=reason_text(reasons, "en"), why=reasons)
         out.append(row)
     return tuple(out)
+
+
+def reasons_json(coverage: Sequence[Coverage]) -> list[dict[str, Any]]:
+    """``plan.json``'s ``reasons``: the reason data of every missed school-window, in the order of
+    ``summary.uncovered`` (the coverage rows whose target is not met)."""
+    return [{"school_id": c.school_id, "period": c.period, "window_start": format_time(c.window_start_s),
+             "why": [r.to_json() for r in c.why]} for c in coverage if not c.three_sightings]
+
+
+def _detail(entry: Mapping[str, Any]) -> Reason:
+    """The detail of a ``plan.json`` note as data; a note written without it (an older plan) as written."""
+    if isinstance(entry.get("why"), Mapping):
+        return Reason.from_json(entry["why"])
+    return Reason.of("as_written", text=str(entry.get("detail", "")))
 
 
 def _park_spare_cars(prepared, period, duties, patrol, car_share):
     """Park unused cars at posts whose schools miss a car sighting (module docstring, step 4)."""
     scenario = prepared.scenario
     served = {(s.school_id, w.start_s) for s in patrol.stops for w in _counted_in(scenario, s)}
-    in_sight = GateSight(scenario, scenario.parameters.car_sight_m)
+    in_sight = prepared.car_sight
     used = {s.vehicle_id for s in patrol.stops}
     spare = {}
     for station_id, n in car_share.items():
@@ -484,6 +507,7 @@ def plan_from_decisions(prepared, duties, stops, roster, res, *, seed: int,
     meta["resources"] = dict(res.overrides)
     meta["outputs"] = {"datum": datum, "lang": check_lang(lang)}
     meta.update(notes)
+    meta["reasons"] = reasons_json(coverage)
     plan = Plan(meta=meta, schools=schools, stations=tuple(stations), posts=tuple(duties), roster=tuple(roster),
                 visits=tuple(stops), routes=tuple(routes), coverage=coverage, roads=roads_geojson(prepared.network),
                 reach=reach_geojson(prepared, proof.posts, proof.stops))

@@ -54,7 +54,8 @@ from geo_patrol.network import snap
 from geo_patrol.patrols.planner import car_tracks, shift, time_to_schools
 from geo_patrol.posts.roster import station_limits
 from geo_patrol.posts.sites import post_reach
-from geo_patrol.sightings import GateSight, evaluate, staffed
+from geo_patrol.rules import staffed
+from geo_patrol.sightings import evaluate
 from geo_patrol.snapping import Prepared
 from geo_patrol.traveltime import PairDrives
 
@@ -147,7 +148,7 @@ def prove(
     good_posts = tuple(p for i, p in enumerate(posts) if i not in bad_posts)
     good_stops = tuple(s for i, s in enumerate(stops) if i not in bad_stops)
     coverage = evaluate(scenario, good_posts, good_stops, post_reach=reach, tracks=tracks,
-                        time_to_school=time_to_schools(prepared))
+                        time_to_school=time_to_schools(prepared), sight=prepared.car_sight)
     return Proof(tuple(found), coverage, good_posts, good_stops, lines)
 
 
@@ -283,8 +284,7 @@ def _check_stops(prepared, stops, res: Resources, found, bad) -> tuple[Stop, ...
         found.append(Violation("visits.csv", i + 2, field, rule, detail))
         bad.add(i)
 
-    sight = GateSight(scenario, params.car_sight_m)
-    near = sight.schools_near([s.stop_lon for s in stops], [s.stop_lat for s in stops])
+    near = prepared.car_sight.schools_near([s.stop_lon for s in stops], [s.stop_lat for s in stops])
     for i, stop in enumerate(stops):
         match = _CAR_ID.match(stop.vehicle_id)
         station = match.group("station") if match else None

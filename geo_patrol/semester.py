@@ -728,7 +728,8 @@ def _term_workbook(semester: Semester, summary: Sequence[Mapping[str, Any]]) -> 
         names = {row.school_id: row.name for row in plan.schools}
         coverage.extend([name, c.school_id, names.get(c.school_id, ""), c.period, _hm(c.window_start_s),
                          _hm(c.window_end_s), _yes(c.three_sightings), _yes(c.officer_seen), _yes(c.car_seen),
-                         _yes(c.lights_seen), reason_text(c.reason, output_lang(plan.meta))] for c in plan.coverage)
+                         _yes(c.lights_seen), reason_text(c.why, output_lang(plan.meta)) if c.why else c.reason]
+                        for c in plan.coverage)
     created = next(iter(semester.plans.values())).meta.get("created")
     return tables_workbook([
         ("日类型 (day types)", ["日类型 (day type)", "星期 (weekdays)", "考试 (exams)", "天数 (dates)",

@@ -1,12 +1,14 @@
 """Proof of the three sightings (三见) per school and window, and the "135" response times.
 
-This module only evaluates: given the posts on duty and the patrol stops of a plan, it derives,
+This module applies the rules of :mod:`geo_patrol.rules` (the one home of every "is it seen / is
+it needed" test) to a plan: given the posts on duty and the patrol stops, it derives,
 for every school and window, what people at the gate see. Nothing here plans; the planner calls
 it, and so does ``geo-patrol evaluate`` on a plan a planner edited by hand. A sighting is
 reported only when a post or a stop in the plan produces it, and where it stands decides whom it
 is seen by — never the school ids a row lists.
 
-Rules (also in the README):
+The rules as this module applies them (each test is a function of :mod:`geo_patrol.rules`; also
+in the README):
 
 - A **post** shows an **officer** at the gates within ``post_radius_m`` walking distance of where
   it stands (the caller measures the walk and passes it in as ``post_reach``), during its duty,
@@ -47,18 +49,19 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from geo_patrol.clock import format_time
-from geo_patrol.geo import LocalMetres, haversine_m
+from geo_patrol.labels import reason_text
 from geo_patrol.model import Coverage, PostDuty, Stop, Track
+from geo_patrol.rules import GateSight, counts_in_window, judge_window, post_shows_officer, staffed
 from geo_patrol.scenario import Scenario
 
-__all__ = ["GateSight", "SchoolDriveTimes", "evaluate", "positions_at", "seen_in_window", "staffed"]
+__all__ = ["SchoolDriveTimes", "evaluate", "positions_at"]
 
 
 @runtime_checkable
@@ -78,70 +81,6 @@ class SchoolDriveTimes(Protocol):
     def __call__(self, school_id: str, period: str) -> np.ndarray: ...
 
 
-def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
-    return max(0, min(a1, b1) - max(a0, b0))
-
-
-def _union_length(intervals: Iterable[tuple[int, int]]) -> int:
-    total, cur_start, cur_end = 0, None, None
-    for start, end in sorted(intervals):
-        if cur_end is None or start > cur_end:
-            if cur_end is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
-        else:
-            cur_end = max(cur_end, end)
-    if cur_end is not None:
-        total += cur_end - cur_start
-    return total
-
-
-def seen_in_window(start_s: int, end_s: int, window_start_s: int, window_end_s: int, seen_s: int) -> bool:
-    """True when at least ``seen_s`` of ``[start_s, end_s)`` lies inside the window."""
-    return _overlap(start_s, end_s, window_start_s, window_end_s) >= seen_s
-
-
-def staffed(post: PostDuty) -> bool:
-    """A post shows an officer only when someone stands there."""
-    return post.police + post.auxiliary >= 1
-
-
-class GateSight:
-    """Which schools have a gate within ``radius_m`` (straight line) of a point.
-
-    Built once per scenario; :meth:`schools_near` answers for many points at once.
-    """
-
-    def __init__(self, scenario: Scenario, radius_m: float) -> None:
-        self.radius_m = float(radius_m)
-        rows = [(school.id, gate.lon, gate.lat) for school in scenario.schools for gate in school.gates]
-        self.school_of = [r[0] for r in rows]
-        self.lon = np.array([r[1] for r in rows], dtype=float)
-        self.lat = np.array([r[2] for r in rows], dtype=float)
-        self.local = LocalMetres.around(self.lon, self.lat) if rows else LocalMetres(0.0, 0.0)
-        self.tree = cKDTree(self.local.xy(self.lon, self.lat)) if rows else None
-
-    def schools_near(self, lon: Sequence[float], lat: Sequence[float]) -> list[dict[str, float]]:
-        """Per point, school id → straight-line metres to its nearest gate within the radius."""
-        lon = np.asarray(lon, dtype=float)
-        lat = np.asarray(lat, dtype=float)
-        out: list[dict[str, float]] = [{} for _ in range(lon.size)]
-        if self.tree is None or lon.size == 0:
-            return out
-        # the planar search is a pre-filter (1 % slack); the great circle decides
-        hits = self.tree.query_ball_point(self.local.xy(lon, lat), r=self.radius_m * 1.01 + 1.0)
-        for k, idx in enumerate(hits):
-            if not idx:
-                continue
-            idx = np.asarray(idx, dtype=np.int64)
-            metres = haversine_m(lon[k], lat[k], self.lon[idx], self.lat[idx])
-            for i, m in zip(idx, metres):
-                if m <= self.radius_m:
-                    sid = self.school_of[int(i)]
-                    out[k][sid] = min(out[k].get(sid, np.inf), float(m))
-        return out
-
-
 def evaluate(
     scenario: Scenario,
     posts: Sequence[PostDuty],
@@ -150,6 +89,7 @@ def evaluate(
     post_reach: Mapping[tuple[str, str, int], Collection[str]],
     tracks: Mapping[str, Mapping[str, Track]] | None = None,
     time_to_school: Callable[[str, str], np.ndarray] | None = None,
+    sight: GateSight | None = None,
 ) -> tuple[Coverage, ...]:
     """Evaluate every school-window of ``scenario`` (a row per school, period and window)
     against the posts and stops.
@@ -169,21 +109,18 @@ def evaluate(
         columns are reported as −1 / 0. A :class:`SchoolDriveTimes` is asked for the whole
         array only where the nodes near the school do not settle the response (module
         docstring); the figures are the same.
+    sight:
+        the car-sight lookup built once per scenario (:attr:`geo_patrol.snapping.Prepared.sight`);
+        built here when not given.
 
-    Only pass the posts and stops that are allowed to count (the verifier leaves out the ones
-    that breach a rule).
+    The rules themselves are :mod:`geo_patrol.rules`. Only pass the posts and stops that are
+    allowed to count (the verifier leaves out the ones that breach a rule).
     """
     params = scenario.parameters
-    seen_s = params.seen_s
-    sight = GateSight(scenario, params.car_sight_m)
+    sight = sight if sight is not None else GateSight.for_cars(scenario.schools, params)
     out: list[Coverage] = []
-    posts_by: dict[tuple[str, str], list[tuple[PostDuty, bool]]] = {}
     live_posts = [post for post in posts if staffed(post)]
-    parked_sight = sight.schools_near([p.lon for p in live_posts], [p.lat for p in live_posts])
-    for post, near in zip(live_posts, parked_sight):
-        reach = set(post_reach.get((post.post_id, post.period, post.duty_start_s), ()))
-        for sid in reach | (set(near) if post.car_at_post else set()):
-            posts_by.setdefault((sid, post.period), []).append((post, sid in reach))
+    posts_by = _posts_by_school(live_posts, post_reach, sight)
     stops_by: dict[tuple[str, str], list[Stop]] = {}
     for stop, near in zip(stops, sight.schools_near([s.stop_lon for s in stops], [s.stop_lat for s in stops])):
         for sid in near:
@@ -201,48 +138,13 @@ def evaluate(
         near: tuple[str, tuple] = ("", ())
         school_windows = [(school, w) for school in scenario.schools for w in school.windows.get(period, ())]
         for school, window in school_windows:
-            ws, we = window.start_s, window.end_s
-            sources, officer_intervals = [], []
-            car_count, car_always, post_present = 0, False, False
-            for post, walks in sorted(posts_by.get((school.id, period), []), key=lambda pw: pw[0].post_id):
-                if not seen_in_window(post.duty_start_s, post.duty_end_s, ws, we, seen_s):
-                    continue
-                if walks and not school.forbid_post:
-                    post_present = True
-                    officer_intervals.append((max(ws, post.duty_start_s), min(we, post.duty_end_s)))
-                parked = post.car_at_post and school.id in sight.schools_near([post.lon], [post.lat])[0]
-                car_always = car_always or parked
-                what = "+".join(w for w, on in (("officer", walks and not school.forbid_post),
-                                                ("car+lights", parked)) if on)
-                if what:
-                    sources.append(f"{what}: post {post.post_id} "
-                                   f"{format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
-            for stop in sorted(stops_by.get((school.id, period), []), key=lambda s: (s.arrive_s, s.vehicle_id)):
-                if not seen_in_window(stop.arrive_s, stop.depart_s, ws, we, seen_s):
-                    continue
-                car_count += 1
-                officer_intervals.append((max(ws, stop.arrive_s), min(we, stop.depart_s)))
-                sources.append(f"car+lights+officer: car {stop.vehicle_id} "
-                               f"{format_time(stop.arrive_s)}–{format_time(stop.depart_s)}")
-            officer = bool(officer_intervals)
-            car = car_always or car_count > 0
-            presence = 100.0 * _union_length(officer_intervals) / window.duration_s
-            needed_cars = school.car_visits or params.visits_per_window
-            reasons = []
-            if not officer:
-                reasons.append("no officer")
-            if not car:
-                reasons.append("no car or lights")
-            elif not car_always and car_count < needed_cars:
-                reasons.append(f"{car_count} of {needed_cars} car sightings")
-            basic = not reasons
-            present = presence + 1e-9 >= params.officer_presence_pct
-            profile = school.profile or params.target_profile
-            if profile == "strict" and not present:
-                reasons.append(f"officer present {presence:.1f}% < {params.officer_presence_pct:.0f}%")
-            met = not reasons
+            seen = _seen_at(school, window, params, posts_by.get((school.id, period), []),
+                            stops_by.get((school.id, period), []))
+            verdict = judge_window(school, window, params, officer_intervals=seen.officer_intervals,
+                                   car_count=seen.car_count, car_always=seen.car_always)
             worst, within, second = -1, 0.0, False
             settled = None
+            ws, we = window.start_s, window.end_s
             if occupancy is not None:
                 if near[0] != school.id:
                     near = (school.id, occupancy.units_near(*time_to_school.near(school.id, period)))
@@ -255,11 +157,62 @@ def evaluate(
                     params.response_target_s, params.second_unit_s,
                 )
             out.append(Coverage(
-                school.id, period, ws, we, officer, car, car, met, round(presence, 1), worst,
-                within, second, "; ".join(sources), "; ".join(reasons),
-                strict_met=basic and present, post_present=post_present,
+                school.id, period, ws, we, verdict.officer, verdict.car, bool(verdict.lights), verdict.met,
+                round(verdict.presence_pct, 1), worst, within, second, "; ".join(seen.sources),
+                reason_text(verdict.misses, "en"), strict_met=verdict.strict_met, post_present=seen.post_present,
+                why=verdict.misses,
             ))
     return tuple(out)
+
+
+def _posts_by_school(live_posts, post_reach, sight: GateSight) -> dict[tuple[str, str], list[tuple]]:
+    """``(school, period)`` → ``(post, its walk reaches the school, a gate within car_sight_m)`` of
+    every staffed post seen there (a post with a parked car is seen within ``car_sight_m`` too)."""
+    posts_by: dict[tuple[str, str], list[tuple]] = {}
+    parked_sight = sight.schools_near([p.lon for p in live_posts], [p.lat for p in live_posts])
+    for post, near in zip(live_posts, parked_sight):
+        reach = set(post_reach.get((post.post_id, post.period, post.duty_start_s), ()))
+        for sid in reach | (set(near) if post.car_at_post else set()):
+            posts_by.setdefault((sid, post.period), []).append((post, sid in reach, sid in near))
+    return posts_by
+
+
+@dataclass
+class _Seen:
+    """What the posts and stops at one school show in one window, before the rules judge it."""
+
+    sources: list[str] = field(default_factory=list)
+    officer_intervals: list[tuple[int, int]] = field(default_factory=list)
+    car_count: int = 0
+    car_always: bool = False
+    post_present: bool = False
+
+
+def _seen_at(school, window, params, posts, stops) -> _Seen:
+    """The counted post duties and stops of one school-window, with their sources (module docstring)."""
+    ws, we = window.start_s, window.end_s
+    seen = _Seen()
+    for post, walks, in_sight in sorted(posts, key=lambda pw: pw[0].post_id):
+        if not counts_in_window(post.duty_start_s, post.duty_end_s, window, params):
+            continue
+        officer = post_shows_officer(school, walks)
+        if officer:
+            seen.post_present = True
+            seen.officer_intervals.append((max(ws, post.duty_start_s), min(we, post.duty_end_s)))
+        parked = post.car_at_post and in_sight
+        seen.car_always = seen.car_always or parked
+        what = "+".join(w for w, on in (("officer", officer), ("car+lights", parked)) if on)
+        if what:
+            seen.sources.append(f"{what}: post {post.post_id} "
+                                f"{format_time(post.duty_start_s)}–{format_time(post.duty_end_s)}")
+    for stop in sorted(stops, key=lambda s: (s.arrive_s, s.vehicle_id)):
+        if not counts_in_window(stop.arrive_s, stop.depart_s, window, params):
+            continue
+        seen.car_count += 1
+        seen.officer_intervals.append((max(ws, stop.arrive_s), min(we, stop.depart_s)))
+        seen.sources.append(f"car+lights+officer: car {stop.vehicle_id} "
+                            f"{format_time(stop.arrive_s)}–{format_time(stop.depart_s)}")
+    return seen
 
 
 def positions_at(track: Track, minutes_s: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.network import RoadNetwork, download_network, load_network, snap
 from geo_patrol.roadnames import RoadNames
+from geo_patrol.rules import GateSight, car_in_sight
 from geo_patrol.scenario import Scenario
 from geo_patrol.traveltime import TravelTimes, travel_times
 
@@ -64,7 +65,8 @@ class Prepared:
     ``station_nodes`` maps station id → drive-network node row; ``station_snap_m`` the distance
     from the station's point to that node. ``gates`` lists every gate of every school in input
     order. ``station_to_gate`` holds per period the drive time in seconds from every station to
-    every gate (peak factor applied).
+    every gate (peak factor applied). ``stands`` are the patrol cars' stand points and ``sight``
+    the car-sight lookup (gates within ``car_sight_m``), built once here and used by every stage.
     """
 
     scenario: Scenario
@@ -74,6 +76,15 @@ class Prepared:
     station_snap_m: Mapping[str, float]
     station_to_gate: Mapping[str, TravelTimes]
     stands: Mapping[str, StandPoint] = field(default_factory=dict)
+    sight: GateSight | None = field(default=None, compare=False)
+
+    @property
+    def car_sight(self) -> GateSight:
+        """Which schools a car standing at a point is seen by (:class:`~geo_patrol.rules.GateSight`)."""
+        params = self.scenario.parameters
+        if self.sight is not None and self.sight.radius_m == params.car_sight_m:
+            return self.sight
+        return GateSight.for_cars(self.scenario.schools, params)
 
     def gates_of(self, school_id: str) -> tuple[GateRef, ...]:
         return tuple(g for g in self.gates if g.school_id == school_id)
@@ -161,7 +172,7 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
             cache_dir=cache_dir,
         )
     prepared = Prepared(scenario, network, gates, station_nodes, station_snap, matrices,
-                        stand_points(network, gates, params.car_sight_m))
+                        stand_points(network, gates, params), GateSight.for_cars(scenario.schools, params))
 
     for period in scenario.periods:
         nearest = prepared.nearest_station_s(period)
@@ -181,7 +192,7 @@ def prepare(scenario: Scenario, *, network: RoadNetwork | None = None, cache_dir
     return prepared
 
 
-def stand_points(network: RoadNetwork, gates, car_sight_m: float) -> dict[str, StandPoint]:
+def stand_points(network: RoadNetwork, gates, params) -> dict[str, StandPoint]:
     """School id → where a patrol car stops for it: the drive node nearest to any of its gates,
     when that node lies within ``car_sight_m`` of the gate (straight line). A school with no such
     node is left out: no patrol stop can show it a car, and the plan says so."""
@@ -191,7 +202,7 @@ def stand_points(network: RoadNetwork, gates, car_sight_m: float) -> dict[str, S
             best[gate.school_id] = gate
     out = {}
     for school_id, gate in best.items():
-        if gate.snap_m <= car_sight_m:
+        if car_in_sight(gate.snap_m, params):
             out[school_id] = StandPoint(school_id, gate.gate_index, gate.node,
                                         round(float(network.drive.lon[gate.node]), 6),
                                         round(float(network.drive.lat[gate.node]), 6), round(gate.snap_m, 1))

@@ -10,8 +10,9 @@ from conftest import SCHOOLS_CSV
 from geo_patrol.io.plandir import PLAN_FILES
 from geo_patrol.plan import make_plan
 from geo_patrol.posts.sites import post_reach
+from geo_patrol.rules import seen_in_window
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import evaluate, seen_in_window
+from geo_patrol.sightings import evaluate
 from geo_patrol.snapping import prepare
 
 
@@ -63,7 +64,8 @@ def test_post_budget_and_car_budget_are_honoured(tiny):
     assert {(d.post_id, d.school_ids) for d in plan.posts} == {("P001", ("S1", "S2"))}
     # the one post goes to S1 and S2 (13.8 > 11.0); S3 is left to the car, which shows it all three
     assert plan.meta["posts_uncovered"] == [{"school_id": "S3", "reason": "budget", "detail": (
-        "post budget of 1 used: weight 11.00 < 13.80 served by the weakest chosen post; 1 more post would cover it")}]
+        "post budget of 1 used: weight 11.00 < 13.80 served by the weakest chosen post; 1 more post would cover it"),
+        "why": {"code": "budget_weaker", "posts": 1, "weight": 11.0, "weakest": 13.8}}]
     assert summary["uncovered"] == [] and summary["schools_with_post"] == {"morning": 2, "afternoon": 2}
     s3 = [c for c in plan.coverage if c.school_id == "S3"]
     assert [(c.officer_seen, c.post_present, c.three_sightings) for c in s3] == [(True, False, True)] * 2

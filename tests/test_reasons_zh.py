@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import string
 from collections import Counter
 from pathlib import Path
 
@@ -19,63 +21,89 @@ import openpyxl
 import pytest
 from conftest import SCENARIO_TOML, SCHOOLS_CSV, STATIONS_CSV, read_rows, write_grid_osm
 
+import geo_patrol
 from geo_patrol.io.plandir import read_plan_dir
-from geo_patrol.labels import reason_text
+from geo_patrol.labels import LANGS, REASON_TEMPLATES, reason_text
 from geo_patrol.outputs.map import render_map
 from geo_patrol.outputs.workbook import write_report
 from geo_patrol.plan import Plan, make_plan
+from geo_patrol.reasons import Reason
 from geo_patrol.scenario import Scenario
 from geo_patrol.semester import plan_semester, write_semester
 
-#: Each pattern as the code writes it (sightings.py, posts/planner.py, patrols/explain.py and
-#: patrols/planner.py, joined by plan.py), and how it reads in Chinese.
+R = Reason.of
+
+#: Each reason as the code makes it (rules.py, posts/planner.py, patrols/explain.py and
+#: patrols/planner.py, joined by plan.py), its English words (``coverage.csv``'s ``reason``, as
+#: the plans before reasons were data wrote them) and its Chinese.
 PATTERNS = [
-    ("no officer", "未见警察"),
-    ("no car or lights", "未见警车和警灯"),
-    ("1 of 2 car sightings", "只见警车 1 次，要求 2 次"),
-    ("officer present 12.5% < 80%", "警察在场 12.5%，不足 80%"),
-    ("no officer; officer present 0.0% < 80%", "未见警察；警察在场 0.0%，不足 80%"),
-    ("no officer; no car or lights (no post: the school forbids a post (禁设岗); fleet_time: S3: no patrol car is "
+    ((R("no_officer"),), "no officer", "未见警察"),
+    ((R("no_car"),), "no car or lights", "未见警车和警灯"),
+    ((R("car_sightings", seen=1, needed=2),), "1 of 2 car sightings", "只见警车 1 次，要求 2 次"),
+    ((R("officer_presence", pct=12.5, needed_pct=80.0),), "officer present 12.5% < 80%", "警察在场 12.5%，不足 80%"),
+    ((R("no_officer"), R("officer_presence", pct=0.0, needed_pct=80.0)), "no officer; officer present 0.0% < 80%",
+     "未见警察；警察在场 0.0%，不足 80%"),
+    ((R("no_officer"), R("no_car"), R("no_post", detail=R("post_forbidden")),
+      R("fleet_time", detail=R("no_car_on_shift", school="S3", period="morning"))),
+     "no officer; no car or lights (no post: the school forbids a post (禁设岗); fleet_time: S3: no patrol car is "
      "on shift in the morning)",
      "未见警察；未见警车和警灯（未设护学岗：学校禁设岗；警车时间不够：S3 上午没有在班的巡逻警车）"),
-    ("no officer (no post: no post site within 150 m walking (nearest 180 m))",
+    ((R("no_officer"), R("no_post", detail=R("no_site_near", radius_m=150.0, nearest_m=180.2))),
+     "no officer (no post: no post site within 150 m walking (nearest 180 m))",
      "未见警察（未设护学岗：步行 150 米内没有可设岗点位（最近 180 米））"),
-    ("no officer (no post: no post site within 150 m walking (none within 450 m))",
+    ((R("no_officer"), R("no_post", detail=R("no_site_far", radius_m=150.0, searched_m=450.0))),
+     "no officer (no post: no post site within 150 m walking (none within 450 m))",
      "未见警察（未设护学岗：步行 150 米内没有可设岗点位（450 米内都没有））"),
-    ("no officer (no post: officers short at station PS05: no free team there, at a station within 15 min or in "
+    ((R("no_officer"), R("no_post", detail=R("officers_short", station="PS05", borrow_min=15))),
+     "no officer (no post: officers short at station PS05: no free team there, at a station within 15 min or in "
      "a pool)", "未见警察（未设护学岗：PS05 所警力不足，本所、15 分钟车程内的派出所和警力池都没有空闲的岗组）"),
-    ("no officer (no post: post budget of 12 used: weight 11.00 < 13.80 served by the weakest chosen post; 1 more "
+    ((R("no_officer"), R("no_post", detail=R("budget_weaker", posts=12, weight=11.0, weakest=13.8))),
+     "no officer (no post: post budget of 12 used: weight 11.00 < 13.80 served by the weakest chosen post; 1 more "
      "post would cover it)",
      "未见警察（未设护学岗：护学岗名额 12 个已用完，本校权重 11.00 低于所选最弱岗位服务的 13.80，再设 1 个岗即可覆盖）"),
-    ("no officer (no post: post budget of 0 used elsewhere; 1 more post would cover it)",
+    ((R("no_officer"), R("no_post", detail=R("budget_elsewhere", posts=0))),
+     "no officer (no post: post budget of 0 used elsewhere; 1 more post would cover it)",
      "未见警察（未设护学岗：护学岗名额 0 个已用在别处，再设 1 个岗即可覆盖）"),
-    ("no car or lights (fleet_time: SFX157#w2 is reachable (earliest arrival 07:06:22 from station PS04) but "
-     "every car's time is taken by visits of equal or higher weight; 2 more car(s) at station PS04 would serve "
+    ((R("no_car"), R("fleet_time", detail=R("fleet_busy", visit="SFX157#w2", arrival="07:06:22", station="PS04",
+                                            more=R("more_cars", cars=2, station="PS04", visits=4)))),
+     "no car or lights (fleet_time: SFX157 (window 2) is reachable (earliest arrival 07:06:22 from station PS04) "
+     "but every car's time is taken by visits of equal or higher weight; 2 more car(s) at station PS04 would serve "
      "the 4 visit(s) dropped for fleet time nearest to it)",
-     "未见警车和警灯（警车时间不够：SFX157#w2 可以到达（PS04 所的警车最早 07:06:22 到），但每辆车的时间都已排给"
+     "未见警车和警灯（警车时间不够：SFX157（第 2 个时间窗） 可以到达（PS04 所的警车最早 07:06:22 到），但每辆车的时间都已排给"
      "权重相同或更高的巡逻；PS04 所再加 2 辆车可补上附近 4 次巡逻）"),
-    ("no car or lights (fleet_time: S2 (window 2, visit 2) is reachable (earliest arrival 16:35:58 from station "
+    ((R("no_car"), R("fleet_time", detail=R("fleet_busy", visit="S2#w2#2", arrival="16:35:58", station="P1",
+                                            more=R("more_cars_needed")))),
+     "no car or lights (fleet_time: S2 (window 2, visit 2) is reachable (earliest arrival 16:35:58 from station "
      "P1) but every car's time is taken by visits of equal or higher weight; more cars are needed)",
      "未见警车和警灯（警车时间不够：S2（第 2 个时间窗，第 2 次巡逻） 可以到达（P1 所的警车最早 16:35:58 到），"
      "但每辆车的时间都已排给权重相同或更高的巡逻；需要更多警车）"),
-    ("no car or lights (priority: S1 (visit 2) (weight 912) gives way to S3 (weight 1100): serving it would cost "
+    ((R("no_car"), R("priority", detail=R("gives_way", visit="S1#2", weight=912, rival="S3", rival_weight=1100))),
+     "no car or lights (priority: S1 (visit 2) (weight 912) gives way to S3 (weight 1100): serving it would cost "
      "that visit)",
      "未见警车和警灯（优先级较低：S1（第 2 次巡逻）（权重 912）让位于 S3（权重 1100）：排上它就会丢掉那次巡逻）"),
-    ("no car or lights (unreachable: no car has a drivable route to S9 (window 2) and back)",
+    ((R("no_car"), R("unreachable", detail=R("no_route", visit="S9#w2"))),
+     "no car or lights (unreachable: no car has a drivable route to S9 (window 2) and back)",
      "未见警车和警灯（警车赶不到：没有警车能沿道路往返 S9（第 2 个时间窗））"),
-    ("no car or lights (unreachable: S9 is unreachable: the earliest arrival is 08:05:00 (a car from station PS05 "
+    ((R("no_car"), R("unreachable", detail=R("arrives_late", visit="S9", arrival="08:05:00", station="PS05",
+                                             leaves="07:50:00", window="07:30:00–08:00:00"))),
+     "no car or lights (unreachable: S9 is unreachable: the earliest arrival is 08:05:00 (a car from station PS05 "
      "leaving at 07:50:00), after the window 07:30:00–08:00:00)",
      "未见警车和警灯（警车赶不到：去 S9，PS05 所的警车 07:50:00 出发最早 08:05:00 到达，已过时间窗 07:30:00–08:00:00）"),
-    ("no car or lights (unreachable: S9 is unreachable: a car from station P1 can arrive at 07:40:00 inside the "
+    ((R("no_car"), R("unreachable", detail=R("cannot_return", visit="S9", station="P1", arrival="07:40:00",
+                                             window="07:30:00–08:00:00"))),
+     "no car or lights (unreachable: S9 is unreachable: a car from station P1 can arrive at 07:40:00 inside the "
      "window 07:30:00–08:00:00 but cannot get back in its availability or drive limit)",
      "未见警车和警灯（警车赶不到：去 S9，P1 所的警车可在时间窗 07:30:00–08:00:00 内的 07:40:00 到达，"
      "但在当班时间或行驶时长限制内回不了所）"),
-    ("no car or lights (no_road: S3: no drivable road within car_sight_m = 100 m of any gate (nearest 118 m), so "
+    ((R("no_car"), R("no_road", detail=R("road_too_far", school="S3", car_sight_m=100.0, nearest_m=118.4))),
+     "no car or lights (no_road: S3: no drivable road within car_sight_m = 100 m of any gate (nearest 118 m), so "
      "no patrol stop can show it a car: give it a post with a parked car, add a gate that faces a road, or raise "
      "car_sight_m)",
      "未见警车和警灯（校门附近无车行道：S3 各校门 car_sight_m = 100 米内没有可通警车的道路（最近 118 米），"
      "巡逻停靠无法让学校见到警车；可为它设警车驻岗的护学岗、增设临路的校门，或调大 car_sight_m）"),
-    ("no car or lights (window_short: S3: the noon window 12:00-12:02 is shorter than min_seen_s = 180 s, so no "
+    ((R("no_car"), R("window_short", detail=R("window_too_short", school="S3", period="noon", window="12:00-12:02",
+                                              seen_s=180))),
+     "no car or lights (window_short: S3: the noon window 12:00-12:02 is shorter than min_seen_s = 180 s, so no "
      "stop is seen long enough in it: lengthen the window or lower min_seen_s)",
      "未见警车和警灯（时间窗太短：S3 中午时间窗 12:00-12:02 短于 min_seen_s = 180 秒，任何停靠都不能被看到足够久；"
      "请延长时间窗或调低 min_seen_s）"),
@@ -93,26 +121,54 @@ def _in_chinese(reason: str, said: str) -> None:
     assert not re.search(r"[a-z]{2,}", re.sub(r"car_sight_m|min_seen_s", "", said)), said
 
 
-@pytest.mark.parametrize(("reason", "chinese"), PATTERNS)
-def test_every_reason_pattern_reads_in_chinese_with_its_numbers(reason, chinese):
-    assert reason_text(reason, "zh") == chinese
-    _in_chinese(reason, chinese)
-    assert reason_text(reason, "en") == reason
+@pytest.mark.parametrize(("why", "english", "chinese"), PATTERNS)
+def test_every_reason_reads_in_english_and_chinese_with_its_numbers(why, english, chinese):
+    assert reason_text(why, "en") == english
+    assert reason_text(why, "zh") == chinese
+    _in_chinese(english, chinese)
 
 
-@pytest.mark.parametrize(("reason", "chinese"), [
-    ("", ""),
-    ("hand note; see 110", "hand note; see 110"),  # nothing known: as written, separators too
-    ("联系校方 (周一)", "联系校方 (周一)"),
-    ("no officer (see the memo)", "未见警察（see the memo）"),  # a part not known is kept as written
-    ("no officer; waiting for the new gate", "未见警察；waiting for the new gate"),
-    ("no car or lights (fleet_time: an older wording)", "未见警车和警灯（警车时间不够：an older wording）"),
-    ("no car or lights (no_road:)", "未见警车和警灯（no_road:）"),
-    ("no officer (unbalanced (", "no officer (unbalanced ("),
-])
-def test_text_it_does_not_know_passes_through(reason, chinese):
-    assert reason_text(reason, "zh") == chinese
-    assert reason_text(reason, "en") == reason
+@pytest.mark.parametrize(("why", "english", "chinese"), PATTERNS)
+def test_a_reason_comes_back_equal_from_plan_json(why, english, chinese):
+    again = tuple(Reason.from_json(json.loads(json.dumps(r.to_json()))) for r in why)
+    assert again == why and reason_text(again, "zh") == chinese
+
+
+def test_every_reason_code_has_a_template_in_each_language_with_the_same_fields():
+    for code, templates in REASON_TEMPLATES.items():
+        assert set(templates) == set(LANGS), code
+        fields = {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f} for lang, text in templates.items()}
+        if code != "words":  # a reason read back from an older plan: its words in each language
+            assert fields["zh"] == fields["en"], code
+
+
+def test_every_template_renders_in_both_languages():
+    """Each code with made-up values: both languages render, and the Chinese has no English word."""
+    samples = {"visit": "S1#w2", "rival": "S2", "period": "morning", "school": "S1", "station": "PS01",
+               "window": "07:30:00–08:10:00", "arrival": "07:40:00", "leaves": "07:20:00", "text": "备注"}
+    for code, templates in REASON_TEMPLATES.items():
+        fields = {f for text in templates.values() for _, f, _, _ in string.Formatter().parse(text) if f}
+        values = {f: samples.get(f, R("no_officer") if f in ("detail", "more") else 7.0) for f in fields}
+        reason = R(code, **values)
+        english, chinese = reason_text((reason,), "en"), reason_text((reason,), "zh")
+        assert english and chinese, code
+        if code not in ("as_written", "words"):
+            assert chinese != english, code
+        assert not re.search(r"[a-z]{2,}", re.sub(r"car_sight_m|min_seen_s", "", chinese)), (code, chinese)
+
+
+def test_codes_made_by_the_code_all_have_templates():
+    """Every ``Reason.of("code"`` written in the package names a template."""
+    made = set()
+    for path in Path(geo_patrol.__file__).parent.rglob("*.py"):
+        made |= set(re.findall(r'Reason\.of\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert made and made <= set(REASON_TEMPLATES), made - set(REASON_TEMPLATES)
+
+
+def test_a_note_from_an_older_plan_is_shown_as_written():
+    why = (R("no_car"), R("fleet_time", detail=R("as_written", text="an older wording")))
+    assert reason_text(why, "en") == "no car or lights (fleet_time: an older wording)"
+    assert reason_text(why, "zh") == "未见警车和警灯（警车时间不够：an older wording）"
 
 
 def _town(folder: Path, schools: str = SCHOOLS_CSV, parameters: str = "") -> Scenario:
@@ -164,12 +220,12 @@ MISSES = {
 def test_the_reasons_of_real_plans_read_in_chinese(tmp_path, case):
     schools, parameters, options, pieces = MISSES[case]
     plan = make_plan(_town(tmp_path, schools, parameters), time_limit_s=2, **options)
-    reasons = [c.reason for c in plan.coverage if c.reason]
-    assert reasons
-    said = [reason_text(r, "zh") for r in reasons]
-    for reason, text in zip(reasons, said):
-        _in_chinese(reason, text)
-        assert reason_text(reason, "en") == reason
+    rows = [c for c in plan.coverage if c.reason]
+    assert rows
+    said = [reason_text(c.why, "zh") for c in rows]
+    for row, text in zip(rows, said):
+        _in_chinese(row.reason, text)
+        assert reason_text(row.why, "en") == row.reason
     for piece in pieces:
         assert any(piece in text for text in said), (piece, said)
 
@@ -188,7 +244,7 @@ def test_coverage_csv_carries_reason_text_after_reason_and_reads_back(missing):
     assert header[header.index("reason") + 1] == "reason_text"
     rows = read_rows(folder / "coverage.csv")
     assert [r["reason"] for r in rows] == [c.reason for c in plan.coverage]  # the machine text, untouched
-    assert all(r["reason_text"] == reason_text(r["reason"], "zh") for r in rows)
+    assert all(r["reason_text"] == reason_text(c.why, "zh") for r, c in zip(rows, plan.coverage))
     s3 = next(r for r in rows if (r["school_id"], r["period"]) == ("S3", "morning"))
     assert s3["reason_text"] == "未见警察；未见警车和警灯（未设护学岗：学校禁设岗；警车时间不够：S3 上午没有在班的巡逻警车）"
     assert Plan.from_dir(folder) == plan  # the display column is not read back

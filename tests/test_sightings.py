@@ -16,8 +16,9 @@ from plan_fixture import fixture_plan
 from geo_patrol.clock import Window, parse_time
 from geo_patrol.geo import haversine_m
 from geo_patrol.model import Gate, NetworkSource, Parameters, PostDuty, School, Station, Stop
+from geo_patrol.rules import GateSight, seen_in_window, staffed
 from geo_patrol.scenario import Scenario
-from geo_patrol.sightings import GateSight, evaluate, positions_at, seen_in_window, staffed
+from geo_patrol.sightings import evaluate, positions_at
 
 LON, LAT = 114.300, 30.500
 WINDOW = Window(parse_time("07:30"), parse_time("08:10"))
@@ -251,7 +252,7 @@ def test_response_takes_the_nearest_unit_minute_by_minute():
 
 
 def test_gate_sight_finds_the_schools_near_a_point():
-    sight = GateSight(scenario(school("A"), school("B", lon=FAR_LON)), 100.0)
+    sight = GateSight(scenario(school("A"), school("B", lon=FAR_LON)).schools, 100.0)
     near_a, between, nowhere = sight.schools_near([LON + 0.0005, LON + 0.001, LON + 0.05], [LAT, LAT, LAT])
     assert set(near_a) == {"A"} and near_a["A"] == pytest.approx(float(haversine_m(LON, LAT, LON + 0.0005, LAT)))
     assert set(between) == {"A", "B"} and nowhere == {}

@@ -12,7 +12,10 @@ version with the same script.
 
 ``compare`` reads every file of both trees as bytes; the only bytes allowed to differ are the
 wall-clock fields (``runtime_s``, ``timing_s``, ``elapsed_s`` and ``seconds`` keys at any depth)
-of JSON files. It prints each file that differs and exits 1 when one does, 0 otherwise.
+of JSON files (where the paths they name may differ by the snapshot's folder and the checkout's),
+and the keys named by ``--new-keys`` that the AFTER side adds (a change that adds
+data, such as the reasons of ``plan.json``, and states it). It prints each file that differs and
+exits 1 when one does, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -89,27 +92,34 @@ def write(out: Path, *, beijing: bool, only: list[str] | None) -> None:
               "--no-baseline"], env)
 
 
-def _strip_clock(value):
+def _strip(value, keys: set[str], root: str):
+    """``value`` without ``keys`` at any depth, with paths told apart only by where the snapshot
+    or the checkout lies made alike (``<snapshot>/…``, ``…/data/demo/…``)."""
     if isinstance(value, dict):
-        return {k: _strip_clock(v) for k, v in value.items() if k not in CLOCK_KEYS}
+        return {k: _strip(v, keys, root) for k, v in value.items() if k not in keys}
     if isinstance(value, list):
-        return [_strip_clock(v) for v in value]
+        return [_strip(v, keys, root) for v in value]
+    if isinstance(value, str):
+        value = value.replace(root, "<snapshot>")
+        if "/data/demo/" in value:
+            value = value[value.index("/data/demo/"):]
     return value
 
 
-def _same(a: Path, b: Path) -> bool:
+def _same(a: Path, b: Path, new_keys: set[str], roots: tuple[str, str]) -> bool:
     one, other = a.read_bytes(), b.read_bytes()
     if one == other:
         return True
     if a.suffix == ".json":
         try:
-            return _strip_clock(json.loads(one)) == _strip_clock(json.loads(other))
+            return (_strip(json.loads(one), CLOCK_KEYS, roots[0])
+                    == _strip(json.loads(other), CLOCK_KEYS | new_keys, roots[1]))
         except ValueError:
             return False
     return False
 
 
-def compare(before: Path, after: Path) -> int:
+def compare(before: Path, after: Path, new_keys: set[str] = frozenset()) -> int:
     files_a = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
     files_b = {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
     bad = 0
@@ -120,7 +130,7 @@ def compare(before: Path, after: Path) -> int:
         print(f"only in {after}: {rel}")
         bad += 1
     for rel in sorted(files_a & files_b):
-        if not _same(before / rel, after / rel):
+        if not _same(before / rel, after / rel, set(new_keys), (str(before), str(after))):
             print(f"differs: {rel}")
             bad += 1
     print(f"{len(files_a & files_b)} files compared, {bad} differ")
@@ -137,11 +147,12 @@ def main(argv=None) -> int:
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
+    c.add_argument("--new-keys", default="", help="comma-separated JSON keys the AFTER side may add (at any depth)")
     args = parser.parse_args(argv)
     if args.command == "write":
         write(args.out, beijing=not args.skip_beijing, only=args.only)
         return 0
-    return compare(args.before, args.after)
+    return compare(args.before, args.after, {k for k in args.new_keys.split(",") if k})
 
 
 if __name__ == "__main__":

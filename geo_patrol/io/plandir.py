@@ -46,7 +46,7 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ import pandas as pd
 from geo_patrol.clock import format_time, parse_time, parse_window
 from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
-from geo_patrol.labels import DEFAULT_LANG, LANGS, check_lang, officer_label, reason_text, sources_text
+from geo_patrol.labels import DEFAULT_LANG, LANGS, ReasonBook, check_lang, officer_label, reason_text, sources_text
 from geo_patrol.model import (
     PERIODS,
     Coverage,
@@ -69,6 +69,7 @@ from geo_patrol.model import (
     format_team,
     parse_team,
 )
+from geo_patrol.reasons import Reason
 
 __all__ = [
     "COVERAGE_HEADER", "DISPLAY_COLUMNS", "FORMAT", "FORMAT_PREFIX", "PERIODS", "PLAN_FILES", "POSTS_FORMAT_PREFIX",
@@ -501,7 +502,7 @@ def coverage_cells(coverage: Sequence[Coverage], lang: str = DEFAULT_LANG) -> tu
          c.worst_response_s, f"{c.within_target_pct:.1f}", _bool(c.second_unit_300s), c.sources, c.reason,
          _bool(c.strict_met), _bool(c.post_present)]
         for c in coverage), {"sources_text": [sources_text(c.sources, lang) for c in coverage],
-                             "reason_text": [reason_text(c.reason, lang) for c in coverage]})
+                             "reason_text": [reason_text(c.why, lang) if c.why else c.reason for c in coverage]})
 
 
 def output_datum(meta: Mapping[str, Any]) -> str:
@@ -724,7 +725,7 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
                   tuple(parse_time(t) for t in f["properties"]["times"]))
         for f in read_geojson(folder / "routes.geojson", required=True)["features"]
     )
-    coverage = read_coverage(folder / "coverage.csv")
+    coverage = read_coverage(folder / "coverage.csv", meta)
     roads = read_geojson(folder / "roads.geojson", required=False) or {}
     reach = read_geojson(folder / "reach.geojson", required=False) or {}
     return dict(directory=str(folder), meta=meta, schools=schools, stations=stations,
@@ -732,15 +733,32 @@ def read_plan_rows(folder: Path) -> dict[str, Any]:
                 coverage=coverage, roads=roads, reach=reach)
 
 
-def read_coverage(path: Path) -> tuple[Coverage, ...]:
-    """``coverage.csv`` (or another file with its columns) as :class:`~geo_patrol.model.Coverage` rows."""
-    return tuple(
+def read_coverage(path: Path, meta: Mapping[str, Any] | None = None) -> tuple[Coverage, ...]:
+    """``coverage.csv`` (or another file with its columns) as :class:`~geo_patrol.model.Coverage` rows.
+
+    With the plan's ``meta`` each missed row gets its reason as data (``why``): from
+    ``plan.json``'s ``reasons``, or, for a plan written before reasons were data, the words its
+    files hold (``reason`` in English, ``reason_text`` in the plan's language).
+    """
+    table = read_table(Path(path), TABLES["coverage.csv"])
+    rows = tuple(
         Coverage(r["school_id"], r["period"], parse_time(r["window_start"]), parse_time(r["window_end"]),
                  r["officer_seen"], r["car_seen"], r["lights_seen"], r["three_sightings"],
                  r["officer_presence_pct"], r["worst_response_s"], r["within_target_pct"], r["second_unit_300s"],
                  r["sources"], r["reason"], strict_met=r["strict_met"], post_present=r["post_present"])
-        for r in read_table(Path(path), TABLES["coverage.csv"]).records
+        for r in table.records
     )
+    if meta is None:
+        return rows
+    book = ReasonBook(meta)
+    written = table.extra.get("reason_text") or tuple(c.reason for c in rows)
+    out = []
+    for row, words in zip(rows, written):
+        why = book.by_window.get((row.school_id, row.period, format_time(row.window_start_s)))
+        if why is None and row.reason:
+            why = (Reason.of("words", en=row.reason, zh=words if book.lang == "zh" and words else row.reason),)
+        out.append(replace(row, why=why) if why else row)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------

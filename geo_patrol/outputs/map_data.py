@@ -31,7 +31,7 @@ from geo_patrol.clock import parse_time
 from geo_patrol.errors import InputError
 from geo_patrol.geo import M_PER_DEG_LAT, LocalMetres, haversine_m
 from geo_patrol.io.plandir import PlanFiles
-from geo_patrol.labels import reason_text, source_lines
+from geo_patrol.labels import ReasonBook, source_lines
 from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
 
 try:  # pinyin initials for the school search (第一小学 → dyxx); optional
@@ -289,6 +289,7 @@ def _windows(plan: PlanFiles, periods: Sequence[str], school_index: Mapping[str,
     """
     out: dict[str, list[list]] = {}
     missing: set[str] = set()
+    book = ReasonBook(plan.plan)
     for p in periods:
         rows = plan.coverage[plan.coverage["period"] == p].sort_values("window_start")
         per_school: dict[int, list] = {}
@@ -303,7 +304,8 @@ def _windows(plan: PlanFiles, periods: Sequence[str], school_index: Mapping[str,
                 int(bool(r["car_seen"])), int(bool(r["lights_seen"])), status, source_lines(r["sources"], lang),
                 round(float(r["officer_presence_pct"]), 1), _duration(r["worst_response_s"], t),
                 round(float(r["within_target_pct"]), 1), int(bool(r["second_unit_300s"])),
-                reason_text(str(r["reason"] or ""), lang)])
+                book.text(r["school_id"], p, r["window_start"], str(r["reason"] or ""),
+                          str(r.get("reason_text") or ""), lang)])
         out[p] = [[i, max(w[4] for w in wins), wins] for i, wins in sorted(per_school.items())]
     for sid in sorted(missing):
         log.warning("coverage.csv names school %s, which schools.csv lacks; not drawn", sid)

@@ -35,7 +35,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
-from geo_patrol.labels import officer_label, reason_text, role_name, sources_text
+from geo_patrol.labels import ReasonBook, officer_label, role_name, sources_text
 from geo_patrol.outputs.common import (
     KIND_NAMES,
     PERIOD_NAMES,
@@ -133,6 +133,7 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
 
     kinds = dict(zip(plan.schools["school_id"], plan.schools["kind"]))
     rows, fills = [], []
+    reasons = ReasonBook(plan.plan)
     for r in plan.coverage.sort_values(["school_id", "period"], key=period_order).to_dict("records"):
         status = school_status(r)
         fills.append(_STATUS_FILL[status])
@@ -142,7 +143,8 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
                      _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
                      _yn(r["second_unit_300s"]), sources_text(r["sources"], lang),
-                     reason_text(r["reason"], lang)])
+                     reasons.text(r["school_id"], r["period"], r["window_start"], r["reason"],
+                                  str(r.get("reason_text") or ""), lang)])
     sheet = book.create_sheet("三见覆盖 (Coverage)")
     _table(sheet, ["学校编号 (school_id)", "学校 (school)", "类型 (kind)", "时段 (period)", "时间窗 (window)",
                    "见警察 (officer)", "见警车 (car)", "见警灯 (lights)", "三见 (three sightings)",
@@ -293,9 +295,10 @@ def _summary_sheet(sheet, plan: PlanFiles, period_label, lang: str) -> None:
     rows.append(["未达成 (not met)", "时段 (period)", "原因 (reason)"])
     uncovered_row = len(rows)
     names = plan.school_names
-    for u in s.get("uncovered", []):
+    reasons = ReasonBook(plan.plan)
+    for i, u in enumerate(s.get("uncovered", [])):
         rows.append([f"{names.get(u.get('school_id'), '')} ({u.get('school_id')})",
-                     period_label(str(u.get("period"))), reason_text(u.get("reason", ""), lang)])
+                     period_label(str(u.get("period"))), reasons.uncovered_text(i, u.get("reason", ""), lang)])
     rows.append([])
     rows.append(["参数 (parameter)", "值 (value)"])
     params_row = len(rows)

@@ -19,9 +19,9 @@ Method, per dropped visit ``d`` (all checks use the problem's matrix and the res
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from geo_patrol.labels import reason_words, visit_label
 from geo_patrol.patrols.model import (
     REASON_FLEET_TIME,
     REASON_PRIORITY,
@@ -33,6 +33,7 @@ from geo_patrol.patrols.model import (
     Visit,
     clock,
 )
+from geo_patrol.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,12 @@ class _Solo:
 
 def shown_id(visit_id: str) -> str:
     """A routing id as a planner reads it: ``SFX157#w2#2`` → ``SFX157 (window 2, visit 2)``."""
-    match = re.fullmatch(r"(.+?)(?:#w(\d+))?(?:#(\d+))?", visit_id)
-    school, wave, k = match.groups() if match else (visit_id, None, None)
-    extras = ([f"window {wave}"] if wave else []) + ([f"visit {k}"] if k else [])
-    return school + (f" ({', '.join(extras)})" if extras else "")
+    return visit_label(visit_id, "en")
+
+
+def _dropped(visit_id: str, reason: str, why: Reason, **numbers) -> DroppedVisit:
+    """A dropped visit whose detail is ``why`` in English (the words come from :mod:`geo_patrol.labels`)."""
+    return DroppedVisit(visit_id, reason, reason_words(why, "en"), why=why, **numbers)
 
 
 def _solo(problem: RoutingProblem, vis: Visit, veh: Vehicle) -> _Solo:
@@ -176,25 +179,18 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
         best, can = _best_solo(problem, vis)
         window = f"{clock(vis.window_start_s)}–{clock(vis.window_end_s)}"
         if best is None:
-            out[vis.id] = DroppedVisit(
-                vis.id, REASON_UNREACHABLE,
-                f"no car has a drivable route to {shown_id(vis.id)} and back",
-            )
+            out[vis.id] = _dropped(vis.id, REASON_UNREACHABLE, Reason.of("no_route", visit=vis.id))
             continue
         station = best.vehicle.station_id
         if not can:
             if best.arrival_s > vis.window_end_s:
-                why = (f"the earliest arrival is {clock(best.arrival_s)} (a car from station "
-                       f"{station} leaving at {clock(best.vehicle.available_from_s)}), after "
-                       f"the window {window}")
+                why = Reason.of("arrives_late", visit=vis.id, arrival=clock(best.arrival_s), station=station,
+                                leaves=clock(best.vehicle.available_from_s), window=window)
             else:
-                why = (f"a car from station {station} can arrive at {clock(best.arrival_s)} "
-                       f"inside the window {window} but cannot get back in its availability "
-                       f"or drive limit")
-            out[vis.id] = DroppedVisit(
-                vis.id, REASON_UNREACHABLE, f"{shown_id(vis.id)} is unreachable: {why}",
-                earliest_arrival_s=best.arrival_s, station_id=station,
-            )
+                why = Reason.of("cannot_return", visit=vis.id, station=station, arrival=clock(best.arrival_s),
+                                window=window)
+            out[vis.id] = _dropped(vis.id, REASON_UNREACHABLE, why, earliest_arrival_s=best.arrival_s,
+                                   station_id=station)
             continue
         rivals = sorted(
             (c for cid, c in served if c.weight > vis.weight),
@@ -202,28 +198,18 @@ def explain_dropped(problem: RoutingProblem, result: RoutingResult) -> tuple[Dro
         )
         rival = next((c for c in rivals if _fits_after_removal(problem, result, vis, c.id)), None)
         if rival is not None:
-            out[vis.id] = DroppedVisit(
-                vis.id, REASON_PRIORITY,
-                f"{shown_id(vis.id)} (weight {vis.weight}) gives way to {shown_id(rival.id)} (weight "
-                f"{rival.weight}): serving it would cost that visit",
-                earliest_arrival_s=best.arrival_s, station_id=station,
-                competing_visit_id=rival.id,
-            )
+            why = Reason.of("gives_way", visit=vis.id, weight=vis.weight, rival=rival.id, rival_weight=rival.weight)
+            out[vis.id] = _dropped(vis.id, REASON_PRIORITY, why, earliest_arrival_s=best.arrival_s,
+                                   station_id=station, competing_visit_id=rival.id)
             continue
         fleet.setdefault(station, []).append((vis, best))
     for station, items in fleet.items():
         veh = items[0][1].vehicle
         extra = _greedy_extra_cars(problem, result, [v for v, _ in items], veh)
+        more = (Reason.of("more_cars", cars=extra, station=station, visits=len(items))
+                if extra is not None else Reason.of("more_cars_needed"))
         for vis, best in items:
-            more = (f"{extra} more car(s) at station {station} would serve the {len(items)} "
-                    f"visit(s) dropped for fleet time nearest to it"
-                    if extra is not None else "more cars are needed")
-            out[vis.id] = DroppedVisit(
-                vis.id, REASON_FLEET_TIME,
-                f"{shown_id(vis.id)} is reachable (earliest arrival {clock(best.arrival_s)} from station "
-                f"{station}) but every car's time is taken by visits of equal or higher "
-                f"weight; {more}",
-                earliest_arrival_s=best.arrival_s, station_id=station,
-                extra_cars_needed=extra,
-            )
+            why = Reason.of("fleet_busy", visit=vis.id, arrival=clock(best.arrival_s), station=station, more=more)
+            out[vis.id] = _dropped(vis.id, REASON_FLEET_TIME, why, earliest_arrival_s=best.arrival_s,
+                                   station_id=station, extra_cars_needed=extra)
     return tuple(out[d.visit_id] for d in result.dropped)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo_patrol.errors import InputError
+from geo_patrol.reasons import Reason
 
 #: Marker in ``travel_s`` for "no drivable route" (any negative value is read the same way).
 UNREACHABLE_S = -1
@@ -355,7 +356,8 @@ class DroppedVisit:
     station at the start of its availability; None if no car can reach it at all);
     ``station_id`` — the station with that earliest arrival; ``extra_cars_needed`` — for
     ``fleet_time``, how many more cars at ``station_id`` serve it (None if not established);
-    ``competing_visit_id`` — for ``priority``, a served visit that took its place.
+    ``competing_visit_id`` — for ``priority``, a served visit that took its place. ``why`` is the
+    detail as data (a :class:`geo_patrol.reasons.Reason`; ``detail`` is its English rendering).
     """
 
     visit_id: str
@@ -365,6 +367,7 @@ class DroppedVisit:
     station_id: str | None = None
     extra_cars_needed: int | None = None
     competing_visit_id: str | None = None
+    why: Reason | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo_patrol.labels import reason_words
 from geo_patrol.model import Stop, Track, school_weight, share_out
 from geo_patrol.parallel import run_jobs
 from geo_patrol.patrols import DEFAULT_ENGINE, default_iterations, solve
@@ -39,6 +40,8 @@ from geo_patrol.patrols.model import (
     build_problem,
 )
 from geo_patrol.patrols.model import Station as RoutingStation
+from geo_patrol.reasons import Reason
+from geo_patrol.rules import car_sightings_needed, latest_seen_start_s, window_too_short
 from geo_patrol.snapping import Prepared
 from geo_patrol.traveltime import DriveSearch, travel_times
 
@@ -136,8 +139,8 @@ def _problem(prepared: Prepared, period: str, station_ids: Sequence[str], school
             windows.append(GateWindow(
                 # the stop starts at least min_seen_s before the window closes, so it is seen
                 id=window_id(sid, w), loc=len(station_ids) + k, window_start_s=window.start_s,
-                window_end_s=window.end_s - params.seen_s,
-                visits=school.car_visits or params.visits_per_window, min_gap_s=params.min_gap_s,
+                window_end_s=latest_seen_start_s(window, params),
+                visits=car_sightings_needed(school, params), min_gap_s=params.min_gap_s,
                 dwell_s=params.dwell_s,
                 weight=max(1, int(round(100 * school_weight(school)))),
             ))
@@ -236,23 +239,22 @@ def unroutable(prepared: Prepared, period: str, school_ids: Sequence[str]) -> tu
     for sid in school_ids:
         for k, window in enumerate(prepared.scenario.school(sid).windows[period]):
             if sid not in prepared.stands:
-                out.append(DroppedVisit(window_id(sid, k), REASON_NO_ROAD, (
-                    f"{sid}: no drivable road within car_sight_m = {params.car_sight_m:.0f} m of any gate (nearest "
-                    f"{nearest[sid]:.0f} m), so no patrol stop can show it a car: give it a post with a parked "
-                    f"car, add a gate that faces a road, or raise car_sight_m")))
-            elif window.duration_s < params.seen_s:
-                out.append(DroppedVisit(window_id(sid, k), REASON_WINDOW, (
-                    f"{sid}: the {period} window {window} is shorter than min_seen_s = {params.seen_s} s, so no "
-                    f"stop is seen long enough in it: lengthen the window or lower min_seen_s")))
+                why = Reason.of("road_too_far", school=sid, car_sight_m=params.car_sight_m, nearest_m=nearest[sid])
+                out.append(DroppedVisit(window_id(sid, k), REASON_NO_ROAD, reason_words(why, "en"), why=why))
+            elif window_too_short(window, params):
+                why = Reason.of("window_too_short", school=sid, period=period, window=str(window),
+                                seen_s=params.seen_s)
+                out.append(DroppedVisit(window_id(sid, k), REASON_WINDOW, reason_words(why, "en"), why=why))
     return tuple(out)
 
 
 def _no_routing(prepared, period, school_ids, cars, engine, seed) -> PeriodPatrol:
     """No car on shift (or no school): every visit is dropped, and says so."""
     start_s, end_s = shift(prepared, period)
+    whys = [Reason.of("no_car_on_shift", school=sid, period=period) for sid in school_ids]
     dropped = tuple(
-        DroppedVisit(sid, "fleet_time", f"{sid}: no patrol car is on shift in the {period}", extra_cars_needed=None)
-        for sid in school_ids
+        DroppedVisit(sid, "fleet_time", reason_words(why, "en"), extra_cars_needed=None, why=why)
+        for sid, why in zip(school_ids, whys)
     )
     result = RoutingResult(routes=(), dropped=dropped, served_weight=0, total_weight=0, drive_s=0, engine=engine,
                            runtime_s=0.0, objective=0, status="partial" if dropped else "all_served",

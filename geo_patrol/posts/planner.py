@@ -50,6 +50,7 @@ import scipy.sparse as sp
 from geo_patrol.errors import BudgetError
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import POSTS_FORMAT_PREFIX, is_plan_dir, write_posts, write_roster, write_table
+from geo_patrol.labels import reason_words
 from geo_patrol.model import PostDuty, RosterEntry, school_weight
 from geo_patrol.posts.backup import backup_coverage_sets
 from geo_patrol.posts.covering import max_coverage_sets, min_posts_sets
@@ -57,6 +58,7 @@ from geo_patrol.posts.pmedian import p_median
 from geo_patrol.posts.result import LocationResult
 from geo_patrol.posts.roster import post_duties, roster_teams, station_limits
 from geo_patrol.posts.sites import EXPLAIN_FACTOR, CandidateSite, SiteCoverage, candidate_sites, coverage_distance
+from geo_patrol.reasons import Reason
 from geo_patrol.snapping import Prepared
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,19 @@ class Uncovered:
 
     school_id: str
     reason: str  # "forbidden", "no_site", "budget", "officers"
-    detail: str
+    detail: str  # ``why`` in English
+    why: Reason | None = field(default=None, compare=False)  # the detail as data
+
+    @classmethod
+    def because(cls, school_id: str, reason: str, why: Reason) -> Uncovered:
+        return cls(school_id, reason, reason_words(why, "en"), why)
+
+    def to_json(self) -> dict:
+        """The entry of ``plan.json``'s ``posts_uncovered``."""
+        out = {"school_id": self.school_id, "reason": self.reason, "detail": self.detail}
+        if self.why is not None:
+            out["why"] = self.why.to_json()
+        return out
 
 
 @dataclass(frozen=True)
@@ -283,7 +297,7 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
     out = []
     for school in scenario.schools:
         if school.forbid_post:
-            out.append(Uncovered(school.id, "forbidden", "the school forbids a post (禁设岗)"))
+            out.append(Uncovered.because(school.id, "forbidden", Reason.of("post_forbidden")))
     chosen_value = {j: 0.0 for j in chosen}
     for r, a in enumerate(assign):
         if a in chosen_value:
@@ -295,21 +309,17 @@ def _explain(prepared, demand, coverage, weights, covered_rows, chosen, assign, 
         school = scenario.schools[row]
         nearest = float(coverage.nearest_m[row])
         if not np.isfinite(nearest) or nearest > radius:
-            shown = (f"none within {EXPLAIN_FACTOR * radius:.0f} m" if not np.isfinite(nearest)
-                     else f"nearest {nearest:.0f} m")
-            out.append(Uncovered(school.id, "no_site", f"no post site within {radius:.0f} m walking ({shown})"))
+            why = (Reason.of("no_site_far", radius_m=radius, searched_m=EXPLAIN_FACTOR * radius)
+                   if not np.isfinite(nearest) else Reason.of("no_site_near", radius_m=radius, nearest_m=nearest))
+            out.append(Uncovered.because(school.id, "no_site", why))
         elif school.id in short_schools:
-            out.append(Uncovered(school.id, "officers",
-                                 f"officers short at station {short_schools[school.id]}: no free team there, "
-                                 f"at a station within {scenario.parameters.borrow_drive_s // 60} min "
-                                 f"or in a pool"))
+            out.append(Uncovered.because(school.id, "officers", Reason.of(
+                "officers_short", station=short_schools[school.id],
+                borrow_min=scenario.parameters.borrow_drive_s // 60)))
         else:
-            out.append(Uncovered(
-                school.id, "budget",
-                (f"post budget of {max_posts} used: weight {weights[r]:.2f} < {weakest:.2f} served by the "
-                 f"weakest chosen post; 1 more post would cover it") if chosen_value else
-                f"post budget of {max_posts} used elsewhere; 1 more post would cover it",
-            ))
+            why = (Reason.of("budget_weaker", posts=max_posts, weight=float(weights[r]), weakest=float(weakest))
+                   if chosen_value else Reason.of("budget_elsewhere", posts=max_posts))
+            out.append(Uncovered.because(school.id, "budget", why))
     return tuple(sorted(out, key=lambda u: u.school_id))
 
 
