@@ -138,14 +138,8 @@ def parse_maxspeed_kph(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         v = float(value)
         return v if math.isfinite(v) and v > 0 else None
-    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
-        value = [p.strip().strip("'\"") for p in value[1:-1].split(",")]
-    if isinstance(value, (list, tuple)):
-        parts = [str(v) for v in value]
-    else:
-        parts = re.split(r"[;|]", str(value))
     speeds = []
-    for part in parts:
+    for part in _maxspeed_parts(value):
         m = _SPEED_RE.match(part.strip().lower())
         if m is None:
             continue
@@ -153,6 +147,16 @@ def parse_maxspeed_kph(value: Any) -> float | None:
         if v > 0:
             speeds.append(v)
     return min(speeds) if speeds else None
+
+
+def _maxspeed_parts(value: Any) -> list[str]:
+    """The separate values of a ``maxspeed``: a list's items (also written as ``"[…]"`` text),
+    else the text split at ``;`` and ``|``."""
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        value = [p.strip().strip("'\"") for p in value[1:-1].split(",")]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return re.split(r"[;|]", str(value))
 
 
 def resolve_speeds(speed_kph: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -455,14 +459,7 @@ def _build_arrays(
     if directed:
         sel = np.flatnonzero(keep_edge)
     else:
-        # merge undirected parallels: keep the shortest edge per node pair
-        a, b = np.minimum(u, v), np.maximum(u, v)
-        cand = np.flatnonzero(keep_edge)
-        order = cand[np.lexsort((way[cand], length_m[cand], b[cand], a[cand]))]
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])
-        sel = order[first]
-        u, v = a, b
+        sel, u, v = _merge_parallels(u, v, way, length_m, keep_edge)
     n = node_ids.size
     mask = _largest_component(n, u[sel], v[sel], strong=directed)
     sel = sel[mask[u[sel]] & mask[v[sel]]]
@@ -486,24 +483,7 @@ def _build_arrays(
     classes = tuple(classes[i] for i in used.tolist())
     e_code = e_code.astype(np.int16).reshape(-1)
     if directed:
-        speeds = dict(speeds or resolve_speeds())
-        class_speed = np.array([speeds.get(c, speeds["default"]) for c in classes], dtype=np.float64)
-        e_speed = class_speed[e_code] if e_code.size else np.zeros(0)
-        e_maxspeed = np.full(e_len.size, np.nan)
-        if maxspeed is not None:
-            parsed: dict[Any, float | None] = {}
-            for k, old in enumerate(e_old.tolist()):
-                ms = maxspeed[old]
-                if ms is None or ms == "":
-                    continue
-                key = tuple(ms) if isinstance(ms, list) else ms
-                if key not in parsed:
-                    parsed[key] = parse_maxspeed_kph(ms)
-                if parsed[key] is not None:
-                    e_maxspeed[k] = parsed[key]
-        if use_maxspeed:
-            e_speed = np.where(np.isnan(e_maxspeed), e_speed, e_maxspeed)
-        e_time = e_len / (e_speed / 3.6)
+        e_speed, e_time, e_maxspeed = _edge_speeds(classes, e_code, e_len, e_old, maxspeed, speeds, use_maxspeed)
     else:
         e_speed = np.full(e_len.size, np.nan)
         e_time = np.full(e_len.size, np.nan)
@@ -534,6 +514,50 @@ def _build_arrays(
         directed=directed,
         geometry=geom,
     )
+
+
+def _merge_parallels(u: np.ndarray, v: np.ndarray, way: np.ndarray, length_m: np.ndarray,
+                     keep_edge: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected edges merged by node pair (the shortest kept): the kept edges' rows and the
+    edges' ends as (lower, higher) node rows."""
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    cand = np.flatnonzero(keep_edge)
+    order = cand[np.lexsort((way[cand], length_m[cand], b[cand], a[cand]))]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])
+    return order[first], a, b
+
+
+def _edge_speeds(classes: tuple[str, ...], e_code: np.ndarray, e_len: np.ndarray, e_old: np.ndarray,
+                 maxspeed: list[Any] | None, speeds: Mapping[str, float] | None,
+                 use_maxspeed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Speed (km/h), travel time (s) and posted maximum speed (km/h, NaN when none) of the
+    directed edges: the class speed, or the posted one when ``use_maxspeed``."""
+    speeds = dict(speeds or resolve_speeds())
+    class_speed = np.array([speeds.get(c, speeds["default"]) for c in classes], dtype=np.float64)
+    e_speed = class_speed[e_code] if e_code.size else np.zeros(0)
+    e_maxspeed = np.full(e_len.size, np.nan)
+    if maxspeed is not None:
+        _fill_maxspeeds(e_maxspeed, e_old, maxspeed)
+    if use_maxspeed:
+        e_speed = np.where(np.isnan(e_maxspeed), e_speed, e_maxspeed)
+    e_time = e_len / (e_speed / 3.6)
+    return e_speed, e_time, e_maxspeed
+
+
+def _fill_maxspeeds(e_maxspeed: np.ndarray, e_old: np.ndarray, maxspeed: list[Any]) -> None:
+    """Set each edge's posted speed (km/h) where its input edge's ``maxspeed`` reads as one
+    (each distinct value parsed once)."""
+    parsed: dict[Any, float | None] = {}
+    for k, old in enumerate(e_old.tolist()):
+        ms = maxspeed[old]
+        if ms is None or ms == "":
+            continue
+        key = tuple(ms) if isinstance(ms, list) else ms
+        if key not in parsed:
+            parsed[key] = parse_maxspeed_kph(ms)
+        if parsed[key] is not None:
+            e_maxspeed[k] = parsed[key]
 
 
 def _arrays_from_raw(
@@ -845,54 +869,89 @@ def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
     """
     if not max_arc_m or graph.number_of_nodes() == 0:
         return graph
+    next_id = _first_new_id(graph)
+    if next_id is None:
+        return graph
+    out = graph.__class__()
+    out.graph.update(graph.graph)
+    out.add_nodes_from(graph.nodes(data=True))
+    cutter = _EdgeCutter(graph, out, max_arc_m, next_id)
+    for a, b, data in graph.edges(data=True):
+        cutter.add(a, b, data)
+    return out
+
+
+def _first_new_id(graph: nx.Graph) -> int | None:
+    """One more than the graph's largest node id; None when the ids are not integers or the
+    node coordinates not lon/lat degrees (the loader reports them)."""
     try:
         next_id = max(int(k) for k in graph.nodes) + 1
         xs = [float(d["x"]) for _, d in graph.nodes(data=True)]
         ys = [float(d["y"]) for _, d in graph.nodes(data=True)]
     except (KeyError, TypeError, ValueError):
-        return graph  # ids or coordinates the loader reports
+        return None  # ids or coordinates the loader reports
     if max(map(abs, xs)) > 180 or max(map(abs, ys)) > 90:
-        return graph  # not lon/lat degrees (a projected graph): the loader reports it
-    out = graph.__class__()
-    out.graph.update(graph.graph)
-    out.add_nodes_from(graph.nodes(data=True))
-    made: dict[tuple, list[int]] = {}
-    for a, b, data in graph.edges(data=True):
+        return None  # not lon/lat degrees (a projected graph): the loader reports it
+    return next_id
+
+
+class _EdgeCutter:
+    """Adds the edges of ``graph`` to ``out`` cut into pieces of at most ``max_arc_m`` (see
+    :func:`cut_graph`); new node ids count up from ``next_id``."""
+
+    def __init__(self, graph: nx.Graph, out: nx.Graph, max_arc_m: float, next_id: int) -> None:
+        self.graph, self.out, self.max_arc_m, self.next_id = graph, out, max_arc_m, next_id
+        self.made: dict[tuple, list[int]] = {}
+
+    def add(self, a, b, data: dict) -> None:
+        """Add edge ``a`` → ``b``: as drawn when it has no coordinates, is a loop or is short
+        enough, else as a chain of pieces."""
+        graph, out = self.graph, self.out
         try:
             xa, ya, xb, yb = (float(graph.nodes[a]["x"]), float(graph.nodes[a]["y"]), float(graph.nodes[b]["x"]),
                               float(graph.nodes[b]["y"]))
         except (KeyError, TypeError, ValueError):
             out.add_edge(a, b, **data)
-            continue
+            return
         line = _geometry_coords(data.get("geometry"))
         if a == b:  # a loop: kept as drawn (its two directions cannot be told apart by their ends)
             out.add_edge(a, b, **data)
-            continue
-        if line is None or len(line) < 2:
-            line = np.array([(xa, ya), (xb, yb)])
-        elif (haversine_m(line[-1, 0], line[-1, 1], xa, ya) + haversine_m(line[0, 0], line[0, 1], xb, yb)
-              < haversine_m(line[0, 0], line[0, 1], xa, ya) + haversine_m(line[-1, 0], line[-1, 1], xb, yb)):
-            line = line[::-1]  # drawn from b to a
+            return
+        line = _oriented_line(line, xa, ya, xb, yb)
         steps = haversine_m(line[:-1, 0], line[:-1, 1], line[1:, 0], line[1:, 1])
         along = np.concatenate([[0.0], np.cumsum(steps)])
         total = float(along[-1])
-        pieces = int(np.ceil(total / max_arc_m)) if total > 0 else 1
+        pieces = int(np.ceil(total / self.max_arc_m)) if total > 0 else 1
         if pieces <= 1:
             out.add_edge(a, b, **data)
-            continue
+            return
+        chain = [a, *self._middle_nodes(a, b, data, line, along, total, pieces), b]
+        self._add_pieces(chain, data, line, along, total, pieces)
+
+    def _middle_nodes(self, a, b, data: dict, line: np.ndarray, along: np.ndarray, total: float,
+                      pieces: int) -> list[int]:
+        """The nodes cutting edge ``a`` → ``b`` in order from ``a``, made (and added to ``out``)
+        once for both directions of a street."""
         low_first = int(a) <= int(b)
         middle = (round(float(np.interp(total / 2, along, line[:, 0])), 6),
                   round(float(np.interp(total / 2, along, line[:, 1])), 6))  # tells parallel arcs apart
         key = (min(int(a), int(b)), max(int(a), int(b)), str(data.get("osmid")), round(total, 1), middle)
+        made = self.made
         if key not in made:
-            made[key] = list(range(next_id, next_id + pieces - 1))
-            next_id += pieces - 1
+            made[key] = list(range(self.next_id, self.next_id + pieces - 1))
+            self.next_id += pieces - 1
             cuts = [float(np.interp(total * j / pieces, along, line[:, 0])) for j in range(1, pieces)], [
                 float(np.interp(total * j / pieces, along, line[:, 1])) for j in range(1, pieces)]
             ordered = made[key] if low_first else made[key][::-1]
             for node, x, y in zip(ordered, *cuts):
-                out.add_node(node, x=x, y=y)
-        chain = [a, *(made[key] if low_first else made[key][::-1]), b]
+                self.out.add_node(node, x=x, y=y)
+        return made[key] if low_first else made[key][::-1]
+
+    def _add_pieces(self, chain: list, data: dict, line: np.ndarray, along: np.ndarray, total: float,
+                    pieces: int) -> None:
+        """One edge per consecutive pair of ``chain``, with the edge's tags, its share of the
+        length and its stretch of the line."""
+        out = self.out
         length = data.get("length_m", data.get("length"))
         try:
             share = float(length) / pieces
@@ -905,7 +964,17 @@ def cut_graph(graph: nx.Graph, max_arc_m: float | None) -> nx.Graph:
                                  [out.nodes[head]["x"], out.nodes[head]["y"]]])
             piece = {k: v for k, v in data.items() if k not in ("geometry", "length", "length_m")}
             out.add_edge(tail, head, **piece, length=share, geometry=shapely.LineString(stretch))
-    return out
+
+
+def _oriented_line(line: np.ndarray | None, xa: float, ya: float, xb: float, yb: float) -> np.ndarray:
+    """The edge's drawn line from ``a`` to ``b`` (reversed when drawn from b to a); the straight
+    segment when it has no line of two points."""
+    if line is None or len(line) < 2:
+        return np.array([(xa, ya), (xb, yb)])
+    if (haversine_m(line[-1, 0], line[-1, 1], xa, ya) + haversine_m(line[0, 0], line[0, 1], xb, yb)
+            < haversine_m(line[0, 0], line[0, 1], xa, ya) + haversine_m(line[-1, 0], line[-1, 1], xb, yb)):
+        return line[::-1]  # drawn from b to a
+    return line
 
 
 def _network_from_nx(

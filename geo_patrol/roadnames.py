@@ -49,6 +49,34 @@ def _normal(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _arc_segments(arr, local: LocalMetres, arcs: np.ndarray) -> np.ndarray:
+    """One planar line per arc of ``arcs``: its drawn shape (GraphML), else its two ends."""
+    xy = local.xy(arr.lon, arr.lat)
+    shapes = [local.xy(*arr.geometry[e].T) if e in arr.geometry else xy[[arr.edge_u[e], arr.edge_v[e]]]
+              for e in arcs.tolist()] if arr.geometry else None
+    if shapes is None:  # straight arcs only (OSM files, line layers)
+        points = np.stack([xy[arr.edge_u[arcs]], xy[arr.edge_v[arcs]]], axis=1).reshape(-1, 2)
+        counts = np.full(arcs.size, 2)
+    else:  # arcs with a drawn shape (GraphML) take their own points
+        points = np.concatenate(shapes)
+        counts = np.array([len(p) for p in shapes])
+    return shapely.linestrings(points, indices=np.repeat(np.arange(arcs.size), counts))
+
+
+def _lookup(names: tuple[str, ...]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """First two characters → (spelling, name id) of every name and the other spelling of a
+    route number, longest first."""
+    lookup: dict[str, list[tuple[str, int]]] = {}
+    for k, name in enumerate(names):
+        spellings = [name]
+        route = _ROUTE_REF.match(name)
+        if route:
+            spellings.append(route.group(2) + _ROUTE_KIND[route.group(1)])
+        for spelling in spellings:
+            lookup.setdefault(spelling[:2], []).append((spelling, k))
+    return {key: tuple(sorted(found, key=lambda f: -len(f[0]))) for key, found in lookup.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class RoadNames:
     """The named drive roads of a network: ``names[k]`` and its lines ``lines[k]`` (a shapely
@@ -76,27 +104,9 @@ class RoadNames:
         named = np.flatnonzero(arc_code >= 0)
         _, first = np.unique(np.column_stack([arc_code[named], a[named], b[named]]), axis=0, return_index=True)
         arcs = named[first]
-        xy = local.xy(arr.lon, arr.lat)
-        shapes = [local.xy(*arr.geometry[e].T) if e in arr.geometry else xy[[arr.edge_u[e], arr.edge_v[e]]]
-                  for e in arcs.tolist()] if arr.geometry else None
-        if shapes is None:  # straight arcs only (OSM files, line layers)
-            points = np.stack([xy[arr.edge_u[arcs]], xy[arr.edge_v[arcs]]], axis=1).reshape(-1, 2)
-            counts = np.full(arcs.size, 2)
-        else:  # arcs with a drawn shape (GraphML) take their own points
-            points = np.concatenate(shapes)
-            counts = np.array([len(p) for p in shapes])
-        segments = shapely.linestrings(points, indices=np.repeat(np.arange(arcs.size), counts))
+        segments = _arc_segments(arr, local, arcs)
         lines = shapely.multilinestrings(segments, indices=arc_code[arcs])
-        lookup: dict[str, list[tuple[str, int]]] = {}
-        for k, name in enumerate(names):
-            spellings = [name]
-            route = _ROUTE_REF.match(name)
-            if route:
-                spellings.append(route.group(2) + _ROUTE_KIND[route.group(1)])
-            for spelling in spellings:
-                lookup.setdefault(spelling[:2], []).append((spelling, k))
-        ordered = {key: tuple(sorted(found, key=lambda f: -len(f[0]))) for key, found in lookup.items()}
-        return cls(names, lines, local, ordered)
+        return cls(names, lines, local, _lookup(names))
 
     def find(self, text: str) -> tuple[int, ...]:
         """Ids (into :attr:`names`) of the roads ``text`` names, in the order they appear."""

@@ -167,98 +167,38 @@ class Scenario:
     def from_toml(cls, path: str | Path) -> Scenario:
         """Load a scenario file and the input files it names (see the module docstring)."""
         path = Path(path)
-        if not path.is_file():
-            raise InputError("scenario file not found", file=path, hint="check the path")
-        try:
-            config = tomllib.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise InputError("scenario file is not UTF-8 text", file=path, hint="save it as UTF-8") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"not valid TOML ({exc})", file=path, hint="fix the syntax") from None
-        _check_keys(config, TABLES, path, "")
-        for table, keys in TABLES.items():
-            if table in config:
-                if not isinstance(config[table], Mapping):
-                    raise InputError(f"'{table}' must be a table", file=path, field=table,
-                                     hint=f"write it as a [{table}] section")
-                if keys:
-                    _check_keys(config[table], keys, path, table)
+        config = _read_toml(path)
+        _check_tables(config, path)
         meta = config.get("scenario", {})
         inputs = config.get("inputs", {})
         if isinstance(inputs.get("download"), Mapping):
             _check_keys(inputs["download"], ("place", "bbox"), path, "inputs.download")
-        base = path.parent
-
-        def _sheet(key: str) -> str | None:
-            value = inputs.get(f"{key}_sheet")
-            if value is not None and not isinstance(value, (str, int)):
-                raise InputError(f"'{value}' is not a sheet name", file=path, field=f"inputs.{key}_sheet",
-                                 hint=f'write {key}_sheet = "Sheet name" (or its number, 1 for the first)')
-            return None if value is None else str(value)
-
-        def input_path(key: str, *, required: bool) -> Path | None:
-            value = inputs.get(key)
-            if value is None:
-                if required:
-                    raise InputError(
-                        f"[inputs] has no '{key}'", file=path, field=f"inputs.{key}",
-                        hint=f"add {key} = \"your_{key}_file\"",
-                    )
-                return None
-            if not isinstance(value, str) or not value.strip():
-                raise InputError(f"'{value}' is not a file name", file=path, field=f"inputs.{key}",
-                                 hint=f"write {key} = \"file name\" (relative to the scenario file)")
-            return (base / value).resolve() if not Path(value).is_absolute() else Path(value)
+        table = _Inputs(inputs, path)
 
         files: dict[str, Path] = {}
-        schools_path = input_path("schools", required=True)
-        stations_path = input_path("stations", required=True)
-        sites_path = input_path("sites", required=False)
+        schools_path = table.path("schools", required=True)
+        stations_path = table.path("stations", required=True)
+        sites_path = table.path("sites", required=False)
         files["schools"], files["stations"] = schools_path, stations_path
-        schools = read_schools(schools_path, datum=inputs.get("schools_datum", "wgs84"), sheet=_sheet("schools"))
-        rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"), sheet=_sheet("stations"))
+        schools = read_schools(schools_path, datum=inputs.get("schools_datum", "wgs84"), sheet=table.sheet("schools"))
+        rows = read_stations(stations_path, datum=inputs.get("stations_datum", "wgs84"),
+                             sheet=table.sheet("stations"))
         stations = tuple(r for r in rows if r.kind == "station")
         pools = tuple(r for r in rows if r.kind == "pool")
         officers: tuple[Officer, ...] = ()
-        officers_path = input_path("officers", required=False)
+        officers_path = table.path("officers", required=False)
         if officers_path is not None:
             files["officers"] = officers_path
-            officers = read_officers(officers_path, sheet=_sheet("officers"))
+            officers = read_officers(officers_path, sheet=table.sheet("officers"))
         sites: tuple[Site, ...] = ()
         if sites_path is not None:
             files["sites"] = sites_path
-            sites = read_sites(sites_path, datum=inputs.get("sites_datum", "wgs84"), sheet=_sheet("sites"))
-
-        download = inputs.get("download")
-        if "network" in inputs:
-            layer = inputs.get("network_layer")
-            if layer is not None and not isinstance(layer, str):
-                raise InputError(f"'{layer}' is not a layer name", file=path, field="inputs.network_layer",
-                                 hint='write network_layer = "roads" (the layer of a GeoPackage)')
-            network = NetworkSource(path=input_path("network", required=True), layer=layer,
-                                    datum=str(inputs.get("network_datum", "wgs84")))
+            sites = read_sites(sites_path, datum=inputs.get("sites_datum", "wgs84"), sheet=table.sheet("sites"))
+        network = _network_source(table)
+        if network.path is not None:
             files["network"] = network.path
-        elif isinstance(download, Mapping) and ("place" in download or "bbox" in download):
-            bbox = download.get("bbox")
-            network = NetworkSource(place=download.get("place"), bbox=tuple(bbox) if bbox else None)
-        else:
-            raise InputError(
-                "[inputs] names no road network", file=path, field="inputs.network",
-                hint="add network = \"roads.osm.pbf\" (or [inputs.download] place = \"...\")",
-            )
         parameters = Parameters.from_mapping(config.get("parameters", {}), file=path)
-        seed = meta.get("seed", 0)
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-            raise InputError(f"seed '{seed}' is not a whole number in 0 … 2147483647", file=path,
-                             field="scenario.seed", hint="write seed = 1 (any whole number in that range)")
-        if not isinstance(meta.get("name", ""), str):
-            raise InputError("the name must be text", file=path, field="scenario.name", hint='write name = "..."')
-        timezone = meta.get("timezone", "Asia/Shanghai")
-        try:
-            zoneinfo.ZoneInfo(str(timezone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InputError(f"'{timezone}' is not a time zone", file=path, field="scenario.timezone",
-                             hint='use an IANA name such as "Asia/Shanghai"') from None
+        seed, timezone = _checked_meta(meta, path)
         out_datum = config.get("outputs", {}).get("datum", "wgs84")
         try:
             out_datum = normalise_datum(str(out_datum))
@@ -319,6 +259,101 @@ TABLES: Mapping[str, tuple[str, ...] | None] = {
     "outputs": ("datum",),
     "calendar": None,
 }
+
+
+def _read_toml(path: Path) -> dict:
+    """The scenario file's TOML; :class:`InputError` when missing, not UTF-8 or not TOML."""
+    if not path.is_file():
+        raise InputError("scenario file not found", file=path, hint="check the path")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("scenario file is not UTF-8 text", file=path, hint="save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=path, hint="fix the syntax") from None
+
+
+def _check_tables(config: Mapping, path: Path) -> None:
+    """:class:`InputError` for an unknown table, a table that is not one, or an unknown key of a
+    table whose keys :data:`TABLES` lists."""
+    _check_keys(config, TABLES, path, "")
+    for table, keys in TABLES.items():
+        if table in config:
+            if not isinstance(config[table], Mapping):
+                raise InputError(f"'{table}' must be a table", file=path, field=table,
+                                 hint=f"write it as a [{table}] section")
+            if keys:
+                _check_keys(config[table], keys, path, table)
+
+
+class _Inputs:
+    """The ``[inputs]`` table of the scenario file ``path``: its sheet names and file paths,
+    checked."""
+
+    def __init__(self, inputs: Mapping, path: Path) -> None:
+        self.inputs, self.file, self.base = inputs, path, path.parent
+
+    def sheet(self, key: str) -> str | None:
+        """The ``{key}_sheet`` value as text (None when not given)."""
+        value = self.inputs.get(f"{key}_sheet")
+        if value is not None and not isinstance(value, (str, int)):
+            raise InputError(f"'{value}' is not a sheet name", file=self.file, field=f"inputs.{key}_sheet",
+                             hint=f'write {key}_sheet = "Sheet name" (or its number, 1 for the first)')
+        return None if value is None else str(value)
+
+    def path(self, key: str, *, required: bool) -> Path | None:
+        """The file named by ``key``, relative to the scenario file (None when not given and not
+        ``required``)."""
+        value = self.inputs.get(key)
+        if value is None:
+            if required:
+                raise InputError(
+                    f"[inputs] has no '{key}'", file=self.file, field=f"inputs.{key}",
+                    hint=f"add {key} = \"your_{key}_file\"",
+                )
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"'{value}' is not a file name", file=self.file, field=f"inputs.{key}",
+                             hint=f"write {key} = \"file name\" (relative to the scenario file)")
+        return (self.base / value).resolve() if not Path(value).is_absolute() else Path(value)
+
+
+def _network_source(table: _Inputs) -> NetworkSource:
+    """The road network: a file (``network``, with its layer and datum) or a download
+    (``[inputs.download]`` place or bbox)."""
+    inputs, path = table.inputs, table.file
+    download = inputs.get("download")
+    if "network" in inputs:
+        layer = inputs.get("network_layer")
+        if layer is not None and not isinstance(layer, str):
+            raise InputError(f"'{layer}' is not a layer name", file=path, field="inputs.network_layer",
+                             hint='write network_layer = "roads" (the layer of a GeoPackage)')
+        return NetworkSource(path=table.path("network", required=True), layer=layer,
+                             datum=str(inputs.get("network_datum", "wgs84")))
+    if isinstance(download, Mapping) and ("place" in download or "bbox" in download):
+        bbox = download.get("bbox")
+        return NetworkSource(place=download.get("place"), bbox=tuple(bbox) if bbox else None)
+    raise InputError(
+        "[inputs] names no road network", file=path, field="inputs.network",
+        hint="add network = \"roads.osm.pbf\" (or [inputs.download] place = \"...\")",
+    )
+
+
+def _checked_meta(meta: Mapping, path: Path) -> tuple[int, Any]:
+    """The ``[scenario]`` seed and time zone, checked (and its name is text)."""
+    seed = meta.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+        raise InputError(f"seed '{seed}' is not a whole number in 0 … 2147483647", file=path,
+                         field="scenario.seed", hint="write seed = 1 (any whole number in that range)")
+    if not isinstance(meta.get("name", ""), str):
+        raise InputError("the name must be text", file=path, field="scenario.name", hint='write name = "..."')
+    timezone = meta.get("timezone", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(str(timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"'{timezone}' is not a time zone", file=path, field="scenario.timezone",
+                         hint='use an IANA name such as "Asia/Shanghai"') from None
+    return seed, timezone
 
 
 def _check_keys(table: Mapping, known, path: Path, name: str) -> None:

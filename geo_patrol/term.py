@@ -120,16 +120,7 @@ class Calendar:
     def from_mapping(cls, raw: Mapping[str, Any], *, file: str | Path | None = None) -> Calendar:
         """The ``[calendar]`` table, checked: one :class:`InputError` naming the key. Exam site
         files are read relative to ``file`` (the scenario file)."""
-        known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week", "exams",
-                 "plan_within_cap")
-        for key in raw:
-            if key not in known:
-                raise InputError(f"unknown key '{key}' in [calendar]", file=file, field=f"calendar.{key}",
-                                 hint="known keys: " + ", ".join(known))
-        for key in ("term_start", "term_end"):
-            if key not in raw:
-                raise InputError(f"[calendar] has no {key}", file=file, field=f"calendar.{key}",
-                                 hint=f'add {key} = "2026-09-01"')
+        _check_keys(raw, file)
         start, end = _date(raw["term_start"], file, "calendar.term_start"), _date(raw["term_end"], file,
                                                                                   "calendar.term_end")
         if end < start:
@@ -137,62 +128,14 @@ class Calendar:
                              hint="term_end must be on or after term_start")
         holidays = frozenset(d for item in _list(raw.get("holidays", []), file, "calendar.holidays")
                              for d in _range(item, file, "calendar.holidays"))
-        workdays = {}
-        if not isinstance(raw.get("workdays", {}), Mapping):
-            raise InputError("workdays must be a table of dates", file=file, field="calendar.workdays",
-                             hint='write workdays = { "2026-09-27" = "friday" }')
-        for day, weekday in dict(raw.get("workdays", {})).items():
-            if str(weekday).lower() not in WEEKDAYS[:5]:
-                raise InputError(f"'{weekday}' is not a school weekday", file=file, field=f"calendar.workdays.{day}",
-                                 hint="give the weekday whose hours the make-up day keeps, monday … friday")
-            made_up = _date(day, file, "calendar.workdays")
-            if made_up in holidays:
-                raise InputError(f"{made_up} is both a holiday and a make-up school day", file=file,
-                                 field=f"calendar.workdays.{day}", hint="remove it from holidays or from workdays")
-            if not start <= made_up <= end:
-                raise InputError(f"the make-up day {made_up} lies outside the term", file=file,
-                                 field=f"calendar.workdays.{day}", hint=f"the term runs {start} – {end}")
-            workdays[made_up] = str(weekday).lower()
-        reinforced = []
-        for k, spell in enumerate(_list(raw.get("reinforced", []), file, "calendar.reinforced")):
-            where = f"calendar.reinforced[{k + 1}]"
-            if not isinstance(spell, Mapping) or "from" not in spell or "to" not in spell:
-                raise InputError("a reinforced spell needs from and to", file=file, field=where,
-                                 hint='write [[calendar.reinforced]] with from = "…" and to = "…"')
-            overrides = {key: value for key, value in spell.items() if key not in ("from", "to")}
-            for key in NETWORK_KEYS:
-                if key in overrides:
-                    raise InputError(f"'{key}' shapes the road network, which a spell cannot change", file=file,
-                                     field=f"{where}.{key}", hint=f"set {key} in [parameters] for the whole term")
-            try:
-                Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
-            except InputError as exc:
-                field = str(exc.field or "").removeprefix("parameters.")
-                raise InputError(exc.problem, file=file, field=f"{where}.{field}" if field else where,
-                                 hint=exc.hint) from None
-            first, last = _date(spell["from"], file, f"{where}.from"), _date(spell["to"], file, f"{where}.to")
-            if last < first:
-                raise InputError("the spell ends before it starts", file=file, field=f"{where}.to",
-                                 hint="from must be on or before to")
-            if last < start or first > end:
-                raise InputError(f"the spell {first} – {last} lies outside the term", file=file, field=where,
-                                 hint=f"the term runs {start} – {end}")
-            reinforced.append((first, last, overrides))
+        workdays = _workdays(raw, file, holidays, start, end)
+        reinforced = [_spell(k, spell, file, start, end)
+                      for k, spell in enumerate(_list(raw.get("reinforced", []), file, "calendar.reinforced"))]
         cap = raw.get("max_duties_per_week", MAX_DUTIES_PER_WEEK)
         if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 14:
             raise InputError(f"'{cap}' is not a number of duties", file=file, field="calendar.max_duties_per_week",
                              hint="a whole number from 1 to 14 (two school runs a day, seven days)")
-        exams = tuple(_exam(k, spec, file) for k, spec in enumerate(_list(raw.get("exams", []), file,
-                                                                          "calendar.exams")))
-        ids = [e.id for e in exams]
-        for k, exam in enumerate(exams):
-            outside = sorted(d for d in exam.dates if not start <= d <= end)
-            if outside:
-                raise InputError(f"the exam date {outside[0]} lies outside the term", file=file,
-                                 field=f"calendar.exams[{k + 1}].dates", hint=f"the term runs {start} – {end}")
-            if ids.count(exam.id) > 1:
-                raise InputError(f"two exams have the id '{exam.id}'", file=file, field="calendar.exams",
-                                 hint="give each [[calendar.exams]] its own id")
+        exams = _exams(raw, file, start, end)
         within = raw.get("plan_within_cap", False)
         if not isinstance(within, bool):
             raise InputError(f"'{within}' is not true or false", file=file, field="calendar.plan_within_cap",
@@ -284,6 +227,88 @@ def _name(days: Sequence[str]) -> str:
     return "+".join(_SHORT[i] for i in idx)
 
 
+def _check_keys(raw: Mapping[str, Any], file) -> None:
+    """:class:`InputError` for an unknown key of ``[calendar]`` or a missing term start or end."""
+    known = ("term_start", "term_end", "holidays", "workdays", "reinforced", "max_duties_per_week", "exams",
+             "plan_within_cap")
+    for key in raw:
+        if key not in known:
+            raise InputError(f"unknown key '{key}' in [calendar]", file=file, field=f"calendar.{key}",
+                             hint="known keys: " + ", ".join(known))
+    for key in ("term_start", "term_end"):
+        if key not in raw:
+            raise InputError(f"[calendar] has no {key}", file=file, field=f"calendar.{key}",
+                             hint=f'add {key} = "2026-09-01"')
+
+
+def _workdays(raw: Mapping[str, Any], file, holidays: frozenset[dt.date], start: dt.date,
+              end: dt.date) -> dict[dt.date, str]:
+    """The make-up days (``workdays``) with the weekday whose hours each keeps, checked against
+    the holidays and the term."""
+    workdays = {}
+    if not isinstance(raw.get("workdays", {}), Mapping):
+        raise InputError("workdays must be a table of dates", file=file, field="calendar.workdays",
+                         hint='write workdays = { "2026-09-27" = "friday" }')
+    for day, weekday in dict(raw.get("workdays", {})).items():
+        if str(weekday).lower() not in WEEKDAYS[:5]:
+            raise InputError(f"'{weekday}' is not a school weekday", file=file, field=f"calendar.workdays.{day}",
+                             hint="give the weekday whose hours the make-up day keeps, monday … friday")
+        made_up = _date(day, file, "calendar.workdays")
+        if made_up in holidays:
+            raise InputError(f"{made_up} is both a holiday and a make-up school day", file=file,
+                             field=f"calendar.workdays.{day}", hint="remove it from holidays or from workdays")
+        if not start <= made_up <= end:
+            raise InputError(f"the make-up day {made_up} lies outside the term", file=file,
+                             field=f"calendar.workdays.{day}", hint=f"the term runs {start} – {end}")
+        workdays[made_up] = str(weekday).lower()
+    return workdays
+
+
+def _spell(k: int, spell: Any, file, start: dt.date,
+           end: dt.date) -> tuple[dt.date, dt.date, dict[str, Any]]:
+    """The ``k``-th reinforced spell (from 0): its first and last dates and its parameters,
+    checked like ``[parameters]`` (no network key) and against the term."""
+    where = f"calendar.reinforced[{k + 1}]"
+    if not isinstance(spell, Mapping) or "from" not in spell or "to" not in spell:
+        raise InputError("a reinforced spell needs from and to", file=file, field=where,
+                         hint='write [[calendar.reinforced]] with from = "…" and to = "…"')
+    overrides = {key: value for key, value in spell.items() if key not in ("from", "to")}
+    for key in NETWORK_KEYS:
+        if key in overrides:
+            raise InputError(f"'{key}' shapes the road network, which a spell cannot change", file=file,
+                             field=f"{where}.{key}", hint=f"set {key} in [parameters] for the whole term")
+    try:
+        Parameters.from_mapping(overrides, file=file)  # the same checks as [parameters]
+    except InputError as exc:
+        field = str(exc.field or "").removeprefix("parameters.")
+        raise InputError(exc.problem, file=file, field=f"{where}.{field}" if field else where,
+                         hint=exc.hint) from None
+    first, last = _date(spell["from"], file, f"{where}.from"), _date(spell["to"], file, f"{where}.to")
+    if last < first:
+        raise InputError("the spell ends before it starts", file=file, field=f"{where}.to",
+                         hint="from must be on or before to")
+    if last < start or first > end:
+        raise InputError(f"the spell {first} – {last} lies outside the term", file=file, field=where,
+                         hint=f"the term runs {start} – {end}")
+    return first, last, overrides
+
+
+def _exams(raw: Mapping[str, Any], file, start: dt.date, end: dt.date) -> tuple[Exam, ...]:
+    """The exams, their dates in the term and their ids distinct."""
+    exams = tuple(_exam(k, spec, file) for k, spec in enumerate(_list(raw.get("exams", []), file,
+                                                                      "calendar.exams")))
+    ids = [e.id for e in exams]
+    for k, exam in enumerate(exams):
+        outside = sorted(d for d in exam.dates if not start <= d <= end)
+        if outside:
+            raise InputError(f"the exam date {outside[0]} lies outside the term", file=file,
+                             field=f"calendar.exams[{k + 1}].dates", hint=f"the term runs {start} – {end}")
+        if ids.count(exam.id) > 1:
+            raise InputError(f"two exams have the id '{exam.id}'", file=file, field="calendar.exams",
+                             hint="give each [[calendar.exams]] its own id")
+    return exams
+
+
 def _exam(k: int, spec: Any, file) -> Exam:
     where = f"calendar.exams[{k + 1}]"
     if not isinstance(spec, Mapping):
@@ -294,11 +319,7 @@ def _exam(k: int, spec: Any, file) -> Exam:
         if key not in known:
             raise InputError(f"unknown key '{key}' in [[calendar.exams]]", file=file, field=f"{where}.{key}",
                              hint="known keys: " + ", ".join(known))
-    exam_id = str(spec.get("id", f"exam{k + 1}"))
-    if not _EXAM_ID.fullmatch(exam_id) or exam_id.startswith(_SHORT + ("reinforced",)):
-        raise InputError(f"'{exam_id}' is not an exam id", file=file, field=f"{where}.id",
-                         hint="lower-case letters, digits, - and _, not starting with a weekday's short name or "
-                              "'reinforced' (it names the day type and its folder), e.g. zk")
+    exam_id = _exam_id(spec, k, file, where)
     for key in ("dates", "sites"):
         if key not in spec:
             raise InputError(f"the exam has no {key}", file=file, field=f"{where}.{key}",
@@ -317,6 +338,16 @@ def _exam(k: int, spec: Any, file) -> Exam:
         raise InputError(exc.problem, file=file, field=f"{where}.sites_datum", hint=exc.hint) from None
     sites = read_schools(path, datum=datum, sheet=None if sheet is None else str(sheet))
     return Exam(exam_id, str(spec.get("name", exam_id)), dates, sites, path.resolve())
+
+
+def _exam_id(spec: Mapping[str, Any], k: int, file, where: str) -> str:
+    """The exam's id (``exam1``… by default), checked: it names a day type and its folder."""
+    exam_id = str(spec.get("id", f"exam{k + 1}"))
+    if not _EXAM_ID.fullmatch(exam_id) or exam_id.startswith(_SHORT + ("reinforced",)):
+        raise InputError(f"'{exam_id}' is not an exam id", file=file, field=f"{where}.id",
+                         hint="lower-case letters, digits, - and _, not starting with a weekday's short name or "
+                              "'reinforced' (it names the day type and its folder), e.g. zk")
+    return exam_id
 
 
 def _list(value: Any, file, field: str) -> list:

@@ -110,19 +110,33 @@ def _is_row_type(t: type) -> bool:
     return t is not bool and issubclass(t, (int, np.integer))
 
 
-def _points(points: Mapping[Any, int] | Sequence[tuple[Any, int]], what: str, n_nodes: int) -> tuple[tuple, np.ndarray]:
+def _ids_and_rows(points: Mapping[Any, int] | Sequence[tuple[Any, int]], what: str) -> tuple[list, list]:
+    """The ids and node rows of a mapping or a sequence of (id, row) pairs."""
     if isinstance(points, Mapping):
-        ids, rows = list(points.keys()), list(points.values())
-    else:
-        ids, rows = [], []
-        for k, item in enumerate(points):
-            try:
-                pid, row = item
-            except (TypeError, ValueError):
-                raise InputError(f"{what} entry {k} is not an (id, node row) pair: {item!r}", field=what,
-                                 hint="give a mapping id → drive row from snap(), or a list of (id, row)") from None
-            ids.append(pid)
-            rows.append(row)
+        return list(points.keys()), list(points.values())
+    ids, rows = [], []
+    for k, item in enumerate(points):
+        try:
+            pid, row = item
+        except (TypeError, ValueError):
+            raise InputError(f"{what} entry {k} is not an (id, node row) pair: {item!r}", field=what,
+                             hint="give a mapping id → drive row from snap(), or a list of (id, row)") from None
+        ids.append(pid)
+        rows.append(row)
+    return ids, rows
+
+
+def _raise_first_bad_row(ids: list, rows: list, what: str, n_nodes: int) -> None:
+    """:class:`InputError` naming the first row that is not a drive row in ``0..n_nodes - 1``."""
+    for pid, row in zip(ids, rows):
+        if not _is_row_type(type(row)) or not 0 <= int(row) < n_nodes:
+            shown = int(row) if _is_row_type(type(row)) else repr(row)
+            raise InputError(f"{what} '{pid}' has node row {shown}, not a drive row in 0..{n_nodes - 1}",
+                             field=what, hint="use the rows returned by snap() on the same network")
+
+
+def _points(points: Mapping[Any, int] | Sequence[tuple[Any, int]], what: str, n_nodes: int) -> tuple[tuple, np.ndarray]:
+    ids, rows = _ids_and_rows(points, what)
     arr = None
     if all(_is_row_type(t) for t in set(map(type, rows))):  # checked per type, not per row
         try:
@@ -130,11 +144,7 @@ def _points(points: Mapping[Any, int] | Sequence[tuple[Any, int]], what: str, n_
         except OverflowError:
             arr = None
     if arr is None or (arr.size and not (0 <= int(arr.min()) and int(arr.max()) < n_nodes)):
-        for pid, row in zip(ids, rows):  # name the first bad row
-            if not _is_row_type(type(row)) or not 0 <= int(row) < n_nodes:
-                shown = int(row) if _is_row_type(type(row)) else repr(row)
-                raise InputError(f"{what} '{pid}' has node row {shown}, not a drive row in 0..{n_nodes - 1}",
-                                 field=what, hint="use the rows returned by snap() on the same network")
+        _raise_first_bad_row(ids, rows, what, n_nodes)
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise InputError(f"{what} id '{dup}' appears more than once", field=what, hint="ids must be unique")

@@ -161,15 +161,7 @@ def _xlsx(path: Path, src: str, dst: str, sheet: str | None) -> tuple[bytes, int
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise InputError(f"is not a readable Excel workbook ({type(exc).__name__})", file=path,
                          hint="open it in Excel and save it again as .xlsx") from None
-    if sheet is None:
-        ws = book.worksheets[0]
-    elif sheet in book.sheetnames:
-        ws = book[sheet]
-    elif sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
-        ws = book.worksheets[int(sheet) - 1]
-    else:
-        raise InputError(f"has no sheet '{sheet}'", file=path, field="sheet",
-                         hint="sheets: " + ", ".join(book.sheetnames))
+    ws = _worksheet(book, sheet, path)
     header_row = next((r for r in ws.iter_rows(min_row=1, max_row=10)
                        if any(str(c.value or "").strip().lower() in _LON for c in r)), None)
     if header_row is None:
@@ -181,15 +173,32 @@ def _xlsx(path: Path, src: str, dst: str, sheet: str | None) -> tuple[bytes, int
         values = [c.value for c in cells]
         n = _convert_row(values, lon_i, lat_i, gates_i, header, src, dst, path, cells[0].row)
         if n:
-            for i in (lon_i, lat_i):
-                if i < len(cells) and values[i] is not None:
-                    cells[i].value = float(values[i])
-            if gates_i is not None and gates_i < len(cells):
-                cells[gates_i].value = values[gates_i]
+            _write_back(cells, values, lon_i, lat_i, gates_i)
         count += n
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count
+
+
+def _worksheet(book, sheet: str | None, path: Path):
+    """The sheet named ``sheet`` (or numbered, from 1), the first one when None."""
+    if sheet is None:
+        return book.worksheets[0]
+    if sheet in book.sheetnames:
+        return book[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
+        return book.worksheets[int(sheet) - 1]
+    raise InputError(f"has no sheet '{sheet}'", file=path, field="sheet",
+                     hint="sheets: " + ", ".join(book.sheetnames))
+
+
+def _write_back(cells, values: list, lon_i: int, lat_i: int, gates_i: int | None) -> None:
+    """Put a converted row's coordinates (as numbers) and gates back into its cells."""
+    for i in (lon_i, lat_i):
+        if i < len(cells) and values[i] is not None:
+            cells[i].value = float(values[i])
+    if gates_i is not None and gates_i < len(cells):
+        cells[gates_i].value = values[gates_i]
 
 
 def _geojson(path: Path, src: str, dst: str) -> tuple[bytes, int]:

@@ -33,7 +33,7 @@ split at every missing node and the pieces with at least two nodes are kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,44 +256,58 @@ def read_osm_ways(path: Path) -> RawWays:
             walkable = _walkable(tags, highway)
             if direction is None and not walkable:
                 continue
-            # runs of consecutive nodes whose location is known (split at missing nodes)
-            runs: list[list[int]] = [[]]
-            for n in way.nodes:
-                if n.location.valid():
-                    ref = int(n.ref)
-                    raw.coords[ref] = (float(n.location.lon), float(n.location.lat))
-                    runs[-1].append(ref)
-                else:
-                    raw.missing_refs += 1
-                    if runs[-1]:
-                        runs.append([])
+            runs = _located_runs(way, raw)
             maxspeed = tags.get("maxspeed", "")
             label = tags.get("name") or tags.get("name:zh") or tags.get("ref") or ""
             if label and direction is not None:
                 raw.way_names[int(way.id)] = label
-            for run in runs:
-                for a, b in zip(run[:-1], run[1:]):
-                    if a == b:
-                        continue
-                    if direction is not None:
-                        arcs = [(a, b)] if direction > 0 else [(b, a)] if direction < 0 else [(a, b), (b, a)]
-                        for tail, head in arcs:
-                            raw.drive_u.append(tail)
-                            raw.drive_v.append(head)
-                            raw.drive_way.append(int(way.id))
-                            raw.drive_class.append(highway)
-                            raw.drive_maxspeed.append(maxspeed)
-                    if walkable:
-                        raw.walk_u.append(a)
-                        raw.walk_v.append(b)
-                        raw.walk_way.append(int(way.id))
-                        raw.walk_class.append(highway)
+            _add_way_edges(raw, int(way.id), runs, direction, walkable, highway, maxspeed)
     except (RuntimeError, ValueError, OSError, KeyError) as exc:
         raise _corrupt(path, exc) from exc
     if raw.missing_refs:
         logger.info("%s: %d way node references missing from the file (clipped extract); ways split there",
                     path.name, raw.missing_refs)
     return raw
+
+
+
+def _located_runs(way, raw: RawWays) -> list[list[int]]:
+    """The runs of consecutive nodes of ``way`` whose location is known (split at missing
+    nodes); their coordinates go into ``raw.coords``, the missing ones are counted."""
+    runs: list[list[int]] = [[]]
+    for n in way.nodes:
+        if n.location.valid():
+            ref = int(n.ref)
+            raw.coords[ref] = (float(n.location.lon), float(n.location.lat))
+            runs[-1].append(ref)
+        else:
+            raw.missing_refs += 1
+            if runs[-1]:
+                runs.append([])
+    return runs
+
+
+def _add_way_edges(raw: RawWays, way_id: int, runs: list[list[int]], direction: int | None, walkable: bool,
+                   highway: str, maxspeed: str) -> None:
+    """Append the drive arcs (in ``direction``; none when None) and walk edges of the runs of
+    one way, skipping edges from a node to itself."""
+    for run in runs:
+        for a, b in zip(run[:-1], run[1:]):
+            if a == b:
+                continue
+            if direction is not None:
+                arcs = [(a, b)] if direction > 0 else [(b, a)] if direction < 0 else [(a, b), (b, a)]
+                for tail, head in arcs:
+                    raw.drive_u.append(tail)
+                    raw.drive_v.append(head)
+                    raw.drive_way.append(way_id)
+                    raw.drive_class.append(highway)
+                    raw.drive_maxspeed.append(maxspeed)
+            if walkable:
+                raw.walk_u.append(a)
+                raw.walk_v.append(b)
+                raw.walk_way.append(way_id)
+                raw.walk_class.append(highway)
 
 
 
@@ -392,40 +406,10 @@ def read_osm_schools(
     def is_school(tags: Mapping[str, str]) -> bool:
         return tags.get("amenity") in amen or tags.get("building") in builds
 
-    nodes: list[dict[str, Any]] = []
-    ways: list[dict[str, Any]] = []
-    relations: list[tuple[int, dict[str, str], list[int]]] = []
     try:
-        fp_rel = osmium.FileProcessor(_osm_file(path), osmium.osm.RELATION).with_filter(
-            KeyFilter("amenity", "building"))
-        for rel in fp_rel:
-            tags = {t.k: t.v for t in rel.tags}
-            if is_school(tags):
-                members = [int(m.ref) for m in rel.members if m.type == "w" and m.role in ("outer", "")]
-                relations.append((int(rel.id), tags, members))
-        fp = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
-              .with_locations().with_filter(KeyFilter("amenity", "building")))
-        for obj in fp:
-            tags = {t.k: t.v for t in obj.tags}
-            if not is_school(tags):
-                continue
-            if obj.is_node():
-                if obj.location.valid():
-                    nodes.append(_school(f"node/{obj.id}", tags, obj.location.lon, obj.location.lat))
-            else:
-                pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
-                closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
-                centre = _centroid([pts], closed)
-                if centre is not None:
-                    ways.append(_school(f"way/{obj.id}", tags, *centre))
-        member_ids = {w for _, _, ms in relations for w in ms}
-        member_pts: dict[int, list[tuple[float, float]]] = {}
-        if member_ids:
-            fp_mem = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
-                      .with_locations().with_filter(EntityFilter(osmium.osm.WAY))
-                      .with_filter(IdFilter(member_ids)))
-            for w in fp_mem:
-                member_pts[int(w.id)] = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
+        relations = _school_relations(path, is_school)
+        nodes, ways = _school_nodes_and_ways(path, is_school)
+        member_pts = _member_points(path, {w for _, _, ms in relations for w in ms})
     except (RuntimeError, ValueError, OSError) as exc:
         raise _corrupt(path, exc) from exc
     rels = []
@@ -437,6 +421,55 @@ def read_osm_schools(
     logger.info("%s: %d school features (%d nodes, %d ways, %d relations)", path.name, len(out), len(nodes),
                 len(ways), len(rels))
     return out
+
+
+def _school_relations(path: Path, is_school: Callable[[Mapping[str, str]], bool]
+                      ) -> list[tuple[int, dict[str, str], list[int]]]:
+    """The school relations of the file: id, tags and the ids of their outer member ways."""
+    relations: list[tuple[int, dict[str, str], list[int]]] = []
+    fp_rel = osmium.FileProcessor(_osm_file(path), osmium.osm.RELATION).with_filter(
+        KeyFilter("amenity", "building"))
+    for rel in fp_rel:
+        tags = {t.k: t.v for t in rel.tags}
+        if is_school(tags):
+            members = [int(m.ref) for m in rel.members if m.type == "w" and m.role in ("outer", "")]
+            relations.append((int(rel.id), tags, members))
+    return relations
+
+
+def _school_nodes_and_ways(path: Path, is_school: Callable[[Mapping[str, str]], bool]
+                           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The school nodes and ways of the file with a located node, as :func:`_school` dicts."""
+    nodes: list[dict[str, Any]] = []
+    ways: list[dict[str, Any]] = []
+    fp = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
+          .with_locations().with_filter(KeyFilter("amenity", "building")))
+    for obj in fp:
+        tags = {t.k: t.v for t in obj.tags}
+        if not is_school(tags):
+            continue
+        if obj.is_node():
+            if obj.location.valid():
+                nodes.append(_school(f"node/{obj.id}", tags, obj.location.lon, obj.location.lat))
+        else:
+            pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+            closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
+            centre = _centroid([pts], closed)
+            if centre is not None:
+                ways.append(_school(f"way/{obj.id}", tags, *centre))
+    return nodes, ways
+
+
+def _member_points(path: Path, member_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
+    """The located node coordinates of each way of ``member_ids``."""
+    member_pts: dict[int, list[tuple[float, float]]] = {}
+    if member_ids:
+        fp_mem = (osmium.FileProcessor(_osm_file(path), osmium.osm.NODE | osmium.osm.WAY)
+                  .with_locations().with_filter(EntityFilter(osmium.osm.WAY))
+                  .with_filter(IdFilter(member_ids)))
+        for w in fp_mem:
+            member_pts[int(w.id)] = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
+    return member_pts
 
 
 def _school(osm_id: str, tags: dict[str, str], lon: float, lat: float) -> dict[str, Any]:

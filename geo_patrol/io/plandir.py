@@ -45,7 +45,7 @@ import io
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -335,51 +335,76 @@ def _convert(value: str, kind: str, path: Path, row: int, column: str) -> Any:
     if kind == "opt_window" and value == "":
         return value
     if kind == "opt_team":
-        try:
-            parse_team(value, strict=False)
-        except ValueError as exc:
-            raise bad(str(exc)) from None
-        return value
+        return _team_cell(value, bad)
     if kind == "bool":
-        low = value.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise bad(f"'{value}' is not true/false")
+        return _bool_cell(value, bad)
     if value == "":
         raise bad("empty value")
     if kind == "str":
         return restore(value)
+    if kind == "period" or kind in _CHOICES:
+        return _choice_cell(value, kind, bad)
+    if kind in ("lon", "lat", "float", "int"):
+        return _number_cell(value, kind, bad)
+    return _clock_cell(value, kind, bad)
+
+
+def _team_cell(value: str, bad: Callable[[str], InputError]) -> str:
+    """An ``opt_team`` cell, checked (``bad`` makes the error of this cell)."""
+    try:
+        parse_team(value, strict=False)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    return value
+
+
+def _bool_cell(value: str, bad: Callable[[str], InputError]) -> bool:
+    """A ``bool`` cell's value."""
+    low = value.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise bad(f"'{value}' is not true/false")
+
+
+def _choice_cell(value: str, kind: str, bad: Callable[[str], InputError]) -> str:
+    """A non-empty ``period`` cell or a cell of one of :data:`_CHOICES`, checked."""
     if kind == "period":
         if value not in PERIODS:
             raise bad(f"'{value}' is not a period")
         return value
-    if kind in _CHOICES:
-        if value not in _CHOICES[kind]:
-            raise bad(f"'{value}' is not one of {', '.join(_CHOICES[kind])}")
-        return value
-    if kind in ("lon", "lat", "float", "int"):
-        if kind == "int":
-            try:
-                return int(value)  # exact for plain whole numbers; "3.0" is checked below
-            except ValueError:
-                pass
+    if value not in _CHOICES[kind]:
+        raise bad(f"'{value}' is not one of {', '.join(_CHOICES[kind])}")
+    return value
+
+
+def _number_cell(value: str, kind: str, bad: Callable[[str], InputError]) -> float | int:
+    """A non-empty ``lon``, ``lat``, ``float`` or ``int`` cell's value, checked."""
+    if kind == "int":
         try:
-            number = float(value)
+            return int(value)  # exact for plain whole numbers; "3.0" is checked below
         except ValueError:
-            raise bad(f"'{value}' is not a number") from None
-        if not math.isfinite(number):
-            raise bad(f"'{value}' is not a finite number")
-        if kind == "lon" and not -180.0 <= number <= 180.0:
-            raise bad(f"longitude {value} is outside -180..180")
-        if kind == "lat" and not -90.0 <= number <= 90.0:
-            raise bad(f"latitude {value} is outside -90..90")
-        if kind == "int":
-            if number != int(number):
-                raise bad(f"'{value}' is not a whole number")
-            return int(number)
-        return number
+            pass
+    try:
+        number = float(value)
+    except ValueError:
+        raise bad(f"'{value}' is not a number") from None
+    if not math.isfinite(number):
+        raise bad(f"'{value}' is not a finite number")
+    if kind == "lon" and not -180.0 <= number <= 180.0:
+        raise bad(f"longitude {value} is outside -180..180")
+    if kind == "lat" and not -90.0 <= number <= 90.0:
+        raise bad(f"latitude {value} is outside -90..90")
+    if kind == "int":
+        if number != int(number):
+            raise bad(f"'{value}' is not a whole number")
+        return int(number)
+    return number
+
+
+def _clock_cell(value: str, kind: str, bad: Callable[[str], InputError]) -> str:
+    """A non-empty ``time`` cell or window cell, checked."""
     try:
         if kind == "time":
             parse_time(value)

@@ -404,56 +404,82 @@ def _read_frame(source: Any, path: Path, **kwargs: Any) -> gpd.GeoDataFrame:
 def _open_layer(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str, str | None]:
     """The layer as a GeoDataFrame, the name of the layer read, and a shapefile's text encoding."""
     name = path.name.lower()
+    _check_layer_file(path, name)
+    if name.endswith(".shp"):
+        return _open_shapefile(path, layer)
+    if name.endswith(".zip"):
+        return _open_zipped_shapefile(path, layer)
+    if name.endswith(".gpkg"):
+        chosen = _choose_layer(_list_layers(path, path), layer, path)
+        return _read_frame(path, path, layer=chosen), chosen, None
+    return _open_geojson(path, layer)
+
+
+def _check_layer_file(path: Path, name: str) -> None:
+    """:class:`NetworkError` unless ``path`` is a non-empty file with a line layer suffix."""
     if not name.endswith(LINE_LAYER_SUFFIXES):
         raise NetworkError("not a line layer file", file=path, hint="give a .shp, .zip, .gpkg or .geojson file")
     if not path.is_file():
         raise NetworkError("road network file not found", file=path, hint=f"check the path '{path}'")
     if path.stat().st_size == 0:
         raise NetworkError("is empty", file=path, hint="export the road layer again")
-    if name.endswith(".shp"):
-        missing = [ext for ext in (".dbf", ".shx") if _sidecar(path, ext) is None]
-        if missing:
-            raise NetworkError(
-                f"the shapefile's {' and '.join(missing)} file is missing (a shapefile is several files)",
-                file=path,
-                hint=f"copy {', '.join(path.stem + ext for ext in missing)} (and the .prj) next to {path.name}, "
-                "or export the layer as a GeoPackage",
-            )
-        chosen = _choose_layer(_list_layers(path, path), layer, path)
-        dbf, cpg = _sidecar(path, ".dbf"), _sidecar(path, ".cpg")
-        encoding = _dbf_encoding(dbf.read_bytes() if dbf else b"",
-                                 cpg.read_text(encoding="latin-1") if cpg else None)
-        return _recode(_read_frame(path, path, encoding="ISO-8859-1"), encoding), chosen, encoding
-    if name.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.namelist() if not m.endswith("/")]
-                shapefiles = sorted(m for m in members if m.lower().endswith(".shp"))
-                if not shapefiles:
-                    raise NetworkError("the zip file holds no shapefile (.shp)", file=path,
-                                       hint="zip the road layer's .shp, .shx, .dbf and .prj, or give the .shp itself")
-                chosen = _choose_layer([(Path(m).stem, "shapefile") for m in shapefiles], layer, path)
-                member = next(m for m in shapefiles if Path(m).stem == chosen)
-                stem = member[: -len(".shp")].lower()
-                sidecars = {m.lower()[len(stem):]: m for m in members if m.lower().startswith(stem + ".")}
-                encoding = _dbf_encoding(archive.read(sidecars[".dbf"]) if ".dbf" in sidecars else b"",
-                                         archive.read(sidecars[".cpg"]).decode("latin-1") if ".cpg" in sidecars
-                                         else None)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise NetworkError(f"cannot read the zip file ({_one_line(exc)})", file=path,
-                               hint="zip the shapefile's .shp, .shx, .dbf and .prj again") from None
-        missing = [ext for ext in (".dbf", ".shx") if ext not in sidecars]
-        if missing:
-            raise NetworkError(
-                f"the zipped shapefile {member} has no {' and '.join(missing)} file beside it",
-                file=path, hint="zip the shapefile's .shp, .shx, .dbf and .prj together",
-            )
-        frame = _read_frame(f"/vsizip/{path.resolve().as_posix()}/{member}", path, encoding="ISO-8859-1")
-        return _recode(frame, encoding), chosen, encoding
-    if name.endswith(".gpkg"):
-        chosen = _choose_layer(_list_layers(path, path), layer, path)
-        return _read_frame(path, path, layer=chosen), chosen, None
-    # GeoJSON: UTF-8 by its standard, but GBK files exist
+
+
+def _open_shapefile(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str, str]:
+    """A ``.shp`` with its sidecar files, read in the encoding of its ``.cpg``/``.dbf``."""
+    missing = [ext for ext in (".dbf", ".shx") if _sidecar(path, ext) is None]
+    if missing:
+        raise NetworkError(
+            f"the shapefile's {' and '.join(missing)} file is missing (a shapefile is several files)",
+            file=path,
+            hint=f"copy {', '.join(path.stem + ext for ext in missing)} (and the .prj) next to {path.name}, "
+            "or export the layer as a GeoPackage",
+        )
+    chosen = _choose_layer(_list_layers(path, path), layer, path)
+    dbf, cpg = _sidecar(path, ".dbf"), _sidecar(path, ".cpg")
+    encoding = _dbf_encoding(dbf.read_bytes() if dbf else b"",
+                             cpg.read_text(encoding="latin-1") if cpg else None)
+    return _recode(_read_frame(path, path, encoding="ISO-8859-1"), encoding), chosen, encoding
+
+
+def _open_zipped_shapefile(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str, str]:
+    """The shapefile ``layer`` (or the only one) inside a zip file."""
+    chosen, member, sidecars, encoding = _zip_member(path, layer)
+    missing = [ext for ext in (".dbf", ".shx") if ext not in sidecars]
+    if missing:
+        raise NetworkError(
+            f"the zipped shapefile {member} has no {' and '.join(missing)} file beside it",
+            file=path, hint="zip the shapefile's .shp, .shx, .dbf and .prj together",
+        )
+    frame = _read_frame(f"/vsizip/{path.resolve().as_posix()}/{member}", path, encoding="ISO-8859-1")
+    return _recode(frame, encoding), chosen, encoding
+
+
+def _zip_member(path: Path, layer: str | None) -> tuple[str, str, dict[str, str], str]:
+    """The chosen shapefile of a zip file: its layer name, its ``.shp`` member, its sidecar
+    members by (lower-case) suffix and its text encoding."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+            shapefiles = sorted(m for m in members if m.lower().endswith(".shp"))
+            if not shapefiles:
+                raise NetworkError("the zip file holds no shapefile (.shp)", file=path,
+                                   hint="zip the road layer's .shp, .shx, .dbf and .prj, or give the .shp itself")
+            chosen = _choose_layer([(Path(m).stem, "shapefile") for m in shapefiles], layer, path)
+            member = next(m for m in shapefiles if Path(m).stem == chosen)
+            stem = member[: -len(".shp")].lower()
+            sidecars = {m.lower()[len(stem):]: m for m in members if m.lower().startswith(stem + ".")}
+            encoding = _dbf_encoding(archive.read(sidecars[".dbf"]) if ".dbf" in sidecars else b"",
+                                     archive.read(sidecars[".cpg"]).decode("latin-1") if ".cpg" in sidecars
+                                     else None)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NetworkError(f"cannot read the zip file ({_one_line(exc)})", file=path,
+                           hint="zip the shapefile's .shp, .shx, .dbf and .prj again") from None
+    return chosen, member, sidecars, encoding
+
+
+def _open_geojson(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str, None]:
+    """A GeoJSON file: UTF-8 by its standard, but GBK files exist (read as GB18030)."""
     data = path.read_bytes()
     try:
         data.decode("utf-8")
@@ -641,6 +667,58 @@ def read_line_roads(
         degrees and no CRS to convert them.
     """
     path = Path(path)
+    datum = _checked_options(path, datum, snap_tolerance_m)
+    frame, layer_name, dbf_encoding = _open_layer(path, layer)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise NetworkError(f"layer '{layer_name}' has no geometry (an attribute table)", file=path,
+                           hint="give the road centre lines (LineString/MultiLineString)")
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    warnings: list[str] = []
+    is_line = _line_mask(frame, layer_name, path, warnings)
+    feature = np.flatnonzero(is_line)
+
+    # attributes
+    fields = {key: _field(columns, names, dbf_encoding) for key, names in
+              (("name", NAME_FIELDS), ("class", CLASS_FIELDS), ("direction", DIRECTION_FIELDS),
+               ("speed", SPEED_FIELDS))}
+    line_class, drive_lines = _line_classes(frame, fields["class"], columns, is_line, feature, path,
+                                            warnings)
+    directions = _directions(frame, fields["direction"], is_line, warnings)
+    names = _texts(frame, fields["name"])
+    speeds = _texts(frame, fields["speed"])
+
+    # coordinates: CRS, then datum; lines split into parts
+    frame, note = _to_wgs84_frame(frame, path)
+    if note:
+        warnings.append(note)
+    lon, lat, vertex_part, part_feature, merged, moved = _line_vertices(
+        frame, feature, path, datum, snap_tolerance_m)
+
+    # nodes: distinct coordinates, numbered 1, 2, ... in (lon, lat) order; edges: consecutive vertices
+    xy_unique, node_of = np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)
+    node_of = node_of.reshape(-1).astype(np.int64) + 1
+    same_part = vertex_part[1:] == vertex_part[:-1]
+    a, b = node_of[:-1][same_part], node_of[1:][same_part]
+    seg_feature = part_feature[vertex_part[:-1][same_part]]
+    real = a != b
+    a, b, seg_feature = a[real], b[real], seg_feature[real]
+
+    raw = _raw_ways(a, b, seg_feature, line_class, directions, speeds)
+    raw.coords = {i + 1: (float(x), float(y)) for i, (x, y) in enumerate(xy_unique.tolist())}
+    raw.way_names = {i + 1: names[i] for i in drive_lines if names[i]}
+
+    result = LineLayer(raw=raw, layer=layer_name, fields=fields, lines=int(feature.size),
+                       one_way=sum(1 for i in drive_lines if directions[i] != 0), ends_merged=merged,
+                       ends_moved=moved, warnings=tuple(warnings))
+    logger.info("%s: layer '%s', %d lines (%d one-way), %d nodes; columns %s; %d ends merged with ends and "
+                "%d moved onto lines within %g m", path.name, layer_name, result.lines, result.one_way,
+                len(xy_unique), fields, merged, moved, snap_tolerance_m)
+    return result
+
+
+def _checked_options(path: Path, datum: str, snap_tolerance_m: float) -> str:
+    """The datum's canonical name; :class:`NetworkError` for an unknown datum or a snap
+    tolerance that is not a number >= 0."""
     try:
         datum = normalise_datum(datum)
     except InputError as exc:
@@ -648,13 +726,12 @@ def read_line_roads(
     if not (np.isfinite(snap_tolerance_m) and snap_tolerance_m >= 0):
         raise NetworkError(f"snap tolerance must be ≥ 0 metres, got {snap_tolerance_m!r}", file=path,
                            field="snap_tolerance_m", hint="use e.g. 2 (metres), or 0 to join exact ends only")
-    frame, layer_name, dbf_encoding = _open_layer(path, layer)
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise NetworkError(f"layer '{layer_name}' has no geometry (an attribute table)", file=path,
-                           hint="give the road centre lines (LineString/MultiLineString)")
-    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
-    warnings: list[str] = []
+    return datum
 
+
+def _line_mask(frame: gpd.GeoDataFrame, layer_name: str, path: Path, warnings: list[str]) -> np.ndarray:
+    """Which features are non-empty lines; :class:`NetworkError` when none is, a warning in
+    ``warnings`` when some are not."""
     geoms = np.asarray(frame.geometry.values, dtype=object)
     is_line = np.isin(shapely.get_type_id(geoms), (1, 2, 5)) & ~shapely.is_empty(geoms)
     if not is_line.any():
@@ -666,13 +743,14 @@ def read_line_roads(
         )
     if (~is_line).any():
         warnings.append(f"{int((~is_line).sum())} features that are not lines (or are empty) skipped")
-    feature = np.flatnonzero(is_line)
+    return is_line
 
-    # attributes
-    fields = {key: _field(columns, names, dbf_encoding) for key, names in
-              (("name", NAME_FIELDS), ("class", CLASS_FIELDS), ("direction", DIRECTION_FIELDS),
-               ("speed", SPEED_FIELDS))}
-    class_field = fields["class"]
+
+def _line_classes(frame: gpd.GeoDataFrame, class_field: str | None, columns: list[str],
+                  is_line: np.ndarray, feature: np.ndarray, path: Path,
+                  warnings: list[str]) -> tuple[list[str], list[int]]:
+    """The OSM class of every feature and the line features of a drivable class;
+    :class:`NetworkError` without a class column, a known class value or a drivable line."""
     if class_field is None:
         raise NetworkError(
             f"no road class column; the layer's columns are: {', '.join(columns) or 'none'}",
@@ -703,26 +781,39 @@ def read_line_roads(
             hint="the drive network needs motorway…tertiary, unclassified, residential, living_street or road "
             "lines (高速公路, 快速路, 主干路, 次干路, 支路, 乡道, 小区路...)",
         )
-    directions = [0] * len(frame)
-    if fields["direction"] is not None:
-        odd: Counter = Counter()
-        for i, value in enumerate(frame[fields["direction"]].tolist()):
-            d = direction_of(value)
-            if d is None:
-                if is_line[i]:
-                    odd[_cell(value)] += 1
-                d = 0
-            directions[i] = d
-        if odd:
-            warnings.append(f"{sum(odd.values())} lines with an unknown {fields['direction']} value read as "
-                            f"two-way: {_counted(odd)}")
-    names = [_cell(v) for v in frame[fields["name"]].tolist()] if fields["name"] else [""] * len(frame)
-    speeds = [_cell(v) for v in frame[fields["speed"]].tolist()] if fields["speed"] else [""] * len(frame)
+    return line_class, drive_lines
 
-    # coordinates: CRS, then datum; lines split into parts
-    frame, note = _to_wgs84_frame(frame, path)
-    if note:
-        warnings.append(note)
+
+def _directions(frame: gpd.GeoDataFrame, field: str | None, is_line: np.ndarray,
+                warnings: list[str]) -> list[int]:
+    """Every feature's direction (1 along, -1 against, 0 two-way: also without a direction
+    column); unknown values of lines are read as two-way with a warning."""
+    directions = [0] * len(frame)
+    if field is None:
+        return directions
+    odd: Counter = Counter()
+    for i, value in enumerate(frame[field].tolist()):
+        d = direction_of(value)
+        if d is None:
+            if is_line[i]:
+                odd[_cell(value)] += 1
+            d = 0
+        directions[i] = d
+    if odd:
+        warnings.append(f"{sum(odd.values())} lines with an unknown {field} value read as "
+                        f"two-way: {_counted(odd)}")
+    return directions
+
+
+def _texts(frame: gpd.GeoDataFrame, field: str | None) -> list[str]:
+    """Every feature's text in column ``field`` (all empty without the column)."""
+    return [_cell(v) for v in frame[field].tolist()] if field else [""] * len(frame)
+
+
+def _line_vertices(frame: gpd.GeoDataFrame, feature: np.ndarray, path: Path, datum: str,
+                   snap_tolerance_m: float):
+    """The WGS-84 vertices of the line features' parts of two vertices or more, ends snapped:
+    longitudes, latitudes, part of each vertex, feature of each part, ends merged, ends moved."""
     geoms = np.asarray(frame.geometry.values, dtype=object)
     parts, part_of = shapely.get_parts(geoms[feature], return_index=True)
     part_feature = feature[part_of]
@@ -742,16 +833,13 @@ def read_line_roads(
     position = np.arange(vertex_part.size) - np.searchsorted(vertex_part, vertex_part)
     lon, lat, vertex_part, position, merged, moved = _snap_ends(
         lon.copy(), lat.copy(), vertex_part.astype(np.int64), position.astype(np.float64), float(snap_tolerance_m))
+    return lon, lat, vertex_part, part_feature, merged, moved
 
-    # nodes: distinct coordinates, numbered 1, 2, ... in (lon, lat) order; edges: consecutive vertices
-    xy_unique, node_of = np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)
-    node_of = node_of.reshape(-1).astype(np.int64) + 1
-    same_part = vertex_part[1:] == vertex_part[:-1]
-    a, b = node_of[:-1][same_part], node_of[1:][same_part]
-    seg_feature = part_feature[vertex_part[:-1][same_part]]
-    real = a != b
-    a, b, seg_feature = a[real], b[real], seg_feature[real]
 
+def _raw_ways(a: np.ndarray, b: np.ndarray, seg_feature: np.ndarray, line_class: list[str],
+              directions: list[int], speeds: list[str]) -> RawWays:
+    """The drive arcs and walk edges of the segments ``a`` → ``b`` (of features
+    ``seg_feature``), without coordinates and names."""
     raw = RawWays()
     f_class = np.asarray(line_class, dtype=object)[seg_feature]
     f_dir = np.asarray(directions, dtype=np.int64)[seg_feature]
@@ -770,16 +858,7 @@ def read_line_roads(
     raw.walk_v.extend(b[w].tolist())
     raw.walk_way.extend((seg_feature[w] + 1).tolist())
     raw.walk_class.extend(f_class[w].tolist())
-    raw.coords = {i + 1: (float(x), float(y)) for i, (x, y) in enumerate(xy_unique.tolist())}
-    raw.way_names = {i + 1: names[i] for i in drive_lines if names[i]}
-
-    result = LineLayer(raw=raw, layer=layer_name, fields=fields, lines=int(feature.size),
-                       one_way=sum(1 for i in drive_lines if directions[i] != 0), ends_merged=merged,
-                       ends_moved=moved, warnings=tuple(warnings))
-    logger.info("%s: layer '%s', %d lines (%d one-way), %d nodes; columns %s; %d ends merged with ends and "
-                "%d moved onto lines within %g m", path.name, layer_name, result.lines, result.one_way,
-                len(xy_unique), fields, merged, moved, snap_tolerance_m)
-    return result
+    return raw
 
 
 def _classes(values: list[Any], is_line: np.ndarray) -> tuple[list[str], Counter]:

@@ -424,18 +424,24 @@ def _read_geo(path: Path) -> Table:
     lowered = {h.strip().lower() for h in headers}
     declared = bool(lowered & _LON_HEADERS) and bool(lowered & _LAT_HEADERS)
     for number, (_, record) in enumerate(frame.iterrows(), start=1):
-        row = {h: _cell_text(record[h]) for h in headers}
-        geom = record.geometry
-        if not declared and geom is not None and not geom.is_empty:
-            # a point is the gate; an outline (campus, building) has none: its readers decide
-            point = geom if geom.geom_type == "Point" else geom.representative_point()
-            row["lon"], row["lat"] = repr(point.x), repr(point.y)
-            if geom.geom_type != "Point":
-                row[OUTLINE] = geom.geom_type
-        rows.append(row)
+        rows.append(_geo_row(record, headers, declared))
         numbers.append(number)
     return Table(path, tuple(rows), tuple(numbers), tuple(headers if declared else headers + ["lon", "lat"]),
                  header_row=None)
+
+
+def _geo_row(record, headers: list[str], declared: bool) -> dict[str, str]:
+    """One feature's cells; without declared lon/lat columns, its point (or an outline's
+    representative point, noting the outline) as ``lon``/``lat``."""
+    row = {h: _cell_text(record[h]) for h in headers}
+    geom = record.geometry
+    if not declared and geom is not None and not geom.is_empty:
+        # a point is the gate; an outline (campus, building) has none: its readers decide
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        row["lon"], row["lat"] = repr(point.x), repr(point.y)
+        if geom.geom_type != "Point":
+            row[OUTLINE] = geom.geom_type
+    return row
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, fields: Sequence[FieldSpec] | None = None) -> Table:
@@ -780,47 +786,9 @@ def read_schools(
     problems: list[InputError] = []
     parsed = []
     for index in range(len(table.rows)):
-        row = _Row(table, index, headers, problems)
-        school_id = row.check(_unique_id, row, seen)
-        name = row.check(row.required_text, "name")
-        kind = row.check(_school_kind, row)
-        gates = row.check(_school_gates, row, max_gate_spread_m)
-        enrolment = row.check(row.count, "enrolment")
-        priority = row.check(_priority, row)
-        windows = {}
-        for period, required in (("morning", True), ("noon", False), ("afternoon", True)):
-            window = row.check(_window, row, period, required=required)
-            if window is not None:
-                windows[period] = window
-        second = row.check(_window, row, "afternoon_2", required=False)
-        if second and "afternoon" in windows:  # a second dismissal wave (课后服务放学)
-            merged = tuple(sorted(windows["afternoon"] + second))
-            if any(b.start_s < a.end_s for a, b in zip(merged, merged[1:])):
-                row.problems.append(row.error("afternoon_2", f"{second[0]} overlaps the afternoon window",
-                                              "the second wave comes after the first dismissal"))
-                row.failed = True
-            else:
-                windows["afternoon"] = merged
-        weekday = {}
-        for day in WEEKDAYS:
-            for period in ("morning", "noon", "afternoon"):
-                found = row.check(_window, row, f"{day}_{period}", required=False)
-                if found:
-                    weekday.setdefault(day, {})[period] = found
-        flags = row.check(_post_flags, row)
-        profile = row.check(_profile, row)
-        car_visits = row.check(_car_visits, row)
-        school_team = row.check(_school_team, row)
-        if row.failed or flags is None or gates is None:
-            continue
-        parsed.append((dict(
-            id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, weekday_windows=weekday,
-            priority=priority,
-            requires_post=flags[0], forbid_post=flags[1], profile=profile,
-            station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
-            school_team=school_team,
-            address=" ".join(row.text("address").split()),
-        ), gates))
+        school = _school_row(_Row(table, index, headers, problems), seen, max_gate_spread_m)
+        if school is not None:
+            parsed.append(school)
     _raise_problems(table, problems)
     converted = _convert([g for _, gates in parsed for g in gates], datum)
     schools, cursor = [], 0
@@ -829,6 +797,64 @@ def read_schools(
         cursor += len(gates)
         schools.append(School(gates=tuple(Gate(lon, lat) for lon, lat in own), **fields))
     return tuple(schools)
+
+
+def _school_row(row: _Row, seen: dict[str, int], max_gate_spread_m: float) -> tuple[dict, list] | None:
+    """One school row's fields (all but its gates) and its gates before datum conversion; None
+    when the row has a problem (recorded in ``row.problems``)."""
+    school_id = row.check(_unique_id, row, seen)
+    name = row.check(row.required_text, "name")
+    kind = row.check(_school_kind, row)
+    gates = row.check(_school_gates, row, max_gate_spread_m)
+    enrolment = row.check(row.count, "enrolment")
+    priority = row.check(_priority, row)
+    windows = _school_windows(row)
+    weekday = _weekday_windows(row)
+    flags = row.check(_post_flags, row)
+    profile = row.check(_profile, row)
+    car_visits = row.check(_car_visits, row)
+    school_team = row.check(_school_team, row)
+    if row.failed or flags is None or gates is None:
+        return None
+    return dict(
+        id=school_id, name=name, kind=kind, enrolment=enrolment, windows=windows, weekday_windows=weekday,
+        priority=priority,
+        requires_post=flags[0], forbid_post=flags[1], profile=profile,
+        station_id=row.text("station_id") or None, car_visits=car_visits, row=row.number,
+        school_team=school_team,
+        address=" ".join(row.text("address").split()),
+    ), gates
+
+
+def _school_windows(row: _Row) -> dict:
+    """The row's windows by period, a second dismissal wave (``afternoon_2``) merged into the
+    afternoon's."""
+    windows = {}
+    for period, required in (("morning", True), ("noon", False), ("afternoon", True)):
+        window = row.check(_window, row, period, required=required)
+        if window is not None:
+            windows[period] = window
+    second = row.check(_window, row, "afternoon_2", required=False)
+    if second and "afternoon" in windows:  # a second dismissal wave (课后服务放学)
+        merged = tuple(sorted(windows["afternoon"] + second))
+        if any(b.start_s < a.end_s for a, b in zip(merged, merged[1:])):
+            row.problems.append(row.error("afternoon_2", f"{second[0]} overlaps the afternoon window",
+                                          "the second wave comes after the first dismissal"))
+            row.failed = True
+        else:
+            windows["afternoon"] = merged
+    return windows
+
+
+def _weekday_windows(row: _Row) -> dict:
+    """The row's windows kept on particular weekdays: weekday → period → windows."""
+    weekday = {}
+    for day in WEEKDAYS:
+        for period in ("morning", "noon", "afternoon"):
+            found = row.check(_window, row, f"{day}_{period}", required=False)
+            if found:
+                weekday.setdefault(day, {})[period] = found
+    return weekday
 
 
 def _station_kind(row: _Row) -> str:

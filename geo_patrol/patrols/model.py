@@ -152,6 +152,60 @@ def _ro_int_matrix(travel_s) -> np.ndarray:
     return out
 
 
+def _check_vehicle(v: Vehicle, n: int, where: dict) -> None:
+    """:class:`InputError` for the first field of vehicle ``v`` out of range (``n``
+    locations); ``where`` names its file and row."""
+    for name in ("start_loc", "end_loc"):
+        loc = getattr(v, name)
+        if not (0 <= loc < n):
+            raise InputError(f"location {loc} outside 0..{n - 1}", field=name, **where)
+    if v.available_until_s < v.available_from_s:
+        raise InputError(
+            "availability ends before it starts", field="available_until_s", **where
+        )
+    if v.max_drive_s is not None and v.max_drive_s < 0:
+        raise InputError("negative max drive time", field="max_drive_s", **where)
+    if v.capacity is not None and v.capacity < 0:
+        raise InputError("negative capacity", field="capacity", **where)
+
+
+def _check_visit(s: Visit, n: int, where: dict) -> None:
+    """:class:`InputError` for the first field of visit ``s`` out of range (``n``
+    locations); ``where`` names its file and row."""
+    if not (0 <= s.loc < n):
+        raise InputError(f"location {s.loc} outside 0..{n - 1}", field="loc", **where)
+    if s.window_end_s < s.window_start_s:
+        raise InputError(
+            "window ends before it starts",
+            field="window_end_s",
+            hint="give window_start_s <= window_end_s in seconds after midnight",
+            **where,
+        )
+    if s.dwell_s < 0:
+        raise InputError("negative dwell time", field="dwell_s", **where)
+    if s.weight <= 0:
+        raise InputError(
+            "weight must be a positive integer", field="weight", **where
+        )
+    if s.demand < 0:
+        raise InputError("negative demand", field="demand", **where)
+    if s.min_gap_s < 0:
+        raise InputError("negative minimum gap", field="min_gap_s", **where)
+
+
+def _check_group_gap(s: Visit, gaps: dict[str, int], where: dict) -> None:
+    """:class:`InputError` when visit ``s`` has another minimum gap than the visits of its
+    group seen before (``gaps``: group → their gap, updated)."""
+    if s.group:
+        if gaps.setdefault(s.group, s.min_gap_s) != s.min_gap_s:
+            raise InputError(
+                f"group {s.group!r} mixes minimum gaps {gaps[s.group]} and {s.min_gap_s}",
+                field="min_gap_s",
+                hint="give every visit of a group the same min_gap_s",
+                **where,
+            )
+
+
 @dataclass(frozen=True)
 class RoutingProblem:
     """Patrol routing on a travel-time matrix; see the module docstring for the model.
@@ -178,18 +232,7 @@ class RoutingProblem:
             if v.id in seen:
                 raise InputError(f"duplicate vehicle id {v.id!r}", field="id", **where)
             seen.add(v.id)
-            for name in ("start_loc", "end_loc"):
-                loc = getattr(v, name)
-                if not (0 <= loc < n):
-                    raise InputError(f"location {loc} outside 0..{n - 1}", field=name, **where)
-            if v.available_until_s < v.available_from_s:
-                raise InputError(
-                    "availability ends before it starts", field="available_until_s", **where
-                )
-            if v.max_drive_s is not None and v.max_drive_s < 0:
-                raise InputError("negative max drive time", field="max_drive_s", **where)
-            if v.capacity is not None and v.capacity < 0:
-                raise InputError("negative capacity", field="capacity", **where)
+            _check_vehicle(v, n, where)
         seen = set()
         gaps: dict[str, int] = {}
         for k, s in enumerate(self.visits, start=1):
@@ -197,33 +240,8 @@ class RoutingProblem:
             if s.id in seen:
                 raise InputError(f"duplicate visit id {s.id!r}", field="id", **where)
             seen.add(s.id)
-            if not (0 <= s.loc < n):
-                raise InputError(f"location {s.loc} outside 0..{n - 1}", field="loc", **where)
-            if s.window_end_s < s.window_start_s:
-                raise InputError(
-                    "window ends before it starts",
-                    field="window_end_s",
-                    hint="give window_start_s <= window_end_s in seconds after midnight",
-                    **where,
-                )
-            if s.dwell_s < 0:
-                raise InputError("negative dwell time", field="dwell_s", **where)
-            if s.weight <= 0:
-                raise InputError(
-                    "weight must be a positive integer", field="weight", **where
-                )
-            if s.demand < 0:
-                raise InputError("negative demand", field="demand", **where)
-            if s.min_gap_s < 0:
-                raise InputError("negative minimum gap", field="min_gap_s", **where)
-            if s.group:
-                if gaps.setdefault(s.group, s.min_gap_s) != s.min_gap_s:
-                    raise InputError(
-                        f"group {s.group!r} mixes minimum gaps {gaps[s.group]} and {s.min_gap_s}",
-                        field="min_gap_s",
-                        hint="give every visit of a group the same min_gap_s",
-                        **where,
-                    )
+            _check_visit(s, n, where)
+            _check_group_gap(s, gaps, where)
 
     # -- derived values -------------------------------------------------------------------
     @property
@@ -525,66 +543,101 @@ def check_feasible(problem: RoutingProblem, result: RoutingResult) -> list[str]:
     count: dict[str, int] = {}
     total_drive = 0
     for veh, route in zip(problem.vehicles, result.routes):
-        tag = f"route {route.vehicle_id}"
-        if route.vehicle_id != veh.id:
-            errs.append(f"{tag}: expected vehicle {veh.id}")
+        total_drive += _check_route(problem, veh, route, by_id, starts, count, errs)
+    _check_served_once(result, by_id, count, errs)
+    _check_group_starts(problem, starts, errs)
+    _check_totals(problem, result, by_id, count, total_drive, errs)
+    return errs
+
+
+def _check_route(problem: RoutingProblem, veh: Vehicle, route: Route, by_id: dict,
+                 starts: dict[str, int], count: dict[str, int], errs: list[str]) -> int:
+    """Append to ``errs`` how ``route`` breaks the rules for ``veh``; record each stop's start
+    in ``starts`` and count it in ``count``. Returns the route's drive time (0 when the route
+    is not checked further)."""
+    tag = f"route {route.vehicle_id}"
+    if route.vehicle_id != veh.id:
+        errs.append(f"{tag}: expected vehicle {veh.id}")
+        return 0
+    if (route.start_loc, route.end_loc) != (veh.start_loc, veh.end_loc):
+        errs.append(f"{tag}: starts/ends at {route.start_loc}/{route.end_loc}, "
+                    f"vehicle at {veh.start_loc}/{veh.end_loc}")
+    if not route.stops:
+        if route.drive_s != 0:
+            errs.append(f"{tag}: unused but drive_s {route.drive_s}")
+        return 0
+    if route.leave_s < veh.available_from_s:
+        errs.append(f"{tag}: leaves {clock(route.leave_s)} before availability "
+                    f"{clock(veh.available_from_s)}")
+    if route.return_s > veh.available_until_s:
+        errs.append(f"{tag}: returns {clock(route.return_s)} after availability "
+                    f"{clock(veh.available_until_s)}")
+    prev_loc, prev_dep, drive, load = _check_stops(problem, tag, veh, route, by_id, starts,
+                                                   count, errs)
+    leg = problem.leg_s(prev_loc, veh.end_loc)
+    if leg is None:
+        errs.append(f"{tag}: no route from location {prev_loc} home to {veh.end_loc}")
+        leg = 0
+    drive += leg
+    if route.return_s < prev_dep + leg:
+        errs.append(f"{tag}: returns {clock(route.return_s)}, earliest possible "
+                    f"{clock(prev_dep + leg)}")
+    if route.drive_s != drive:
+        errs.append(f"{tag}: drive_s {route.drive_s} but legs sum to {drive}")
+    if veh.max_drive_s is not None and drive > veh.max_drive_s:
+        errs.append(f"{tag}: drives {drive} s > max {veh.max_drive_s} s")
+    if veh.capacity is not None and load > veh.capacity:
+        errs.append(f"{tag}: load {load} > capacity {veh.capacity}")
+    return drive
+
+
+def _check_stops(problem: RoutingProblem, tag: str, veh: Vehicle, route: Route, by_id: dict,
+                 starts: dict[str, int], count: dict[str, int],
+                 errs: list[str]) -> tuple[int, int, int, int]:
+    """Check the stops of ``route`` in order (see :func:`_check_route`). Returns the last
+    location and departure, the drive time to it and the load."""
+    prev_loc, prev_dep, drive, load = veh.start_loc, route.leave_s, 0, 0
+    for stop in route.stops:
+        if stop.visit_id not in by_id:
+            errs.append(f"{tag}: unknown visit {stop.visit_id}")
             continue
-        if (route.start_loc, route.end_loc) != (veh.start_loc, veh.end_loc):
-            errs.append(f"{tag}: starts/ends at {route.start_loc}/{route.end_loc}, "
-                        f"vehicle at {veh.start_loc}/{veh.end_loc}")
-        if not route.stops:
-            if route.drive_s != 0:
-                errs.append(f"{tag}: unused but drive_s {route.drive_s}")
-            continue
-        if route.leave_s < veh.available_from_s:
-            errs.append(f"{tag}: leaves {clock(route.leave_s)} before availability "
-                        f"{clock(veh.available_from_s)}")
-        if route.return_s > veh.available_until_s:
-            errs.append(f"{tag}: returns {clock(route.return_s)} after availability "
-                        f"{clock(veh.available_until_s)}")
-        prev_loc, prev_dep, drive, load = veh.start_loc, route.leave_s, 0, 0
-        for stop in route.stops:
-            if stop.visit_id not in by_id:
-                errs.append(f"{tag}: unknown visit {stop.visit_id}")
-                continue
-            _, vis = by_id[stop.visit_id]
-            count[vis.id] = count.get(vis.id, 0) + 1
-            if stop.loc != vis.loc:
-                errs.append(f"{tag}: {vis.id} at location {stop.loc}, expected {vis.loc}")
-            leg = problem.leg_s(prev_loc, vis.loc)
-            if leg is None:
-                errs.append(f"{tag}: no route from location {prev_loc} to {vis.loc}")
-                leg = 0
-            drive += leg
-            load += vis.demand
-            if stop.arrive_s < prev_dep + leg:
-                errs.append(f"{tag}: {vis.id} arrives {clock(stop.arrive_s)}, earliest "
-                            f"possible {clock(prev_dep + leg)}")
-            if stop.start_s < stop.arrive_s:
-                errs.append(f"{tag}: {vis.id} starts before it arrives")
-            if not (vis.window_start_s <= stop.start_s <= vis.window_end_s):
-                errs.append(f"{tag}: {vis.id} starts {clock(stop.start_s)} outside window "
-                            f"{clock(vis.window_start_s)}–{clock(vis.window_end_s)}")
-            if stop.depart_s - stop.start_s < vis.dwell_s:
-                errs.append(f"{tag}: {vis.id} dwells {stop.depart_s - stop.start_s} s < "
-                            f"{vis.dwell_s} s")
-            starts[vis.id] = stop.start_s
-            prev_loc, prev_dep = vis.loc, stop.depart_s
-        leg = problem.leg_s(prev_loc, veh.end_loc)
-        if leg is None:
-            errs.append(f"{tag}: no route from location {prev_loc} home to {veh.end_loc}")
-            leg = 0
-        drive += leg
-        if route.return_s < prev_dep + leg:
-            errs.append(f"{tag}: returns {clock(route.return_s)}, earliest possible "
-                        f"{clock(prev_dep + leg)}")
-        if route.drive_s != drive:
-            errs.append(f"{tag}: drive_s {route.drive_s} but legs sum to {drive}")
-        if veh.max_drive_s is not None and drive > veh.max_drive_s:
-            errs.append(f"{tag}: drives {drive} s > max {veh.max_drive_s} s")
-        if veh.capacity is not None and load > veh.capacity:
-            errs.append(f"{tag}: load {load} > capacity {veh.capacity}")
-        total_drive += drive
+        _, vis = by_id[stop.visit_id]
+        count[vis.id] = count.get(vis.id, 0) + 1
+        drive += _check_stop(problem, tag, stop, vis, prev_loc, prev_dep, errs)
+        load += vis.demand
+        starts[vis.id] = stop.start_s
+        prev_loc, prev_dep = vis.loc, stop.depart_s
+    return prev_loc, prev_dep, drive, load
+
+
+def _check_stop(problem: RoutingProblem, tag: str, stop: Stop, vis: Visit, prev_loc: int,
+                prev_dep: int, errs: list[str]) -> int:
+    """Append to ``errs`` how ``stop`` (of visit ``vis``, reached from ``prev_loc`` left at
+    ``prev_dep``) breaks the rules. Returns the leg's drive time (0 when undrivable)."""
+    if stop.loc != vis.loc:
+        errs.append(f"{tag}: {vis.id} at location {stop.loc}, expected {vis.loc}")
+    leg = problem.leg_s(prev_loc, vis.loc)
+    if leg is None:
+        errs.append(f"{tag}: no route from location {prev_loc} to {vis.loc}")
+        leg = 0
+    if stop.arrive_s < prev_dep + leg:
+        errs.append(f"{tag}: {vis.id} arrives {clock(stop.arrive_s)}, earliest "
+                    f"possible {clock(prev_dep + leg)}")
+    if stop.start_s < stop.arrive_s:
+        errs.append(f"{tag}: {vis.id} starts before it arrives")
+    if not (vis.window_start_s <= stop.start_s <= vis.window_end_s):
+        errs.append(f"{tag}: {vis.id} starts {clock(stop.start_s)} outside window "
+                    f"{clock(vis.window_start_s)}–{clock(vis.window_end_s)}")
+    if stop.depart_s - stop.start_s < vis.dwell_s:
+        errs.append(f"{tag}: {vis.id} dwells {stop.depart_s - stop.start_s} s < "
+                    f"{vis.dwell_s} s")
+    return leg
+
+
+def _check_served_once(result: RoutingResult, by_id: dict, count: dict[str, int],
+                       errs: list[str]) -> None:
+    """Append to ``errs`` the visits served twice, served and dropped, dropped twice, unknown,
+    neither served nor dropped, or dropped without a valid reason."""
     for vid, c in count.items():
         if c > 1:
             errs.append(f"visit {vid} served {c} times")
@@ -602,12 +655,24 @@ def check_feasible(problem: RoutingProblem, result: RoutingResult) -> list[str]:
     for d in result.dropped:
         if d.reason not in REASONS:
             errs.append(f"dropped visit {d.visit_id} has no valid reason ({d.reason!r})")
+
+
+def _check_group_starts(problem: RoutingProblem, starts: dict[str, int],
+                        errs: list[str]) -> None:
+    """Append to ``errs`` each pair of served visits of a group starting less than its
+    ``min_gap_s`` apart."""
     for group, idx in problem.groups().items():
         gap = problem.visits[idx[0]].min_gap_s
         times = sorted(starts[problem.visits[i].id] for i in idx if problem.visits[i].id in starts)
         for a, b in zip(times, times[1:]):
             if b - a < gap:
                 errs.append(f"group {group}: visits start {b - a} s apart < {gap} s")
+
+
+def _check_totals(problem: RoutingProblem, result: RoutingResult, by_id: dict,
+                  count: dict[str, int], total_drive: int, errs: list[str]) -> None:
+    """Append to ``errs`` each of the result's weight, drive and objective totals that does not
+    add up."""
     served_weight = sum(by_id[v][1].weight for v in count)
     if result.served_weight != served_weight:
         errs.append(f"served_weight {result.served_weight} but served visits weigh {served_weight}")
@@ -618,7 +683,6 @@ def check_feasible(problem: RoutingProblem, result: RoutingResult) -> list[str]:
     expected_obj = problem.drop_penalty_s * (problem.total_weight - served_weight) + total_drive
     if result.objective != expected_obj:
         errs.append(f"objective {result.objective} != {expected_obj}")
-    return errs
 
 
 def unreachable_big_s(problem: RoutingProblem) -> int:

@@ -66,19 +66,12 @@ def solve_ortools(
     t0 = time.perf_counter()
     visits, vehicles = problem.visits, problem.vehicles
     m = len(visits)
-    order = np.arange(m)
-    if seed and m > 1:
-        order = np.random.default_rng(seed).permutation(m)
+    order = _node_order(m, seed)
     depot_locs = sorted({v.start_loc for v in vehicles} | {v.end_loc for v in vehicles})
     depot_node = {loc: m + k for k, loc in enumerate(depot_locs)}
     node_loc = np.array([visits[i].loc for i in order] + depot_locs, dtype=np.int64)
-    node_dwell = np.array([visits[i].dwell_s for i in order] + [0] * len(depot_locs), dtype=np.int64)
     big = unreachable_big_s(problem)
-    travel = problem.travel_s[np.ix_(node_loc, node_loc)].astype(np.int64)
-    travel = np.where(travel < 0, big, travel)
-    np.fill_diagonal(travel, 0)
-    time_mat = travel + node_dwell[:, None]
-    np.fill_diagonal(time_mat, 0)
+    travel, time_mat = _node_matrices(problem, order, depot_locs, node_loc, big)
 
     manager = pywrapcp.RoutingIndexManager(
         len(node_loc),
@@ -90,80 +83,23 @@ def solve_ortools(
     cost_cb = routing.RegisterTransitMatrix(travel.tolist())
     time_cb = routing.RegisterTransitMatrix(time_mat.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-
-    horizon = int(max([v.available_until_s for v in vehicles] + [s.window_end_s for s in visits]))
-    routing.AddDimension(time_cb, horizon, horizon, False, "time")
-    tdim = routing.GetDimensionOrDie("time")
-    windows = [(s.window_start_s, s.window_end_s) for s in visits]
-    if gap_mode == "slots":
-        for idx in problem.groups().values():
-            s0 = visits[idx[0]]
-            if s0.min_gap_s <= 0:
-                continue
-            slots = gap_slots(s0.window_start_s, s0.window_end_s, len(idx), s0.min_gap_s)
-            for i, slot in zip(idx, slots):
-                windows[i] = slot
-    for node in range(m):
-        a, b = windows[order[node]]
-        index = manager.NodeToIndex(node)
-        if a <= b:
-            tdim.CumulVar(index).SetRange(a, b)
-        else:  # empty slot: the visit cannot be served
-            routing.ActiveVar(index).SetValue(0)
-    for k, v in enumerate(vehicles):
-        tdim.CumulVar(routing.Start(k)).SetRange(v.available_from_s, v.available_until_s)
-        tdim.CumulVar(routing.End(k)).SetRange(v.available_from_s, v.available_until_s)
-
-    if any(v.max_drive_s is not None for v in vehicles):
-        caps = [int(v.max_drive_s) if v.max_drive_s is not None else 4 * big for v in vehicles]
-        routing.AddDimensionWithVehicleCapacity(cost_cb, 0, caps, True, "drive")
-    if any(v.capacity is not None for v in vehicles) and any(s.demand for s in visits):
-        demand = [int(visits[i].demand) for i in order] + [0] * len(depot_locs)
-
-        def demand_cb(index: int) -> int:
-            return demand[manager.IndexToNode(index)]
-
-        load_cb = routing.RegisterUnaryTransitCallback(demand_cb)
-        total = int(sum(demand)) + 1
-        caps = [int(v.capacity) if v.capacity is not None else total for v in vehicles]
-        routing.AddDimensionWithVehicleCapacity(load_cb, 0, caps, True, "load")
+    tdim = _add_time(routing, manager, problem, order, time_cb,
+                     _visit_windows(problem, gap_mode))
+    # the demand callback must outlive the solve
+    demand_cb = _add_limits(routing, manager, problem, order, cost_cb, big, len(depot_locs))
 
     penalty = problem.drop_penalty_s
     for node in range(m):
         routing.AddDisjunction([manager.NodeToIndex(node)], int(visits[order[node]].weight) * penalty)
 
     solver = routing.solver()
-    pos = np.empty(m, dtype=np.int64)
-    pos[order] = np.arange(m)
-    for group, idx in problem.groups().items():
-        gap = visits[idx[0]].min_gap_s
-        if gap <= 0 or gap_mode == "slots":
-            continue
-        intervals = []
-        for i in idx:
-            index = manager.NodeToIndex(int(pos[i]))
-            intervals.append(
-                solver.FixedDurationIntervalVar(
-                    tdim.CumulVar(index), int(gap), routing.ActiveVar(index), f"gap_{group}_{i}"
-                )
-            )
-        solver.Add(solver.DisjunctiveConstraint(intervals, f"gap_{group}"))
+    if gap_mode != "slots":
+        _add_exact_gaps(routing, solver, manager, problem, order, tdim)
 
     for node in range(m):
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(manager.NodeToIndex(node)))
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = getattr(
-        routing_enums_pb2.FirstSolutionStrategy, first_solution
-    )
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.solution_limit = max(1, int(iterations))
-    cap = max(0.01, float(time_limit_s))
-    params.time_limit.seconds = int(cap)
-    params.time_limit.nanos = int((cap - int(cap)) * 1e9)
-    params.log_search = False
+    params, cap = _search_parameters(first_solution, iterations, time_limit_s)
     try:
         solution = routing.SolveWithParameters(params)
     except Exception as exc:  # pragma: no cover - OR-Tools internal failure
@@ -172,14 +108,8 @@ def solve_ortools(
     status = routing.status()
     log.debug("OR-Tools status %s in %.2f s", status, runtime)
 
-    tours: list[list[tuple[int, int]]] = [[] for _ in vehicles]
-    if solution is not None:
-        for k in range(len(vehicles)):
-            index = solution.Value(routing.NextVar(routing.Start(k)))
-            while not routing.IsEnd(index):
-                node = manager.IndexToNode(index)
-                tours[k].append((int(order[node]), int(solution.Min(tdim.CumulVar(index)))))
-                index = solution.Value(routing.NextVar(index))
+    tours = _tours(solution, routing, manager, tdim, order, len(vehicles))
+    del demand_cb
     # A solution limit hit counts as the deterministic stop; the time cap otherwise.
     timed_out = runtime >= cap * 0.98
     n_sol = int(solver.Solutions()) if hasattr(solver, "Solutions") else 0
@@ -193,3 +123,140 @@ def solve_ortools(
         seed=seed,
         iterations=n_sol,
     )
+
+
+def _node_order(m: int, seed: int) -> np.ndarray:
+    """Node → visit index: the problem's order for seed 0, else a permutation drawn from
+    ``seed``."""
+    if seed and m > 1:
+        return np.random.default_rng(seed).permutation(m)
+    return np.arange(m)
+
+
+def _node_matrices(problem: RoutingProblem, order: np.ndarray, depot_locs: list[int],
+                   node_loc: np.ndarray, big: int) -> tuple[np.ndarray, np.ndarray]:
+    """Node × node drive times (unreachable = ``big``) and time transits (dwell at the origin
+    plus drive), both 0 on the diagonal."""
+    visits = problem.visits
+    node_dwell = np.array([visits[i].dwell_s for i in order] + [0] * len(depot_locs), dtype=np.int64)
+    travel = problem.travel_s[np.ix_(node_loc, node_loc)].astype(np.int64)
+    travel = np.where(travel < 0, big, travel)
+    np.fill_diagonal(travel, 0)
+    time_mat = travel + node_dwell[:, None]
+    np.fill_diagonal(time_mat, 0)
+    return travel, time_mat
+
+
+def _visit_windows(problem: RoutingProblem, gap_mode: str) -> list[tuple[int, int]]:
+    """Each visit's service-start window; with ``gap_mode="slots"`` the visits of a group with
+    a minimum gap get their staggered slots."""
+    visits = problem.visits
+    windows = [(s.window_start_s, s.window_end_s) for s in visits]
+    if gap_mode == "slots":
+        for idx in problem.groups().values():
+            s0 = visits[idx[0]]
+            if s0.min_gap_s <= 0:
+                continue
+            slots = gap_slots(s0.window_start_s, s0.window_end_s, len(idx), s0.min_gap_s)
+            for i, slot in zip(idx, slots):
+                windows[i] = slot
+    return windows
+
+
+def _add_time(routing, manager, problem: RoutingProblem, order: np.ndarray, time_cb: int,
+              windows: list[tuple[int, int]]):
+    """Add the ``time`` dimension with the visits' windows (an empty window deactivates the
+    visit) and the vehicles' availability; returns the dimension."""
+    visits, vehicles = problem.visits, problem.vehicles
+    horizon = int(max([v.available_until_s for v in vehicles] + [s.window_end_s for s in visits]))
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+    for node in range(len(visits)):
+        a, b = windows[order[node]]
+        index = manager.NodeToIndex(node)
+        if a <= b:
+            tdim.CumulVar(index).SetRange(a, b)
+        else:  # empty slot: the visit cannot be served
+            routing.ActiveVar(index).SetValue(0)
+    for k, v in enumerate(vehicles):
+        tdim.CumulVar(routing.Start(k)).SetRange(v.available_from_s, v.available_until_s)
+        tdim.CumulVar(routing.End(k)).SetRange(v.available_from_s, v.available_until_s)
+    return tdim
+
+
+def _add_limits(routing, manager, problem: RoutingProblem, order: np.ndarray, cost_cb: int,
+                big: int, n_depots: int):
+    """Add the ``drive`` dimension when a vehicle has a drive limit and the ``load`` dimension
+    when a vehicle has a capacity and a visit a demand. Returns the demand callback (None
+    without ``load``), which the caller keeps alive through the solve."""
+    visits, vehicles = problem.visits, problem.vehicles
+    if any(v.max_drive_s is not None for v in vehicles):
+        caps = [int(v.max_drive_s) if v.max_drive_s is not None else 4 * big for v in vehicles]
+        routing.AddDimensionWithVehicleCapacity(cost_cb, 0, caps, True, "drive")
+    if not (any(v.capacity is not None for v in vehicles) and any(s.demand for s in visits)):
+        return None
+    demand = [int(visits[i].demand) for i in order] + [0] * n_depots
+
+    def demand_cb(index: int) -> int:
+        return demand[manager.IndexToNode(index)]
+
+    load_cb = routing.RegisterUnaryTransitCallback(demand_cb)
+    total = int(sum(demand)) + 1
+    caps = [int(v.capacity) if v.capacity is not None else total for v in vehicles]
+    routing.AddDimensionWithVehicleCapacity(load_cb, 0, caps, True, "load")
+    return demand_cb
+
+
+def _add_exact_gaps(routing, solver, manager, problem: RoutingProblem, order: np.ndarray,
+                    tdim) -> None:
+    """Per group with a minimum gap, a no-overlap constraint over intervals of that length
+    starting at each active visit's service start."""
+    visits = problem.visits
+    pos = np.empty(len(visits), dtype=np.int64)
+    pos[order] = np.arange(len(visits))
+    for group, idx in problem.groups().items():
+        gap = visits[idx[0]].min_gap_s
+        if gap <= 0:
+            continue
+        intervals = []
+        for i in idx:
+            index = manager.NodeToIndex(int(pos[i]))
+            intervals.append(
+                solver.FixedDurationIntervalVar(
+                    tdim.CumulVar(index), int(gap), routing.ActiveVar(index), f"gap_{group}_{i}"
+                )
+            )
+        solver.Add(solver.DisjunctiveConstraint(intervals, f"gap_{group}"))
+
+
+def _search_parameters(first_solution: str, iterations: int, time_limit_s: float):
+    """The search parameters (first solution, guided local search, solution limit, time cap)
+    and the time cap in seconds."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, first_solution
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.solution_limit = max(1, int(iterations))
+    cap = max(0.01, float(time_limit_s))
+    params.time_limit.seconds = int(cap)
+    params.time_limit.nanos = int((cap - int(cap)) * 1e9)
+    params.log_search = False
+    return params, cap
+
+
+def _tours(solution, routing, manager, tdim, order: np.ndarray,
+           n_vehicles: int) -> list[list[tuple[int, int]]]:
+    """Per vehicle, its visits (problem indices) with their service starts; empty without a
+    solution."""
+    tours: list[list[tuple[int, int]]] = [[] for _ in range(n_vehicles)]
+    if solution is not None:
+        for k in range(n_vehicles):
+            index = solution.Value(routing.NextVar(routing.Start(k)))
+            while not routing.IsEnd(index):
+                node = manager.IndexToNode(index)
+                tours[k].append((int(order[node]), int(solution.Min(tdim.CumulVar(index)))))
+                index = solution.Value(routing.NextVar(index))
+    return tours

@@ -53,6 +53,20 @@ _NO_LIMIT = 2**62
 def _build(problem: RoutingProblem, windows: list[tuple[int, int]]):
     """PyVRP model with the given per-visit windows; returns (model, type → vehicle indices)."""
     model = Model()
+    locs = _add_locations(model, problem)
+    depots = {}
+    for loc in sorted({v.start_loc for v in problem.vehicles} | {v.end_loc for v in problem.vehicles}):
+        depots[loc] = model.add_depot(locs[loc], name=f"depot{loc}")
+    with_load = any(v.capacity is not None for v in problem.vehicles) and any(
+        s.demand for s in problem.visits
+    )
+    _add_clients(model, problem, windows, locs, with_load)
+    return model, _add_vehicle_types(model, problem, depots, with_load)
+
+
+def _add_locations(model: Model, problem: RoutingProblem) -> list:
+    """One location per matrix location, with edges between the used ones (distance =
+    duration = drive time, unreachable = more than any horizon); returns the locations."""
     big = unreachable_big_s(problem)
     n = problem.n_locations
     locs = [model.add_location(0.0, 0.0, name=str(i)) for i in range(n)]
@@ -68,13 +82,12 @@ def _build(problem: RoutingProblem, windows: list[tuple[int, int]]):
             if i != j:
                 t = int(row[j])
                 model.add_edge(locs[i], locs[j], distance=t, duration=t)
-    depots = {}
-    for loc in sorted({v.start_loc for v in problem.vehicles} | {v.end_loc for v in problem.vehicles}):
-        depots[loc] = model.add_depot(locs[loc], name=f"depot{loc}")
-    with_load = any(v.capacity is not None for v in problem.vehicles) and any(
-        s.demand for s in problem.visits
-    )
-    total_demand = int(sum(s.demand for s in problem.visits)) + 1
+    return locs
+
+
+def _add_clients(model: Model, problem: RoutingProblem, windows: list[tuple[int, int]],
+                 locs: list, with_load: bool) -> None:
+    """Each visit as an optional client with its dwell, window and prize."""
     prize_unit = problem.drop_penalty_s
     for s, (a, b) in zip(problem.visits, windows):
         model.add_client(
@@ -87,6 +100,13 @@ def _build(problem: RoutingProblem, windows: list[tuple[int, int]]):
             required=False,
             name=s.id,
         )
+
+
+def _add_vehicle_types(model: Model, problem: RoutingProblem, depots: dict,
+                       with_load: bool) -> list[list[int]]:
+    """One vehicle type per distinct (start, end, availability, drive limit, capacity);
+    returns the vehicle indices of each type."""
+    total_demand = int(sum(s.demand for s in problem.visits)) + 1
     types: dict[tuple, list[int]] = {}
     for k, v in enumerate(problem.vehicles):
         key = (v.start_loc, v.end_loc, v.available_from_s, v.available_until_s,
@@ -108,7 +128,7 @@ def _build(problem: RoutingProblem, windows: list[tuple[int, int]]):
             name=f"type{len(type_vehicles)}",
         )
         type_vehicles.append(members)
-    return model, type_vehicles
+    return type_vehicles
 
 
 def _tours(problem, solution, type_vehicles):
@@ -147,6 +167,52 @@ def _as_solution(model: Model, problem, tours, type_vehicles):
     return pyvrp.Solution(data, routes)
 
 
+def _no_tours(problem: RoutingProblem) -> tuple[list, list]:
+    """Empty tours and no leaving times, one per vehicle."""
+    return [[] for _ in problem.vehicles], [None] * len(problem.vehicles)
+
+
+def _solve_params(problem: RoutingProblem) -> SolveParams:
+    """Solve parameters with ``max_penalty`` above the largest prize (a time-window violation
+    never pays for a visit)."""
+    max_prize = max([s.weight for s in problem.visits] + [1]) * problem.drop_penalty_s
+    return SolveParams(penalty=PenaltyParams(max_penalty=float(max(1e5, 10.0 * max_prize))))
+
+
+def _first_round(problem: RoutingProblem, groups: dict, gap_mode: str,
+                 iterations: int) -> tuple[int, float]:
+    """Iteration budget and share of the remaining time of round 1: half the budget when gaps
+    may need a second round."""
+    has_gaps = gap_mode != "slots" and any(
+        problem.visits[idx[0]].min_gap_s > 0 for idx in groups.values()
+    )
+    budget = max(1, int(iterations) // 2 if has_gaps else int(iterations))
+    share = 0.5 if has_gaps else 1.0
+    return budget, share
+
+
+def _split_windows(problem: RoutingProblem, groups: dict, split: set[str],
+                   windows: list[tuple[int, int]]) -> None:
+    """Give the visits of each group in ``split`` their staggered slots in ``windows``."""
+    for g in split:
+        idx = groups[g]
+        s0 = problem.visits[idx[0]]
+        for i, slot in zip(idx, gap_slots(s0.window_start_s, s0.window_end_s, len(idx), s0.min_gap_s)):
+            windows[i] = slot
+
+
+def _round_tours(problem: RoutingProblem, best, type_vehicles, round_no: int, initial,
+                 tours: list, leave: list) -> tuple[list, list]:
+    """Tours and leaving times after a round: the round's best when feasible, else the
+    previous ones (none in the last round or without a previous round)."""
+    if best.is_feasible():
+        return _tours(problem, best, type_vehicles)
+    log.warning("PyVRP found no feasible solution (round %d)", round_no + 1)
+    if round_no == 2 or initial is None:
+        return _no_tours(problem)
+    return tours, leave
+
+
 def solve_pyvrp(
     problem: RoutingProblem,
     *,
@@ -162,27 +228,17 @@ def solve_pyvrp(
     groups = {g: idx for g, idx in problem.groups().items()
               if problem.visits[idx[0]].min_gap_s > 0}
     split: set[str] = set(groups) if gap_mode == "slots" else set()
-    max_prize = max([s.weight for s in problem.visits] + [1]) * problem.drop_penalty_s
-    params = SolveParams(penalty=PenaltyParams(max_penalty=float(max(1e5, 10.0 * max_prize))))
-    tours: list = [[] for _ in problem.vehicles]
-    leave: list = [None] * len(problem.vehicles)
+    params = _solve_params(problem)
+    tours, leave = _no_tours(problem)
     initial = None
     total_iters = 0
     timed_out = False
-    has_gaps = gap_mode != "slots" and any(
-        problem.visits[idx[0]].min_gap_s > 0 for idx in groups.values()
-    )
     # Round 1 gets half the budget when gaps may need a second round, rounds 2-3 a quarter.
-    budget = max(1, int(iterations) // 2 if has_gaps else int(iterations))
-    share = 0.5 if has_gaps else 1.0
+    budget, share = _first_round(problem, groups, gap_mode, iterations)
     for round_no in range(3):
         if round_no == 2:
             split = set(groups)
-        for g in split:
-            idx = groups[g]
-            s0 = problem.visits[idx[0]]
-            for i, slot in zip(idx, gap_slots(s0.window_start_s, s0.window_end_s, len(idx), s0.min_gap_s)):
-                windows[i] = slot
+        _split_windows(problem, groups, split, windows)
         model, type_vehicles = _build(problem, windows)
         if initial is not None:
             initial = _as_solution(model, problem, initial, type_vehicles)
@@ -192,13 +248,8 @@ def solve_pyvrp(
                           initial_solution=initial)
         total_iters += int(res.num_iterations)
         timed_out = timed_out or res.num_iterations < budget
-        best = res.best
-        if best.is_feasible():
-            tours, leave = _tours(problem, best, type_vehicles)
-        else:
-            log.warning("PyVRP found no feasible solution (round %d)", round_no + 1)
-            if round_no == 2 or initial is None:
-                tours, leave = [[] for _ in problem.vehicles], [None] * len(problem.vehicles)
+        tours, leave = _round_tours(problem, res.best, type_vehicles, round_no, initial, tours,
+                                    leave)
         bad = _violated_groups(problem, tours)
         log.debug("PyVRP round %d: %d iterations, gap violated in %d groups",
                   round_no + 1, res.num_iterations, len(bad))

@@ -44,6 +44,15 @@ class MipOutcome:
     solver: str
 
 
+#: The solver's result codes and the statuses they give; any other code is an abnormal stop.
+_STATUS = {
+    pywraplp.Solver.OPTIMAL: "optimal",
+    pywraplp.Solver.FEASIBLE: "feasible",
+    pywraplp.Solver.INFEASIBLE: "infeasible",
+    pywraplp.Solver.NOT_SOLVED: "no_solution",
+}
+
+
 def solve_mip(
     *,
     c: np.ndarray,
@@ -77,32 +86,14 @@ def solve_mip(
         raise SolverError(f"the OR-Tools build on this machine has no {backend} backend")
     solver.SetNumThreads(1)
     inf = solver.infinity()
-
-    def _bound(value: float) -> float:
-        if math.isinf(value):
-            return inf if value > 0 else -inf
-        return float(value)
-
     n_vars = len(c)
     variables = [
-        solver.Var(_bound(lo), _bound(hi), bool(is_int), "")
+        solver.Var(_bound(lo, inf), _bound(hi, inf), bool(is_int), "")
         for lo, hi, is_int in zip(var_lb.tolist(), var_ub.tolist(), integer.tolist())
     ]
     a = sp.csr_matrix(a)
-    indptr, indices, data = a.indptr, a.indices.tolist(), a.data.tolist()
-    for r, (lo, hi) in enumerate(zip(row_lb.tolist(), row_ub.tolist())):
-        constraint = solver.Constraint(_bound(lo), _bound(hi))
-        for k in range(indptr[r], indptr[r + 1]):
-            constraint.SetCoefficient(variables[indices[k]], data[k])
-    objective = solver.Objective()
-    for j, value in enumerate(c.tolist()):
-        if value != 0.0:
-            objective.SetCoefficient(variables[j], value)
-    objective.SetOffset(float(objective_offset))
-    if maximize:
-        objective.SetMaximization()
-    else:
-        objective.SetMinimization()
+    _add_rows(solver, variables, a, row_lb, row_ub)
+    objective = _set_objective(solver, variables, c, objective_offset, maximize)
     if hint is not None:
         solver.SetHint(variables, [float(v) for v in hint])
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
@@ -118,15 +109,8 @@ def solve_mip(
     )
     code = solver.Solve(params)
     runtime_s = time.perf_counter() - start
-    if code == pywraplp.Solver.OPTIMAL:
-        status = "optimal"
-    elif code == pywraplp.Solver.FEASIBLE:
-        status = "feasible"
-    elif code == pywraplp.Solver.INFEASIBLE:
-        status = "infeasible"
-    elif code == pywraplp.Solver.NOT_SOLVED:
-        status = "no_solution"
-    else:
+    status = _STATUS.get(code)
+    if status is None:
         raise SolverError(f"{backend} stopped abnormally (result code {code})")
     if status in ("optimal", "feasible"):
         values = np.array([v.solution_value() for v in variables], dtype=float)
@@ -138,3 +122,34 @@ def solve_mip(
     logger.debug("%s finished: %s, objective %s, bound %s, %.2f s", backend, status, value, bound,
                  runtime_s)
     return MipOutcome(values, float(value), float(bound), status, runtime_s, backend)
+
+
+def _bound(value: float, inf: float) -> float:
+    """A bound for the solver: ``±np.inf`` as its ``±inf``."""
+    if math.isinf(value):
+        return inf if value > 0 else -inf
+    return float(value)
+
+
+def _add_rows(solver, variables: list, a: sp.csr_matrix, row_lb: np.ndarray, row_ub: np.ndarray) -> None:
+    """One constraint ``row_lb <= A x <= row_ub`` per row of ``a``."""
+    inf = solver.infinity()
+    indptr, indices, data = a.indptr, a.indices.tolist(), a.data.tolist()
+    for r, (lo, hi) in enumerate(zip(row_lb.tolist(), row_ub.tolist())):
+        constraint = solver.Constraint(_bound(lo, inf), _bound(hi, inf))
+        for k in range(indptr[r], indptr[r + 1]):
+            constraint.SetCoefficient(variables[indices[k]], data[k])
+
+
+def _set_objective(solver, variables: list, c: np.ndarray, offset: float, maximize: bool):
+    """Set the objective ``c·x + offset`` and its sense; returns it."""
+    objective = solver.Objective()
+    for j, value in enumerate(c.tolist()):
+        if value != 0.0:
+            objective.SetCoefficient(variables[j], value)
+    objective.SetOffset(float(offset))
+    if maximize:
+        objective.SetMaximization()
+    else:
+        objective.SetMinimization()
+    return objective

@@ -54,6 +54,47 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
     docstring.
     """
     start = time.perf_counter()
+    dist, w, ex = _checked_inputs(distance, weights, p, existing)
+    n, m = dist.shape
+    finite = np.isfinite(dist)
+    uncoverable = np.flatnonzero(~finite.any(axis=1))
+    rows = np.flatnonzero(finite.any(axis=1))
+
+    d, wr = dist[rows], w[rows]
+    heuristic = _heuristic(d, wr, p, np.flatnonzero(ex), 0.2 * time_limit_s)
+    best_y, best_cost = heuristic, _cost(d, wr, heuristic)
+    status, bound, solver = "feasible", math.nan, "greedy+interchange"
+    if not np.isfinite(best_cost):
+        best_y = None
+    slack = _slack(d, wr, best_cost)
+    lagrangian = _Lagrangian(d, wr, p, ex)
+    lower = lagrangian.optimise(best_cost, slack, 0.2 * time_limit_s)
+    if np.isfinite(best_cost) and lower <= best_cost - slack:
+        best_y, best_cost = _polish_lagrangian_primal(d, wr, ex, lagrangian, best_y, best_cost,
+                                                      time_limit_s)
+        lower = lagrangian.optimise(best_cost, slack, 0.1 * time_limit_s)
+    fix0, fix1 = lagrangian.fixings(best_cost, slack)
+    bound = lower
+    if np.isfinite(best_cost) and lower > best_cost - slack:
+        status, solver = "optimal", "greedy+interchange+lagrangian"
+    else:
+        search = _RadiusSearch(d, wr, p, ex, fix0, fix1, best_y, best_cost, bound, solver)
+        search.run(slack, gap, backend, start, time_limit_s)
+        best_y, best_cost, bound = search.best_y, search.best_cost, search.bound
+        status, solver = search.status, search.solver
+    if status == "optimal":
+        bound = best_cost if gap == 0.0 else min(bound, best_cost)
+    if best_y is None:
+        return LocationResult((), np.full(n, -1, dtype=np.int64), math.nan, math.nan, False,
+                              math.nan, time.perf_counter() - start, solver,
+                              "infeasible" if status == "infeasible" else "no_solution",
+                              np.zeros(n, bool), uncoverable)
+    return _located(dist, w, best_y, bound, status, solver, start, uncoverable)
+
+
+def _checked_inputs(distance, weights, p, existing) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distance matrix, the weights and the mask of existing sites, checked
+    (:class:`InputError` naming the field at fault)."""
     dist = np.asarray(distance, dtype=float)
     if dist.ndim != 2:
         raise InputError(f"the distance matrix must be 2-D, got shape {dist.shape}",
@@ -65,6 +106,17 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
     w = np.asarray(weights, dtype=float).reshape(-1)
     if w.shape != (n,) or not np.all(np.isfinite(w)) or (w < 0).any():
         raise InputError(f"weights must be {n} finite values >= 0", field="weights")
+    ex = _existing_mask(existing, m)
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 1 <= p <= m:
+        raise InputError(f"p must be an integer in 1..{m}, got {p!r}", field="p")
+    if ex.sum() > p:
+        raise InputError(f"{int(ex.sum())} existing sites exceed p = {p}", field="p")
+    return dist, w, ex
+
+
+def _existing_mask(existing, m: int) -> np.ndarray:
+    """``existing`` (site indices or a boolean mask, or None) as a boolean mask over ``m``
+    sites."""
     ex = np.zeros(m, dtype=bool)
     if existing is not None:
         idx = np.asarray(existing).reshape(-1)
@@ -73,98 +125,113 @@ def p_median(distance, weights, p: int, *, existing=None, time_limit_s: float = 
         if idx.size and (idx.min() < 0 or idx.max() >= m):
             raise InputError(f"existing must hold site indices in 0..{m - 1}", field="existing")
         ex[idx.astype(np.int64)] = True
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 1 <= p <= m:
-        raise InputError(f"p must be an integer in 1..{m}, got {p!r}", field="p")
-    if ex.sum() > p:
-        raise InputError(f"{int(ex.sum())} existing sites exceed p = {p}", field="p")
-    finite = np.isfinite(dist)
-    uncoverable = np.flatnonzero(~finite.any(axis=1))
-    rows = np.flatnonzero(finite.any(axis=1))
+    return ex
 
-    d, wr = dist[rows], w[rows]
-    heuristic = _heuristic(d, wr, p, np.flatnonzero(ex), 0.2 * time_limit_s)
-    best_y, best_cost = heuristic, _cost(d, wr, heuristic)
-    status, bound, solver = "feasible", math.nan, "greedy+interchange"
-    if not np.isfinite(best_cost):
-        best_y = None
+
+def _slack(d: np.ndarray, wr: np.ndarray, best_cost: float) -> float:
+    """How far below ``best_cost`` a bound must stay for ``best`` not to be proven optimal."""
     # objective values are integers when weights and distances are: then a bound above
     # best - 1 proves ``best`` optimal
     finite_d = d[np.isfinite(d)]
     integral = bool(np.all(wr == np.round(wr)) and np.all(finite_d == np.round(finite_d)))
-    slack = (1.0 - 1e-6) if integral else 1e-9 * max(1.0, abs(best_cost))
-    lagrangian = _Lagrangian(d, wr, p, ex)
-    lower = lagrangian.optimise(best_cost, slack, 0.2 * time_limit_s)
-    if np.isfinite(best_cost) and lower <= best_cost - slack:
-        # the relaxation's site sets are good starts for the interchange
-        d_big = _finite_big(d)
-        fixed = set(np.flatnonzero(ex).tolist())
-        tried = set()
-        for sites in sorted(lagrangian.primal, key=lambda s: _cost(d_big, wr, s))[:3]:
-            if sites.tobytes() in tried:
-                continue
-            tried.add(sites.tobytes())
-            improved = _interchange(d_big, wr, sites, fixed, 0.05 * time_limit_s)
-            cost = _cost(d, wr, improved)
-            if cost < best_cost - 1e-9:
-                best_y, best_cost = improved, cost
-        lower = lagrangian.optimise(best_cost, slack, 0.1 * time_limit_s)
-    fix0, fix1 = lagrangian.fixings(best_cost, slack)
-    bound = lower
-    if np.isfinite(best_cost) and lower > best_cost - slack:
-        status, solver = "optimal", "greedy+interchange+lagrangian"
-    else:
-        candidates = np.flatnonzero(~fix0)
-        forced = (fix1 | ex)[candidates]
-        sub = d[:, candidates]
-        levels = _Levels(sub)
-        cap = _nearest(sub, np.flatnonzero(forced))
-        full = sub.size <= _FULL_MODEL_CELLS
+    return (1.0 - 1e-6) if integral else 1e-9 * max(1.0, abs(best_cost))
+
+
+def _polish_lagrangian_primal(d, wr, ex, lagrangian, best_y, best_cost, time_limit_s):
+    """The best of ``best_y`` and the interchange started from the relaxation's three cheapest
+    site sets (they are good starts), with its cost."""
+    d_big = _finite_big(d)
+    fixed = set(np.flatnonzero(ex).tolist())
+    tried = set()
+    for sites in sorted(lagrangian.primal, key=lambda s: _cost(d_big, wr, s))[:3]:
+        if sites.tobytes() in tried:
+            continue
+        tried.add(sites.tobytes())
+        improved = _interchange(d_big, wr, sites, fixed, 0.05 * time_limit_s)
+        cost = _cost(d, wr, improved)
+        if cost < best_cost - 1e-9:
+            best_y, best_cost = improved, cost
+    return best_y, best_cost
+
+
+class _RadiusSearch:
+    """The radius model on the sites the Lagrangian fixing left, solved with growing radii
+    until its optimum serves every row within its radius, the bound meets the best solution or
+    the time runs out. ``best_y``, ``best_cost``, ``bound``, ``status`` and ``solver`` hold the
+    outcome."""
+
+    def __init__(self, d, wr, p, ex, fix0, fix1, best_y, best_cost, bound, solver) -> None:
+        self.d, self.wr, self.p = d, wr, p
+        self.candidates = np.flatnonzero(~fix0)
+        self.forced = (fix1 | ex)[self.candidates]
+        self.sub = d[:, self.candidates]
+        self.levels = _Levels(self.sub)
+        self.best_y, self.best_cost, self.bound = best_y, best_cost, bound
+        self.status, self.solver = "feasible", solver
+        cap = _nearest(self.sub, np.flatnonzero(self.forced))
+        full = self.sub.size <= _FULL_MODEL_CELLS
         start_radius = cap if full or best_y is None else np.minimum(cap, _nearest(d, best_y))
-        radius_level = levels.level_of(start_radius)
+        self.radius_level = self.levels.level_of(start_radius)
         logger.debug("p-median: %d of %d sites left after Lagrangian fixing (bound %.6g, "
-                     "best %.6g), %s model", candidates.size, m, lower, best_cost,
+                     "best %.6g), %s model", self.candidates.size, d.shape[1], bound, best_cost,
                      "full" if full else "truncated")
+
+    def run(self, slack: float, gap: float, backend: str, start: float,
+            time_limit_s: float) -> None:
+        """Solve until done or ``time_limit_s`` after ``start`` (a :func:`time.perf_counter`
+        value)."""
         iteration = 0
         while True:
             iteration += 1
             remaining = time_limit_s - (time.perf_counter() - start)
             if remaining <= 0:
                 break
-            hint = None
-            if best_y is not None and np.isin(best_y, candidates).all():
-                hint = np.searchsorted(candidates, best_y)
-            model = levels.model(wr, radius_level, p, forced, hint)
-            outcome = solve_mip(**model, maximize=False, time_limit_s=max(1.0, remaining),
-                                gap=gap, backend=backend, scip_params=_SCIP_PARAMS)
-            solver = outcome.solver
-            if outcome.status == "infeasible":
-                # fixing left no solution better than the best known one: that one is optimal
-                status = "optimal" if best_y is not None else "infeasible"
+            if self._step(iteration, slack, gap, backend, remaining):
                 break
-            if outcome.values is None:
-                break
-            y = candidates[np.flatnonzero(outcome.values[: candidates.size] > 0.5)]
-            served = _nearest(d, y)
-            cost = float(wr @ served) if np.isfinite(served).all() else math.inf
-            if best_y is None or cost < best_cost - 1e-9:
-                best_y, best_cost = y, cost
-            if np.isfinite(outcome.bound):
-                bound = min(best_cost, max(bound, outcome.bound))
-            needed = levels.level_of(_nearest(sub, np.flatnonzero(np.isin(candidates, y))))
-            grow = needed > radius_level
-            logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond "
-                         "radius", iteration, outcome.objective, cost, int(grow.sum()))
-            if bound > best_cost - slack or (outcome.status == "optimal" and not grow.any()):
-                status = "optimal"
-                break
-            radius_level = np.maximum(radius_level, needed)
-    if status == "optimal":
-        bound = best_cost if gap == 0.0 else min(bound, best_cost)
-    if best_y is None:
-        return LocationResult((), np.full(n, -1, dtype=np.int64), math.nan, math.nan, False,
-                              math.nan, time.perf_counter() - start, solver,
-                              "infeasible" if status == "infeasible" else "no_solution",
-                              np.zeros(n, bool), uncoverable)
+
+    def _hint(self):
+        """The best known solution as candidate positions, or None when it uses a fixed-out
+        site."""
+        if self.best_y is not None and np.isin(self.best_y, self.candidates).all():
+            return np.searchsorted(self.candidates, self.best_y)
+        return None
+
+    def _step(self, iteration: int, slack: float, gap: float, backend: str,
+              remaining: float) -> bool:
+        """One solve of the radius model; True when the search is over."""
+        model = self.levels.model(self.wr, self.radius_level, self.p, self.forced, self._hint())
+        outcome = solve_mip(**model, maximize=False, time_limit_s=max(1.0, remaining),
+                            gap=gap, backend=backend, scip_params=_SCIP_PARAMS)
+        self.solver = outcome.solver
+        if outcome.status == "infeasible":
+            # fixing left no solution better than the best known one: that one is optimal
+            self.status = "optimal" if self.best_y is not None else "infeasible"
+            return True
+        if outcome.values is None:
+            return True
+        candidates = self.candidates
+        y = candidates[np.flatnonzero(outcome.values[: candidates.size] > 0.5)]
+        served = _nearest(self.d, y)
+        cost = float(self.wr @ served) if np.isfinite(served).all() else math.inf
+        if self.best_y is None or cost < self.best_cost - 1e-9:
+            self.best_y, self.best_cost = y, cost
+        if np.isfinite(outcome.bound):
+            self.bound = min(self.best_cost, max(self.bound, outcome.bound))
+        needed = self.levels.level_of(_nearest(self.sub, np.flatnonzero(np.isin(candidates, y))))
+        grow = needed > self.radius_level
+        logger.debug("p-median iteration %d: relaxation %.6g, true %.6g, %d rows beyond "
+                     "radius", iteration, outcome.objective, cost, int(grow.sum()))
+        if self.bound > self.best_cost - slack or (outcome.status == "optimal"
+                                                   and not grow.any()):
+            self.status = "optimal"
+            return True
+        self.radius_level = np.maximum(self.radius_level, needed)
+        return False
+
+
+def _located(dist, w, best_y, bound, status, solver, start, uncoverable) -> LocationResult:
+    """The result for the chosen sites ``best_y``: each row assigned to its nearest one."""
+    n = dist.shape[0]
     chosen = np.asarray(sorted(int(j) for j in best_y), dtype=np.int64)
     sub = dist[:, chosen]
     nearest = np.argmin(sub, axis=1)
