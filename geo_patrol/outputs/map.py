@@ -63,7 +63,7 @@ from geo_patrol.outputs import fonts, markup, offline
 from geo_patrol.outputs.common import PERIOD_NAMES, school_status
 from geo_patrol.outputs.map_data import ROAD_STYLES, VEHICLE_COLOURS, map_data, school_stations
 
-__all__ = ["build_map", "render_map", "render_station_maps", "station_plan", "TEXT", "STATUS_COLOURS",
+__all__ = ["build_map", "copy_demo_map", "render_map", "render_station_maps", "station_plan", "TEXT", "STATUS_COLOURS",
            "ROAD_STYLES", "VEHICLE_COLOURS", "CLUSTER_FROM"]
 
 log = logging.getLogger(__name__)
@@ -482,6 +482,14 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
     write_atomic(Path(out), page)
     log.info("wrote %s (%d bytes)", out, len(page.encode("utf-8")))
     return Path(out)
+
+
+def copy_demo_map(plan_dir: Path) -> None:
+    """The demo's map also goes to the checkout's ``maps/`` folder (when there is one: not in an
+    installed package)."""
+    maps = Path(__file__).resolve().parents[2] / "maps"
+    if maps.is_dir():
+        write_atomic(maps / "demo_map.html", (plan_dir / "map.html").read_bytes())
 
 
 # ---------------------------------------------------------------------------------------------
