@@ -1,4 +1,6 @@
-"""The ``geo-patrol`` command line.
+"""The ``geo-patrol`` command line: it parses the arguments, calls a workflow (:mod:`geo_patrol.plan`,
+:mod:`geo_patrol.verify`, :mod:`geo_patrol.semester`, :mod:`geo_patrol.batch`, :mod:`geo_patrol.whatif`)
+or an output (maps, the inspect report, datum conversion), and prints what it did.
 
 Every command takes an optional scenario file and uses the embedded demo county when none is
 given. Errors caused by input are printed as one line on stderr with exit code 2.
@@ -457,31 +459,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"geo-patrol: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if "written" in _STATE:
-            told = f"{_STATE['written']} was written in full before the interruption"
-        elif "writing" in _STATE:
-            told = f"{_STATE['writing']} is as it was before this run (a new plan is swapped in whole or not at all)"
-        else:
-            told = "nothing was written"
-        print(f"geo-patrol: interrupted; {told}", file=sys.stderr)
+        print(f"geo-patrol: interrupted; {_what_was_written()}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `geo-patrol inspect | head -1`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except OSError as exc:  # a folder that became read-only, a full disk...
-        if exc.errno == errno.EINVAL and exc.filename is None and os.name == "nt":
-            return 0  # Windows reports a closed pipe on stdout this way
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
-              file=sys.stderr)
-        return 2
+        return _os_error(exc)
     except Exception as exc:
         if args.verbose:
             raise
         print(f"geo-patrol: internal error: {type(exc).__name__}: {exc} — please report it with the scenario "
               f"(run with -v for the details)", file=sys.stderr)
         return 1
+
+
+def _what_was_written() -> str:
+    """What the interrupted command had written (:data:`_STATE`), for a truthful message."""
+    if "written" in _STATE:
+        return f"{_STATE['written']} was written in full before the interruption"
+    if "writing" in _STATE:
+        return f"{_STATE['writing']} is as it was before this run (a new plan is swapped in whole or not at all)"
+    return "nothing was written"
+
+
+def _os_error(exc: OSError) -> int:
+    """An operating system error as one line on stderr and exit code 2 (0 for a closed pipe on Windows)."""
+    if exc.errno == errno.EINVAL and exc.filename is None and os.name == "nt":
+        return 0  # Windows reports a closed pipe on stdout this way
+    where = f"{exc.filename}: " if exc.filename else ""
+    print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
+          file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
