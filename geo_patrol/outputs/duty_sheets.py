@@ -30,7 +30,7 @@ from geo_patrol.labels import officer_label, role_name, team_text
 from geo_patrol.model import PERIODS, parse_team
 from geo_patrol.outputs import markup
 from geo_patrol.outputs.common import (
-    KIND_NAMES,
+    KIND_LABELS,
     PERIOD_NAMES,
     RoadIndex,
     hour_minute,
@@ -111,7 +111,7 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
     lang = output_lang(plan.plan) if lang is None else lang
     text = language(lang, _SHEET_TEXT)
     out = Path(out) if out is not None else plan.plan_dir / "duty_sheets.html"
-    sheet = _Sheets(plan, lang, text, PERIOD_NAMES[lang], KIND_NAMES[lang], plan.schools.set_index("school_id"),
+    sheet = _Sheets(plan, lang, text, PERIOD_NAMES[lang], KIND_LABELS[lang], plan.schools.set_index("school_id"),
                     plan.stations.set_index("station_id"), RoadIndex(plan.roads),
                     float(plan.parameters.get("post_radius_m", 150.0)))
     scenario = plan.plan.get("scenario", {})

@@ -32,7 +32,7 @@ from geo_patrol.errors import InputError
 from geo_patrol.geo import M_PER_DEG_LAT, LocalMetres, haversine_m
 from geo_patrol.io.plandir import PlanFiles
 from geo_patrol.labels import reason_text, source_lines
-from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
+from geo_patrol.outputs.common import KIND_LABELS, PERIOD_NAMES, period_order, school_status
 
 try:  # pinyin initials for the school search (第一小学 → dyxx); optional
     from pypinyin import Style, lazy_pinyin
@@ -262,7 +262,7 @@ def school_stations(plan: PlanFiles, schools, station_index: Mapping[str, int]) 
 
 
 def _schools(plan: PlanFiles, schools, station_index, lang: str) -> dict[str, list]:
-    kinds = KIND_NAMES[lang]
+    kinds = KIND_LABELS[lang]
     return {
         "id": [str(x) for x in schools["school_id"]],
         "name": [str(x) for x in schools["name"]],

@@ -37,7 +37,7 @@ from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
 from geo_patrol.labels import officer_label, reason_text, role_name, sources_text
 from geo_patrol.outputs.common import (
-    KIND_NAMES,
+    KIND_LABELS,
     PERIOD_NAMES,
     hour_minute,
     minutes_between,
@@ -168,7 +168,7 @@ def _coverage_sheet(book, plan, period_label, lang: str) -> None:
         status = school_status(r)
         fills.append(_STATUS_FILL[status])
         rows.append([r["school_id"], names.get(r["school_id"], ""),
-                     KIND_NAMES["zh"].get(kinds.get(r["school_id"], ""), kinds.get(r["school_id"], "")),
+                     KIND_LABELS["zh"].get(kinds.get(r["school_id"], ""), kinds.get(r["school_id"], "")),
                      period_label(r["period"]), f"{hour_minute(r['window_start'])}-{hour_minute(r['window_end'])}",
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
                      _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
