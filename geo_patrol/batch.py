@@ -46,7 +46,8 @@ own numbers.
 ``area_report.xlsx`` (one row per county, variant and period: :data:`SUMMARY_COLUMNS`, the figures
 from each plan's ``plan.json`` summary; a failed county has one row with its error), ``index.html``
 (the same table with links to each county's map, and the area totals) and ``area.json`` (the
-options, and per county its status, error and task time).
+options, and per county its status, error and task time). The workbook and the page are drawn
+by :mod:`geo_patrol.outputs.area_report`.
 """
 
 from __future__ import annotations
@@ -63,25 +64,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-
 from geo_patrol.errors import GeoPatrolError, InputError
+from geo_patrol.hashing import sha256_file
 from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PLAN_FILES, csv_text, json_text, read_meta
 from geo_patrol.model import unknown_key
-from geo_patrol.outputs.fonts import FONT_STACK, font_face
-from geo_patrol.outputs.markup import ENV
+from geo_patrol.outputs.area_report import SUMMARY_COLUMNS, TOTALS, area_index, area_workbook
 from geo_patrol.parallel import JobDone, run_jobs
 from geo_patrol.patrols import DEFAULT_ENGINE
-from geo_patrol.plan import make_plan, sha256_file
+from geo_patrol.plan import make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
 from geo_patrol.version import __version__
@@ -101,13 +96,6 @@ AREA_FORMAT = "geo_patrol.area/1"
 
 BASELINE = "baseline"
 WHATIF_DIR = "whatif"
-
-SUMMARY_COLUMNS = ("county", "variant", "period", "schools", "met", "met_strict", "schools_with_post", "posts",
-                   "officers", "cars", "km", "status", "resources", "error")
-"""``area_summary.csv``: ``variant`` is ``baseline`` or the what-if; ``schools`` have a window in the
-period; ``met``, ``met_strict``, ``schools_with_post`` as in ``plan.json``; ``officers`` = police +
-auxiliary (busiest period per station); ``cars`` used and ``km`` driven in the period; ``status``
-``planned``, ``unchanged`` (skipped) or ``failed``; ``resources`` the what-if's county totals."""
 
 _RESERVED = {WHATIF_DIR, "area.json", "area_summary.csv", "area_report.xlsx", "index.html"}
 _BAD_NAME = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
@@ -201,29 +189,38 @@ def _read_area_file(path: Path) -> tuple[str, tuple[County, ...]]:
     for key in data:
         if key not in ("area", "county"):
             raise unknown_key(str(key), ("area", "county"), file=path, table="")
+    meta = _area_table(data, path)
+    rows = data["county"]
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise InputError("'county' must be a list of tables", file=path, field="county",
+                         hint='write each as [[county]] name = "...", scenario = "..."')
+    counties = [_county_of(row, n, path) for n, row in enumerate(rows, start=1)]
+    _check_unique(counties, path)
+    return str(meta.get("name") or path.stem), tuple(sorted(counties, key=lambda c: c.name))
+
+
+def _area_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
+    """The area file's ``[area]`` table (``name`` only), empty when there is none."""
     meta = data.get("area", {})
     if not isinstance(meta, Mapping):
         raise InputError("'area' must be a table", file=path, field="area", hint='write [area] name = "..."')
     for key in meta:
         if key != "name":
             raise unknown_key(str(key), ("name",), file=path, table="area")
-    rows = data["county"]
-    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-        raise InputError("'county' must be a list of tables", file=path, field="county",
-                         hint='write each as [[county]] name = "...", scenario = "..."')
-    counties = []
-    for n, row in enumerate(rows, start=1):
-        for key in row:
-            if key not in ("name", "scenario"):
-                raise unknown_key(str(key), ("name", "scenario"), file=path, table=f"county #{n}")
-        name = check_name(row.get("name"), file=path, row=n)
-        scenario = row.get("scenario")
-        if not isinstance(scenario, str) or not scenario.strip():
-            raise InputError(f"county '{name}' names no scenario file", file=path, row=n, field="county.scenario",
-                             hint='write scenario = "folder/scenario.toml" (relative to the area file)')
-        counties.append(County(name, (path.parent / scenario).resolve()))
-    _check_unique(counties, path)
-    return str(meta.get("name") or path.stem), tuple(sorted(counties, key=lambda c: c.name))
+    return meta
+
+
+def _county_of(row: Mapping[str, Any], n: int, path: Path) -> County:
+    """The ``n``-th ``[[county]]`` of an area file: its name and scenario file (relative to the file)."""
+    for key in row:
+        if key not in ("name", "scenario"):
+            raise unknown_key(str(key), ("name", "scenario"), file=path, table=f"county #{n}")
+    name = check_name(row.get("name"), file=path, row=n)
+    scenario = row.get("scenario")
+    if not isinstance(scenario, str) or not scenario.strip():
+        raise InputError(f"county '{name}' names no scenario file", file=path, row=n, field="county.scenario",
+                         hint='write scenario = "folder/scenario.toml" (relative to the area file)')
+    return County(name, (path.parent / scenario).resolve())
 
 
 def _check_unique(counties: Sequence[County], where: Path) -> None:
@@ -294,24 +291,29 @@ def parse_whatif(text: str | WhatIf | None) -> WhatIf | None:
         if not sep or resources is None or match is None:
             raise InputError(f"--whatif '{item}' is not RESOURCE=CHANGE", hint=_WHATIF_HINT)
         sign, number, percent = match.groups()
-        amount = Fraction(number)
-        if percent:
-            kind, amount = "percent", (-amount if sign == "-" else amount) if sign else amount - 100
-            if amount < -100:
-                raise InputError(f"--whatif '{item}' takes away more than all of it",
-                                 hint="a decrease is at most -100%")
-        else:
-            if amount.denominator != 1:
-                raise InputError(f"--whatif '{item}': {number} is not a whole number",
-                                 hint="use a whole number of officers, cars or posts, or a percentage")
-            kind = "delta" if sign else "value"
-            amount = -amount if sign == "-" else amount
+        kind, amount = _change(item, sign, number, percent)
         for resource in resources:
             if any(r == resource for r, _, _ in changes):
                 raise InputError(f"--whatif '{text}' changes {resource} twice", hint=_WHATIF_HINT)
             changes.append((resource, kind, amount))
         spelled.append(f"{resources[0] if len(resources) == 1 else 'officers'}={sign}{number}{percent}")
     return WhatIf(tuple(changes), ",".join(spelled))
+
+
+def _change(item: str, sign: str, number: str, percent: str) -> tuple[str, Fraction]:
+    """The ``(kind, amount)`` of one what-if change (:class:`WhatIf`), from its sign, number and
+    ``%``; ``item`` is the change as written, for the error."""
+    amount = Fraction(number)
+    if percent:
+        amount = (-amount if sign == "-" else amount) if sign else amount - 100
+        if amount < -100:
+            raise InputError(f"--whatif '{item}' takes away more than all of it",
+                             hint="a decrease is at most -100%")
+        return "percent", amount
+    if amount.denominator != 1:
+        raise InputError(f"--whatif '{item}': {number} is not a whole number",
+                         hint="use a whole number of officers, cars or posts, or a percentage")
+    return ("delta" if sign else "value"), (-amount if sign == "-" else amount)
 
 
 def own_totals(scenario: Scenario) -> dict[str, int]:
@@ -514,29 +516,8 @@ def plan_area(
     options = {"time_limit_s": float(time_limit_s), "engine": DEFAULT_ENGINE, "geo_patrol": __version__}
     _write_area_json(out_dir, name, options, what, [], running=True)
 
-    jobs, kept = [], []
     variants = [BASELINE] + ([what.text] if what is not None else [])
-    for county in counties:
-        sha = sha256_file(county.scenario) if county.scenario.is_file() else ""
-        todo, metas = [], {}
-        for variant in variants:
-            folder = plan_directory(out_dir, county.name, variant)
-            metas[variant] = None if force else _up_to_date(out_dir, county, variant, sha, options)
-            if metas[variant] is not None:
-                kept.append(CountyOutcome(county.name, variant, "unchanged", figures=figures(metas[variant]),
-                                          resources=metas[variant]["batch"].get("resources", {})))
-            elif not force and _not_ours(folder):
-                kept.append(CountyOutcome(county.name, variant, "failed", error=(
-                    f"{folder}: holds a plan this batch did not make (by `geo-patrol plan`, or rebuilt by "
-                    f"`evaluate` after a hand edit), kept as it is — move it away, or add --force to replace it")))
-            else:
-                todo.append(variant)
-        if todo:
-            base_meta = metas[BASELINE]
-            jobs.append(CountyJob(
-                county.name, str(county.scenario), str(out_dir.resolve()), options, baseline=BASELINE in todo,
-                whatif=what if what is not None and what.text in todo else None,
-                baseline_posts=base_meta["summary"]["posts"] if base_meta is not None else None))
+    jobs, kept = _jobs(counties, out_dir, variants, what, options, force=force)
     # the biggest counties first, so that the last task to finish is a small one
     jobs.sort(key=lambda job: (-_input_bytes(Path(job.scenario)), job.name))
     where = (f"on the Dask cluster at {scheduler}" if scheduler else
@@ -544,7 +525,59 @@ def plan_area(
     skipped = [sum(o.variant == v and o.status == "unchanged" for o in kept) for v in variants]
     say(f"{len(counties)} counties in {name}; up to date since their plans were made (skipped): {skipped[0]} "
         + (f"baseline and {skipped[1]} what-if plans" if what else "plans") + f"; planning {len(jobs)} {where}")
+    results = run_jobs(plan_county, jobs, workers=workers, scheduler=scheduler, progress=_teller(jobs, say),
+                       return_exceptions=True)
+    outcomes = list(kept)
+    for job, result in zip(jobs, results):
+        outcomes += _lost(job, result) if isinstance(result, BaseException) else result
+    order = {BASELINE: 0}
+    outcomes.sort(key=lambda o: (o.county, order.get(o.variant, 1)))
+    rows = summary_rows(outcomes)
+    files = _write_summary(out_dir, name, options, what, outcomes, rows)
+    return AreaResult(name, out_dir, counties, tuple(outcomes), tuple(rows), tuple(files),
+                      time.perf_counter() - started, what.text if what else None)
 
+
+def _jobs(counties: Sequence[County], out_dir: Path, variants: Sequence[str], what: WhatIf | None,
+          options: Mapping[str, Any], *, force: bool) -> tuple[list[CountyJob], list[CountyOutcome]]:
+    """The counties' tasks, and the outcomes of the county plans not planned again: up to date
+    (``unchanged``), or a plan no batch made in the way (``failed``, unless ``force``)."""
+    jobs, kept = [], []
+    for county in counties:
+        sha = sha256_file(county.scenario) if county.scenario.is_file() else ""
+        todo, metas = [], {}
+        for variant in variants:
+            metas[variant] = None if force else _up_to_date(out_dir, county, variant, sha, options)
+            outcome = _kept(out_dir, county.name, variant, metas[variant], force=force)
+            if outcome is None:
+                todo.append(variant)
+            else:
+                kept.append(outcome)
+        if todo:
+            base_meta = metas[BASELINE]
+            jobs.append(CountyJob(
+                county.name, str(county.scenario), str(out_dir.resolve()), options, baseline=BASELINE in todo,
+                whatif=what if what is not None and what.text in todo else None,
+                baseline_posts=base_meta["summary"]["posts"] if base_meta is not None else None))
+    return jobs, kept
+
+
+def _kept(out_dir: Path, county: str, variant: str, meta: Mapping[str, Any] | None, *,
+          force: bool) -> CountyOutcome | None:
+    """The outcome of a county plan left as it is (up to date, or not a batch's), ``None`` to plan it."""
+    folder = plan_directory(out_dir, county, variant)
+    if meta is not None:
+        return CountyOutcome(county, variant, "unchanged", figures=figures(meta),
+                             resources=meta["batch"].get("resources", {}))
+    if not force and _not_ours(folder):
+        return CountyOutcome(county, variant, "failed", error=(
+            f"{folder}: holds a plan this batch did not make (by `geo-patrol plan`, or rebuilt by "
+            f"`evaluate` after a hand edit), kept as it is — move it away, or add --force to replace it"))
+    return None
+
+
+def _teller(jobs: Sequence[CountyJob], say: Callable[[str], None]) -> Callable[[JobDone], None]:
+    """The progress line of each county done, with the count of failures so far."""
     failures = 0
 
     def tell(done: JobDone) -> None:
@@ -557,22 +590,14 @@ def plan_area(
         say(f"{done.done}/{done.total} counties done ({failures} failed){left} — {job.name}: "
             + ("failed" if failed else f"planned in {_duration(outcome[0].task_s)}"))
 
-    results = run_jobs(plan_county, jobs, workers=workers, scheduler=scheduler, progress=tell,
-                       return_exceptions=True)
-    outcomes = list(kept)
-    for job, result in zip(jobs, results):
-        if isinstance(result, BaseException):  # the task itself was lost (a worker died, the cluster went away)
-            variants = ([BASELINE] if job.baseline else []) + ([job.whatif.text] if job.whatif else [])
-            outcomes += [CountyOutcome(job.name, v, "failed", f"the worker planning it failed: {error_line(result)}")
-                         for v in variants]
-        else:
-            outcomes += result
-    order = {BASELINE: 0}
-    outcomes.sort(key=lambda o: (o.county, order.get(o.variant, 1)))
-    rows = summary_rows(outcomes)
-    files = _write_summary(out_dir, name, options, what, outcomes, rows)
-    return AreaResult(name, out_dir, counties, tuple(outcomes), tuple(rows), tuple(files),
-                      time.perf_counter() - started, what.text if what else None)
+    return tell
+
+
+def _lost(job: CountyJob, error: BaseException) -> list[CountyOutcome]:
+    """The task itself was lost (a worker died, the cluster went away): each of its variants failed."""
+    variants = ([BASELINE] if job.baseline else []) + ([job.whatif.text] if job.whatif else [])
+    return [CountyOutcome(job.name, v, "failed", f"the worker planning it failed: {error_line(error)}")
+            for v in variants]
 
 
 def _check_out_dir(out_dir: Path, counties: Sequence[County]) -> None:
@@ -683,7 +708,6 @@ def _resources_text(resources: Mapping[str, Any]) -> str:
                      for k, v in resources.items())
 
 
-_TOTALS = ("schools", "met", "met_strict", "schools_with_post", "posts", "officers", "cars", "km")
 
 
 def area_totals(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -693,9 +717,9 @@ def area_totals(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if row["status"] == "failed":
             continue
         total = out.setdefault((row["variant"], row["period"]), {"variant": row["variant"], "period": row["period"],
-                                                                  "counties": 0, **{k: 0 for k in _TOTALS}})
+                                                                  "counties": 0, **{k: 0 for k in TOTALS}})
         total["counties"] += 1
-        for key in _TOTALS:
+        for key in TOTALS:
             total[key] += row[key]
     for total in out.values():
         total["km"] = round(total["km"], 1)
@@ -716,117 +740,17 @@ def _write_summary(out_dir: Path, name: str, options, what, outcomes, rows) -> l
     totals = area_totals(rows)
     csv_path = write_atomic(out_dir / "area_summary.csv",
                             csv_text(SUMMARY_COLUMNS, ([row[c] for c in SUMMARY_COLUMNS] for row in rows)))
-    xlsx_path = write_atomic(out_dir / "area_report.xlsx", _workbook(rows, totals, what))
-    html_path = write_atomic(out_dir / "index.html", _index_html(name, rows, totals, out_dir))
+    xlsx_path = write_atomic(out_dir / "area_report.xlsx",
+                             area_workbook(rows, totals, what.text if what is not None else None, BASELINE))
+    html_path = write_atomic(out_dir / "index.html", area_index(name, _index_links(rows, out_dir), totals))
     return [csv_path, xlsx_path, html_path, _write_area_json(out_dir, name, options, what, outcomes)]
 
 
-_HEADERS_ZH = {"county": "区县 (county)", "variant": "方案 (variant)", "period": "时段 (period)",
-               "schools": "学校 (schools)", "met": "三见达成 (met)", "met_strict": "三见达成(严格) (met, strict)",
-               "schools_with_post": "设护学岗学校 (with a post)", "posts": "护学岗 (posts)",
-               "officers": "警力 (officers)", "cars": "用车 (cars)", "km": "里程公里 (km)", "status": "状态 (status)",
-               "resources": "假设资源 (what-if totals)", "error": "错误 (error)", "counties": "区县数 (counties)",
-               "met_share": "三见达成率 (met share)"}
-
-
-def _workbook(rows, totals, what: WhatIf | None) -> bytes:
-    """``area_report.xlsx``: the summary rows, the area totals and, with a what-if, the comparison."""
-    book = Workbook()
-    _sheet(book.active, "区县 (Counties)", SUMMARY_COLUMNS, rows)
-    _sheet(book.create_sheet(), "合计 (Area totals)", ("variant", "period", "counties", *_TOTALS, "met_share"),
-           totals)
-    if what is not None:
-        compare = []
-        by_key = {(r["county"], r["variant"], r["period"]): r for r in rows if r["status"] != "failed"}
-        for (county, variant, period), base in by_key.items():
-            alt = by_key.get((county, what.text, period))
-            if variant != BASELINE or alt is None:
-                continue
-            row = {"county": county, "period": period}
-            for key in ("met", "met_strict", "schools_with_post", "posts", "officers", "cars"):
-                row.update({key: base[key], f"{key} ({what.text})": alt[key], f"Δ {key}": alt[key] - base[key]})
-            compare.append(row)
-        columns = ["county", "period"] + [k for k in (compare[0] if compare else {}) if k not in ("county", "period")]
-        _sheet(book.create_sheet(), "假设对比 (What-if)", columns, compare)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _sheet(sheet, title: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """A table; text cells stay text (openpyxl would take a text starting with ``=`` for a formula)."""
-    sheet.title = title
-    sheet.append([_cell(sheet, _HEADERS_ZH.get(c, c)) for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(sheet, row.get(c, "")) for c in columns])
-    sheet.freeze_panes = "A2"
-
-
-def _cell(sheet, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
-    cell.data_type = "s"
-    return cell
-
-
-_INDEX = ENV.from_string("""<!DOCTYPE html>
-<html lang="zh">
-<head>
-<meta charset="utf-8">
-<title>{{ name }} — 护学岗与巡逻方案 (area plans)</title>
-<style>{{ face }}
-body { font-family: {{ stack }}; margin: 1.5em; }
-table { border-collapse: collapse; margin-bottom: 1.5em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th, td.text { text-align: left; }
-tr.failed td { background: #ffc7ce; }
-</style>
-</head>
-<body>
-<h1>{{ name }}</h1>
-<p>{{ counties }} 区县 (counties){% if failed %}, {{ failed }} 失败 (failed){% endif %} —
-<a href="area_summary.csv">area_summary.csv</a>, <a href="area_report.xlsx">area_report.xlsx</a></p>
-<h2>合计 (Area totals)</h2>
-<table>
-<tr>{% for c in total_columns %}<th>{{ headers.get(c, c) }}</th>{% endfor %}</tr>
-{% for row in totals %}
-<tr>{% for c in total_columns %}
-<td{% if c in ("variant", "period") %} class="text"{% endif %}>{{ row[c] }}</td>
-{% endfor %}</tr>
-{% endfor %}
-</table>
-<h2>区县 (Counties)</h2>
-<table>
-<tr>{% for c in columns %}<th>{{ headers.get(c, c) }}</th>{% endfor %}<th>地图 (map)</th></tr>
-{% for row in rows %}
-<tr{% if row.status == "failed" %} class="failed"{% endif %}>
-{% for c in columns %}<td{% if c in text_columns %} class="text"{% endif %}>{{ row[c] }}</td>{% endfor %}
-<td class="text">{% if row.link %}<a href="{{ row.link }}map.html">地图 map</a> ·
-<a href="{{ row.link }}report.xlsx">report.xlsx</a>{% endif %}</td>
-</tr>
-{% endfor %}
-</table>
-</body>
-</html>
-""")
-
-
-def _index_html(name: str, rows, totals, out_dir: Path) -> str:
-    """``index.html``: the summary with links to each county's map (every value escaped by the template)."""
+def _index_links(rows, out_dir: Path) -> list[dict[str, Any]]:
+    """The summary rows, each with the link to its plan's folder when that has a map (else ``""``)."""
     shown = []
     for row in rows:
         folder = plan_directory(".", row["county"], row["variant"])
         has_map = row["status"] != "failed" and (out_dir / folder / "map.html").is_file()
         shown.append({**row, "link": "".join(quote(part) + "/" for part in folder.parts) if has_map else ""})
-    context = dict(
-        name=name, rows=shown, totals=totals, headers=_HEADERS_ZH, columns=SUMMARY_COLUMNS,
-        text_columns=("county", "variant", "period", "status", "resources", "error"),
-        total_columns=("variant", "period", "counties", *_TOTALS, "met_share"),
-        counties=len({r["county"] for r in rows}), failed=len({r["county"] for r in rows if r["status"] == "failed"}),
-        stack=Markup(FONT_STACK),
-    )
-    face = font_face(_INDEX.render(**context, face=""))  # the Chinese prints on any machine: an embedded subset
-    return _INDEX.render(**context, face=Markup(face))
+    return shown

@@ -1,4 +1,6 @@
-"""The ``geo-patrol`` command line.
+"""The ``geo-patrol`` command line: it parses the arguments, calls a workflow (:mod:`geo_patrol.plan`,
+:mod:`geo_patrol.verify`, :mod:`geo_patrol.semester`, :mod:`geo_patrol.batch`, :mod:`geo_patrol.whatif`)
+or an output (maps, the inspect report, datum conversion), and prints what it did.
 
 Every command takes an optional scenario file and uses the embedded demo county when none is
 given. Errors caused by input are printed as one line on stderr with exit code 2.
@@ -11,39 +13,34 @@ import dataclasses
 import errno
 import logging
 import os
-import shutil
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from geo_patrol.batch import plan_area
-from geo_patrol.clock import format_time
 from geo_patrol.datum import normalise_datum
 from geo_patrol.errors import GeoPatrolError
-from geo_patrol.io.atomic import STAGING_MARKER, check_target, write_atomic, write_directory
+from geo_patrol.io.atomic import check_target
 from geo_patrol.io.convert import convert_table
 from geo_patrol.io.plandir import is_plan_dir
 from geo_patrol.labels import DEFAULT_LANG, LANGS
-from geo_patrol.outputs.map import render_map, render_station_maps
+from geo_patrol.outputs.inspect_report import inputs_report, network_report
+from geo_patrol.outputs.map import copy_demo_map, render_map, render_station_maps
+from geo_patrol.outputs.text_table import text_table
 from geo_patrol.plan import Plan, make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.semester import (
+    evaluate_semester,
     fairness,
-    is_semester_dir,
     plan_semester,
     read_previous,
-    refresh_semester,
-    semester_day_types,
+    semester_of,
     staffing,
     staffing_warnings,
     term_summary,
     write_semester,
 )
-from geo_patrol.snapping import datum_warnings, prepare
 from geo_patrol.verify import evaluate_plan_dir
 from geo_patrol.version import __version__
 from geo_patrol.whatif import POSTS_COLUMNS, plan_sweep, posts_sweep, write_plan_sweep, write_posts_sweep
@@ -100,94 +97,10 @@ def _load(path: str | None, day_type: str | None = None) -> Scenario:
     return scenario.for_day(scenario.day_type(day_type))
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain text table whose columns line up with CJK text (double-width characters)."""
-
-    def width(text: str) -> int:
-        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def cmd_inspect(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
-    out = [f"Scenario: {scenario.name}  ({scenario.source})", ""]
-    kinds = Counter(s.kind for s in scenario.schools)
-    rows = []
-    for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]):
-        group = [s for s in scenario.schools if s.kind == kind]
-        row = [kind, count, sum(s.enrolment for s in group)]
-        for period in scenario.periods:
-            wins = [w for s in group for w in s.windows.get(period, ())]
-            row.append(
-                f"{format_time(min(w.start_s for w in wins), with_seconds=False)}–"
-                f"{format_time(max(w.end_s for w in wins), with_seconds=False)}" if wins else "—"
-            )
-        rows.append(row)
-    out.append(f"Schools: {len(scenario.schools)}")
-    out.append(_table(["kind", "schools", "enrolment", *[f"{p} windows" for p in scenario.periods]], rows))
-    out.append("")
-    st_rows = [[s.id, s.name, s.police, s.auxiliary, s.cars] for s in scenario.stations]
-    st_rows.append(["total", "", sum(s.police for s in scenario.stations),
-                    sum(s.auxiliary for s in scenario.stations), sum(s.cars for s in scenario.stations)])
-    out.append(f"Stations: {len(scenario.stations)}")
-    out.append(_table(["id", "name", "police", "auxiliary", "cars"], st_rows))
-    if scenario.sites:
-        existing = sum(1 for s in scenario.sites if s.existing)
-        out.append(f"\nCandidate post sites: {len(scenario.sites)} ({existing} existing)")
-    if scenario.calendar is not None:
-        dates = scenario.term_dates()
-        count = Counter(t.name for _, _, _, t in dates if t is not None)
-        out.append(f"\nTerm {scenario.calendar.start} – {scenario.calendar.end}: {sum(count.values())} day(s) with "
-                   f"school runs — " + ", ".join(f"{name} {n}" for name, n in count.items()))
-        for exam in scenario.calendar.exams:
-            out.append(f"  exam {exam.id} {exam.name}: {len(exam.sites)} site(s) on "
-                       + ", ".join(d.isoformat() for d in sorted(exam.dates)))
-    print("\n".join(out), flush=True)
-
-    prepared = prepare(scenario, cache_dir=args.cache_dir)
-    net = prepared.network
-    snap_m = np.array([g.snap_m for g in prepared.gates])
-    out = [
-        "",
-        f"Road network: {net.source}",
-        f"  drive network (largest strongly connected component): {net.n_nodes:,} nodes, "
-        f"{net.n_edges:,} edges, {net.length_km:,.1f} km",
-        f"  gates snapped: {len(snap_m)}; snap distance mean {snap_m.mean():.0f} m, "
-        f"95th percentile {np.percentile(snap_m, 95):.0f} m, max {snap_m.max():.0f} m "
-        f"(limit {scenario.parameters.max_snap_m:.0f} m)",
-        f"  stations snapped: max {max(prepared.station_snap_m.values()):.0f} m",
-        "  farthest from the drive network (snap distance):",
-    ]
-    worst = sorted(prepared.gates, key=lambda g: -g.snap_m)[:5]
-    out += [f"    school {g.school_id} {scenario.school(g.school_id).name} gate {g.gate_index + 1}: {g.snap_m:.0f} m"
-            for g in worst]
-    out += [f"    station {sid} {scenario.station(sid).name}: {m:.0f} m"
-            for sid, m in sorted(prepared.station_snap_m.items(), key=lambda kv: -kv[1])[:3]]
-    no_stand = [s for s in scenario.schools if s.id not in prepared.stands]
-    out.append(f"  schools no patrol car can be seen from (no road within car_sight_m = "
-               f"{scenario.parameters.car_sight_m:.0f} m of a gate): "
-               + (", ".join(f"{s.id} {s.name}" for s in no_stand[:10]) or "none")
-               + (f" and {len(no_stand) - 10} more" if len(no_stand) > 10 else ""))
-    warnings = datum_warnings(scenario, net)
-    out.append("  datum check: " + ("; ".join(warnings) if warnings else "the points fit the roads as declared"))
-    for period in scenario.periods:
-        nearest = np.array(list(prepared.nearest_station_s(period).values()))
-        out.append(
-            f"  {period}: drive time from the nearest station to a school median "
-            f"{np.median(nearest) / 60:.1f} min, max {nearest.max() / 60:.1f} min "
-            f"(congestion factor {scenario.parameters.congestion_for(period)})"
-        )
-    out.append(f"Schools unreachable from every station: none "
-               f"(every school within {scenario.parameters.reach_limit_s // 60} min)")
-    print("\n".join(out))
+    print("\n".join(inputs_report(scenario)), flush=True)
+    print("\n".join(network_report(scenario, cache_dir=args.cache_dir)))
     return 0
 
 
@@ -215,13 +128,6 @@ def _is_demo(args: argparse.Namespace) -> bool:
     return getattr(args, "scenario", None) is None
 
 
-def _copy_map(plan_dir: Path) -> None:
-    """The demo's map also goes to the checkout's ``maps/`` folder."""
-    maps = Path(__file__).resolve().parents[1] / "maps"
-    if maps.is_dir():
-        write_atomic(maps / "demo_map.html", (plan_dir / "map.html").read_bytes())
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
     scenario = _load(args.scenario, args.day_type)
@@ -241,7 +147,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan.to_dir(out, force=args.force, with_map=not args.no_map)
     _STATE["written"] = out
     if not args.no_map and _is_demo(args):
-        _copy_map(out)
+        copy_demo_map(out)
     print(Plan.from_dir(out).summary())
     changes = plan.meta.get("changes_from_previous")
     if changes:
@@ -259,10 +165,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     folder = Path(args.plan)
-    term = folder if is_semester_dir(folder) else folder.parent.parent if (
-        folder.parent.name == "day_types" and is_semester_dir(folder.parent.parent)) else None
+    term = semester_of(folder)
     if term is not None:  # the day type(s), then the term's totals, roster and map links again
-        folders, results, breaches = _evaluate_term(scenario, term, None if term == folder else folder.name)
+        folders, results, breaches = _evaluate_term(scenario, *term)
     else:
         folders, results, breaches = [folder], [evaluate_plan_dir(scenario, folder)], 0
     for path, result in zip(folders, results):
@@ -277,37 +182,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_term(scenario: Scenario, term: Path, only: str | None) -> tuple[list[Path], list, int]:
-    """Evaluate a semester's day types (every one, or ``only``) and derive the term's files again,
-    all or nothing: in a copy of the semester folder swapped in at the end."""
-    names = semester_day_types(term, scenario)  # checked before anything is done
-    todo = [only] if only else names
-    results: list = []
-
-    def fill(stage: Path) -> None:
-        for item in term.iterdir():
-            if item.is_dir():
-                shutil.copytree(item, stage / item.name)
-            elif item.name != STAGING_MARKER:
-                shutil.copy2(item, stage / item.name)
-        for name in todo:
-            result = evaluate_plan_dir(scenario, stage / "day_types" / name)
-            results.append(dataclasses.replace(result, text=result.text.replace(str(stage), str(term))))
-        plans = {name: Plan.from_dir(stage / "day_types" / name) for name in names}
-        plans.update({name: r.plan for name, r in zip(todo, results)})
-        semester = refresh_semester(scenario, stage, plans)
-        summary = term_summary(semester)
-        print(_table(list(summary[0]), [list(r.values()) for r in summary]))
-        breaches.extend(semester.roster_breaches)
-
-    breaches: list[dict] = []
-    write_directory(term, fill, force=True, replaceable=is_plan_dir)
-    for b in breaches[:20]:
+    """Evaluate a semester's day types (every one, or ``only``) and print the term's totals and
+    the roster's breaches (:func:`geo_patrol.semester.evaluate_semester`)."""
+    done = evaluate_semester(scenario, term, only)
+    print(text_table(list(done.summary[0]), [list(r.values()) for r in done.summary]))
+    for b in done.breaches[:20]:
         print(f"  roster breach: {b['date']} {b['slot']} {b['officer_id']}: {b['rule']}: {b['detail']} "
               f"(the slot was filled anew)")
-    if breaches:
-        print(f"geo-patrol: {len(breaches)} hand edit(s) of roster_by_date.csv break the roster's rules; see "
+    if done.breaches:
+        print(f"geo-patrol: {len(done.breaches)} hand edit(s) of roster_by_date.csv break the roster's rules; see "
               f"{term / 'roster_violations.csv'}", file=sys.stderr)
-    return [term / "day_types" / name for name in todo], results, len(breaches)
+    return list(done.folders), list(done.results), len(done.breaches)
 
 
 def _range(text: str, name: str) -> list[int]:
@@ -329,7 +214,7 @@ def cmd_posts(args: argparse.Namespace) -> int:
                         time_limit_s=args.time_limit, progress=Progress())
     for path in write_posts_sweep(sweep, Path(args.out)):
         print(f"written: {path}")
-    print(_table(POSTS_COLUMNS, [[r[c] for c in POSTS_COLUMNS] for r in sweep.rows]))
+    print(text_table(POSTS_COLUMNS, [[r[c] for c in POSTS_COLUMNS] for r in sweep.rows]))
     return 0
 
 
@@ -343,7 +228,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                       progress=Progress())
     for path in write_plan_sweep(rows, name, Path(args.out)):
         print(f"written: {path}")
-    print(_table(list(rows[0]), [list(r.values()) for r in rows]))
+    print(text_table(list(rows[0]), [list(r.values()) for r in rows]))
     return 0
 
 
@@ -360,7 +245,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return 130
     columns = ("county", "variant", "period", "schools", "met", "met_strict", "schools_with_post", "posts",
                "officers", "cars", "km", "status")
-    print(_table(columns, [[row[c] for c in columns] for row in result.rows if row["status"] != "failed"]))
+    print(text_table(columns, [[row[c] for c in columns] for row in result.rows if row["status"] != "failed"]))
     for outcome in result.failed:
         print(f"  failed: {outcome.county} [{outcome.variant}]: {outcome.error}")
     print(f"Area summary written to {out}/ (area_summary.csv, area_report.xlsx, index.html); "
@@ -385,7 +270,7 @@ def cmd_semester(args: argparse.Namespace) -> int:
     print(f"Term {semester.calendar.start} – {semester.calendar.end}: "
           + ", ".join(f"{name} {n} day(s)" for name, n in days.items()))
     summary = term_summary(semester)
-    print(_table(list(summary[0]), [list(r.values()) for r in summary]))
+    print(text_table(list(summary[0]), [list(r.values()) for r in summary]))
     if semester.roster:
         f = fairness(semester, scenario)
         print(f"Roster by date: {f['people']} people, duties per person min {f['min']}, max {f['max']}, "
@@ -574,31 +459,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"geo-patrol: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if "written" in _STATE:
-            told = f"{_STATE['written']} was written in full before the interruption"
-        elif "writing" in _STATE:
-            told = f"{_STATE['writing']} is as it was before this run (a new plan is swapped in whole or not at all)"
-        else:
-            told = "nothing was written"
-        print(f"geo-patrol: interrupted; {told}", file=sys.stderr)
+        print(f"geo-patrol: interrupted; {_what_was_written()}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `geo-patrol inspect | head -1`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except OSError as exc:  # a folder that became read-only, a full disk...
-        if exc.errno == errno.EINVAL and exc.filename is None and os.name == "nt":
-            return 0  # Windows reports a closed pipe on stdout this way
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
-              file=sys.stderr)
-        return 2
+        return _os_error(exc)
     except Exception as exc:
         if args.verbose:
             raise
         print(f"geo-patrol: internal error: {type(exc).__name__}: {exc} — please report it with the scenario "
               f"(run with -v for the details)", file=sys.stderr)
         return 1
+
+
+def _what_was_written() -> str:
+    """What the interrupted command had written (:data:`_STATE`), for a truthful message."""
+    if "written" in _STATE:
+        return f"{_STATE['written']} was written in full before the interruption"
+    if "writing" in _STATE:
+        return f"{_STATE['writing']} is as it was before this run (a new plan is swapped in whole or not at all)"
+    return "nothing was written"
+
+
+def _os_error(exc: OSError) -> int:
+    """An operating system error as one line on stderr and exit code 2 (0 for a closed pipe on Windows)."""
+    if exc.errno == errno.EINVAL and exc.filename is None and os.name == "nt":
+        return 0  # Windows reports a closed pipe on stdout this way
+    where = f"{exc.filename}: " if exc.filename else ""
+    print(f"geo-patrol: error: {where}{exc.strerror or exc} — check the path and that it can be written",
+          file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

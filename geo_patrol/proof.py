@@ -52,8 +52,8 @@ from geo_patrol.geo import haversine_m
 from geo_patrol.model import Coverage, PostDuty, RosterEntry, Stop, share_out
 from geo_patrol.network import snap
 from geo_patrol.patrols.planner import car_tracks, shift, time_to_schools
-from geo_patrol.posts.roster import station_limits
 from geo_patrol.posts.sites import post_reach
+from geo_patrol.roster.teams import station_limits
 from geo_patrol.rules import staffed
 from geo_patrol.sightings import evaluate
 from geo_patrol.snapping import Prepared

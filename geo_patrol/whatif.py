@@ -15,7 +15,7 @@ Both return their rows (one dict per value swept); :func:`write_posts_sweep` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,30 +78,36 @@ def posts_sweep(
             continue
         if previous is not None and plan.covered_weight < previous.covered_weight - 1e-9:
             plan = previous
-        covered = plan.covered_school_ids()
-        before = previous.covered_school_ids() if previous else set()
-        step = budget - previous_budget
-        gain = plan.covered_weight - (previous.covered_weight if previous else 0.0)
-        needed = plan.officers_needed()
-        rows.append({
-            "posts": budget,
-            "posts_used": plan.n_posts,
-            "covered_schools": len(covered),
-            "covered_enrolment": sum(enrolment[s] for s in covered),
-            "covered_weight": round(plan.covered_weight, 2),
-            "marginal_gain_per_post": round(gain / step, 3) if step else 0.0,
-            "police_needed": sum(p for p, _ in needed.values()),
-            "auxiliary_needed": sum(a for _, a in needed.values()),
-            "officers_per_station": ";".join(f"{k}:{p}+{a}" for k, (p, a) in sorted(needed.items()) if p or a),
-            "added_schools": ";".join(sorted(covered - before)),
-            "note": "",
-        })
+        rows.append(_posts_row(plan, budget, previous, budget - previous_budget, enrolment))
         previous, previous_budget = plan, budget
     if previous is None:
         raise BudgetError(f"every budget of the sweep is below the posts the required schools need "
                           f"({rows[-1]['note']})", field="posts", needed=0,
                           hint="sweep larger budgets, or clear 必设岗 for some schools")
     return PostsSweep(tuple(rows), previous)
+
+
+def _posts_row(plan: PostPlan, budget: int, previous: PostPlan | None, step: int,
+               enrolment: Mapping[str, int]) -> dict:
+    """A budget's row of the posts sweep: what its posts cover, and what the ``step`` more posts
+    than the ``previous`` budget's bought."""
+    covered = plan.covered_school_ids()
+    before = previous.covered_school_ids() if previous else set()
+    gain = plan.covered_weight - (previous.covered_weight if previous else 0.0)
+    needed = plan.officers_needed()
+    return {
+        "posts": budget,
+        "posts_used": plan.n_posts,
+        "covered_schools": len(covered),
+        "covered_enrolment": sum(enrolment[s] for s in covered),
+        "covered_weight": round(plan.covered_weight, 2),
+        "marginal_gain_per_post": round(gain / step, 3) if step else 0.0,
+        "police_needed": sum(p for p, _ in needed.values()),
+        "auxiliary_needed": sum(a for _, a in needed.values()),
+        "officers_per_station": ";".join(f"{k}:{p}+{a}" for k, (p, a) in sorted(needed.items()) if p or a),
+        "added_schools": ";".join(sorted(covered - before)),
+        "note": "",
+    }
 
 
 _POSTS_ROW = ("posts", "posts_used", "covered_schools", "covered_enrolment", "covered_weight",
@@ -145,22 +151,26 @@ def plan_sweep(
         except BudgetError as exc:
             rows.append({resource: value, "note": f"below the {exc.needed} posts the required schools need"})
             continue
-        s = plan.meta["summary"]
-        row = {resource: value}
-        for period in s["periods"]:
-            row[f"attained_{period}"] = s["attained_share"][period]
-        for period in s["periods"]:
-            n = s["windows"][period]
-            row[f"strict_{period}"] = round(s["met_strict"][period] / n, 4) if n else 0.0
-            row[f"with_post_{period}"] = round(s["schools_with_post"][period] / n, 4) if n else 0.0
-        used = {"posts": s["posts"], "police": s["police"], "auxiliary": s["auxiliary"]}
-        # the swept value keeps its column (the curve's x axis); what the plan used goes beside it
-        row.update({(f"{k}_used" if k == resource else k): v for k, v in used.items()})
-        row.update(cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1), note="")
-        rows.append(row)
+        rows.append(_sweep_row(plan.meta["summary"], resource, value))
     columns = list(dict.fromkeys(k for row in rows for k in row))
     columns.append(columns.pop(columns.index("note")))
     return [{k: row.get(k, "") for k in columns} for row in rows]
+
+
+def _sweep_row(s: Mapping, resource: str, value: int) -> dict:
+    """A value's row of the sweep, from its plan's summary: the shares per period, then what it used."""
+    row: dict = {resource: value}
+    for period in s["periods"]:
+        row[f"attained_{period}"] = s["attained_share"][period]
+    for period in s["periods"]:
+        n = s["windows"][period]
+        row[f"strict_{period}"] = round(s["met_strict"][period] / n, 4) if n else 0.0
+        row[f"with_post_{period}"] = round(s["schools_with_post"][period] / n, 4) if n else 0.0
+    used = {"posts": s["posts"], "police": s["police"], "auxiliary": s["auxiliary"]}
+    # the swept value keeps its column (the curve's x axis); what the plan used goes beside it
+    row.update({(f"{k}_used" if k == resource else k): v for k, v in used.items()})
+    row.update(cars_used=max(s["cars_used"].values()), km=round(sum(s["km_driven"].values()), 1), note="")
+    return row
 
 
 def write_plan_sweep(rows: Sequence[dict], resource: str, out_dir: str | Path) -> list[Path]:

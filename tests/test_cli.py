@@ -30,15 +30,6 @@ def _one_error_line(err: str) -> str:
     return lines[0]
 
 
-def test_inspect_tiny(tiny_dir, capsys):
-    code, out, err = run(["inspect", tiny_dir / "scenario.toml"], capsys)
-    assert code == 0, err
-    assert "Schools: 3" in out and "城关派出所" in out
-    # 25 junctions and a node cut into each of the 40 blocks of 192–222 m (max_arc_m 120)
-    assert "drive network (largest strongly connected component): 65 nodes" in out
-    assert "Schools unreachable from every station: none" in out
-
-
 def _break(tiny_dir: Path, name: str, text: str) -> None:
     (tiny_dir / name).write_text(text, encoding="utf-8")
 

@@ -324,3 +324,16 @@ def test_gcj02_tiles_move_every_overlay_where_the_tiles_put_it(plan_dir):
     assert moved["posts"]["lon"] != plain["posts"]["lon"]
     with pytest.raises(InputError, match="unknown coordinate datum"):
         build_map(plan_dir, tiles=TILES, tiles_datum="mercator")
+
+
+def test_the_demo_map_is_copied_to_the_checkouts_maps_folder_when_there_is_one(tmp_path, monkeypatch):
+    checkout = tmp_path / "checkout"
+    monkeypatch.setattr(maps, "__file__", str(checkout / "geo_patrol" / "outputs" / "map.py"))
+    plan_dir = tmp_path / "plan"
+    plan_dir.mkdir()
+    (plan_dir / "map.html").write_bytes(b"<html>the demo</html>")
+    maps.copy_demo_map(plan_dir)  # an installed package: no maps/ beside it, nothing written
+    assert not (checkout / "maps").exists()
+    (checkout / "maps").mkdir(parents=True)
+    maps.copy_demo_map(plan_dir)
+    assert (checkout / "maps" / "demo_map.html").read_bytes() == b"<html>the demo</html>"

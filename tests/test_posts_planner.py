@@ -18,8 +18,8 @@ from geo_patrol.errors import BudgetError
 from geo_patrol.geo import haversine_m
 from geo_patrol.model import School, school_weight
 from geo_patrol.posts.planner import MODES, plan_posts
-from geo_patrol.posts.roster import station_limits
 from geo_patrol.posts.sites import SIGHT_M, candidate_sites, coverage_distance, post_reach
+from geo_patrol.roster.teams import station_limits
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare
 

@@ -8,7 +8,7 @@ from geo_patrol.clock import parse_window
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import read_schools
 from geo_patrol.plan import Plan, make_plan
-from geo_patrol.posts.roster import duty_blocks
+from geo_patrol.roster.teams import duty_blocks
 from geo_patrol.scenario import Scenario
 from geo_patrol.verify import evaluate_plan_dir
 

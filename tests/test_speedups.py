@@ -21,9 +21,9 @@ from geo_patrol.layers import REACH_BAND_M, REACH_SIMPLIFY_M, reach_geojson
 from geo_patrol.model import PostDuty
 from geo_patrol.patrols.planner import TimeToSchools, car_tracks
 from geo_patrol.plan import make_plan
-from geo_patrol.posts.roster import roster_teams, station_limits
 from geo_patrol.posts.sites import post_reach
 from geo_patrol.proof import prove, resources
+from geo_patrol.roster.teams import roster_teams, station_limits
 from geo_patrol.scenario import Scenario
 from geo_patrol.sightings import SchoolDriveTimes, evaluate
 from geo_patrol.snapping import prepare

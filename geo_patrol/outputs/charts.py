@@ -82,6 +82,37 @@ def plot_whatif(rows: Sequence[Mapping[str, Any]], *, x: str, y: str | Sequence[
     """
     ys = [y] if isinstance(y, str) else list(y)
     names = language(lang, LABELS)
+    xs, series = _numbers(rows, x, ys)
+    font = font_properties()
+    shares = [k for k in ys if _is_share(k)]
+    counts = [k for k in ys if not _is_share(k)]
+    default_y = _default_y_label(shares, counts, names, lang)
+    figure, left, right, lines = _chart(xs, series, ys, shares, counts, lang)
+    left.set_xlabel(x_label or label(x, lang), fontproperties=font)
+    left.set_ylabel(y_label or default_y, fontproperties=font)
+    if right is not None:
+        right.set_ylabel(label(counts[0], lang) if len(counts) == 1 else "", fontproperties=font)
+    shown_y = _title_y(ys, counts, y_label or default_y, lang, given=bool(y_label))
+    left.set_title(title or names["title"].format(y=shown_y, x=x_label or label(x, lang)), fontproperties=font)
+    left.grid(True, alpha=0.3)
+    if len(ys) > 1:
+        left.legend(handles=lines, prop=font)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return write_atomic(Path(out), buffer.getvalue())
+
+
+def _title_y(ys: Sequence[str], counts: Sequence[str], y_name: str, lang: str, *, given: bool) -> str:
+    """What the title says is drawn: the y axis's name, or every line's name when lines of counts
+    share the chart with others (and no y label was ``given``)."""
+    if given or len(ys) == 1 or not counts:
+        return y_name
+    return ("、" if lang == "zh" else ", ").join(label(k, lang) for k in ys)
+
+
+def _numbers(rows: Sequence[Mapping[str, Any]], x: str, ys: Sequence[str]) -> tuple[list[float], dict[str, list]]:
+    """The rows sorted by ``x``: the x values and each y key's values (``nan`` for a gap), checked."""
     if not rows:
         raise InputError("no what-if rows to plot", field="rows", hint="run at least one variant")
     if not ys:
@@ -98,9 +129,21 @@ def plot_whatif(rows: Sequence[Mapping[str, Any]], *, x: str, y: str | Sequence[
     except (TypeError, ValueError) as exc:
         raise InputError(f"what-if values must be numbers ({exc})", field=x,
                          hint="give numeric x and y values") from exc
-    font = font_properties()
-    shares = [k for k in ys if _is_share(k)]
-    counts = [k for k in ys if not _is_share(k)]
+    return xs, series
+
+
+def _default_y_label(shares: Sequence[str], counts: Sequence[str], names: Mapping[str, str], lang: str) -> str:
+    """The left axis's name: the one kind of share drawn, "share" for several kinds, else the first key's."""
+    prefixes = {next((p for p in _SHARE_PREFIXES if k.startswith(p)), "") for k in shares}
+    if len(shares) > 1 and not counts:
+        return names[prefixes.pop() + "share"] if len(prefixes) == 1 and "" not in prefixes else names["share"]
+    return label((shares or counts)[0], lang)
+
+
+def _chart(xs: Sequence[float], series: Mapping[str, list], ys: Sequence[str], shares: Sequence[str],
+           counts: Sequence[str], lang: str):
+    """The figure with a line per y key: shares on the left axis (as percentages), counts on a
+    right axis when both are drawn. Returns the figure, both axes (``None`` for no right one) and the lines."""
     figure = Figure(figsize=(7.0, 4.2), dpi=120)
     FigureCanvasAgg(figure)
     left = figure.add_subplot(1, 1, 1)
@@ -114,24 +157,4 @@ def plot_whatif(rows: Sequence[Mapping[str, Any]], *, x: str, y: str | Sequence[
     if shares:
         left.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     left.xaxis.set_major_locator(MaxNLocator(integer=all(v.is_integer() for v in xs)))
-    prefixes = {next((p for p in _SHARE_PREFIXES if k.startswith(p)), "") for k in shares}
-    if len(shares) > 1 and not counts:
-        default_y = names[prefixes.pop() + "share"] if len(prefixes) == 1 and "" not in prefixes else names["share"]
-    else:
-        default_y = label((shares or counts)[0], lang)
-    left.set_xlabel(x_label or label(x, lang), fontproperties=font)
-    left.set_ylabel(y_label or default_y, fontproperties=font)
-    if right is not None:
-        right.set_ylabel(label(counts[0], lang) if len(counts) == 1 else "", fontproperties=font)
-    if y_label or len(ys) == 1 or not counts:
-        shown_y = y_label or default_y
-    else:
-        shown_y = ("、" if lang == "zh" else ", ").join(label(k, lang) for k in ys)
-    left.set_title(title or names["title"].format(y=shown_y, x=x_label or label(x, lang)), fontproperties=font)
-    left.grid(True, alpha=0.3)
-    if len(ys) > 1:
-        left.legend(handles=lines, prop=font)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return write_atomic(Path(out), buffer.getvalue())
+    return figure, left, right, lines

@@ -20,10 +20,12 @@ from geo_patrol.geo import LocalMetres
 from geo_patrol.labels import PERIOD_NAMES
 from geo_patrol.model import PERIODS
 
-__all__ = ["KIND_NAMES", "PERIOD_NAMES", "RoadIndex", "hour_minute", "language", "minutes_between", "nearest_road",
+__all__ = ["KIND_LABELS", "PERIOD_NAMES", "RoadIndex", "hour_minute", "language", "minutes_between", "nearest_road",
            "period_order", "school_status"]
 
-KIND_NAMES: Mapping[str, Mapping[str, str]] = {
+#: What a school kind is called in each output language (the input tables' own spellings of a kind
+#: are :data:`geo_patrol.io.tables.KIND_NAMES`).
+KIND_LABELS: Mapping[str, Mapping[str, str]] = {
     "zh": {"kindergarten": "幼儿园", "primary": "小学", "middle": "初中", "nine_year": "九年一贯制",
            "high": "高中", "special": "特殊教育"},
     "en": {"kindergarten": "kindergarten", "primary": "primary", "middle": "middle school",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from geo_patrol.labels import officer_label, role_name, team_text
 from geo_patrol.model import PERIODS, parse_team
 from geo_patrol.outputs import markup
 from geo_patrol.outputs.common import (
-    KIND_NAMES,
+    KIND_LABELS,
     PERIOD_NAMES,
     RoadIndex,
     hour_minute,
@@ -110,62 +111,18 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
     lang = output_lang(plan.plan) if lang is None else lang
     text = language(lang, _SHEET_TEXT)
     out = Path(out) if out is not None else plan.plan_dir / "duty_sheets.html"
-    periods = PERIOD_NAMES[lang]
-    kinds = KIND_NAMES[lang]
-    schools = plan.schools.set_index("school_id")
-    stations = plan.stations.set_index("station_id")
+    sheet = _Sheets(plan, lang, text, PERIOD_NAMES[lang], KIND_LABELS[lang], plan.schools.set_index("school_id"),
+                    plan.stations.set_index("station_id"), RoadIndex(plan.roads),
+                    float(plan.parameters.get("post_radius_m", 150.0)))
     scenario = plan.plan.get("scenario", {})
-    roads = RoadIndex(plan.roads)
-    radius_m = float(plan.parameters.get("post_radius_m", 150.0))
     post_ids = list(dict.fromkeys(plan.posts.sort_values("post_id")["post_id"]))
     vehicles = sorted(set(plan.visits["vehicle_id"]) | {str((f.get("properties") or {}).get("vehicle_id"))
                                                         for f in plan.routes["features"]})
     total = len(post_ids) + len(vehicles)
-    pages = []
-    for i, post_id in enumerate(post_ids, start=1):
-        rows = plan.posts[plan.posts["post_id"] == post_id].sort_values("period", key=period_order)
-        first = rows.iloc[0]
-        lon, lat = float(first["lon"]), float(first["lat"])
-        road = roads.nearest(lon, lat)
-        station_id = str(first["station_id"])
-        served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
-        school_rows = []
-        for sid in served:
-            if sid in schools.index:
-                s = schools.loc[sid]
-                school_rows.append({
-                    "name": f"{s['name']} ({sid})", "kind": kinds.get(s["kind"], s["kind"]),
-                    "enrolment": int(s["enrolment"]), "gate": "{:.6f}, {:.6f}".format(*plan.shown(s["lon"], s["lat"])),
-                    "windows": "; ".join(f"{periods[p]} {s[p]}" for p in PERIODS if str(s[p]))})
-            else:
-                school_rows.append({"name": sid, "kind": "", "enrolment": "", "gate": "", "windows": ""})
-        roster = plan.rosters[plan.rosters["post_id"] == post_id].sort_values(["period", "officer"], key=period_order)
-        served_points = [(str(schools.loc[sid, "name"]), float(schools.loc[sid, "lon"]), float(schools.loc[sid, "lat"]))
-                         for sid in served if sid in schools.index]
-        pages.append({
-            "kind": "post", "post_id": post_id, "station_id": station_id,
-            "station_name": str(stations["name"].get(station_id, "")) if station_id in stations.index else "",
-            "coords": "{:.6f}, {:.6f}".format(*plan.shown(lon, lat)) + _datum_note(plan.datum),
-            "road": f"{road[0]} ({road[1]:.0f} {text['metres']})" if road else text["none"],
-            "schools": school_rows,
-            # a flatter sketch when the tables are long, so that the sheet stays on one page
-            "sketch": post_sketch(roads, (lon, lat), post_id, radius_m, served_points, north=text["north"],
-                                  metres=text["metres"],
-                                  aspect=_ASPECT if 2 * len(served) + len(rows) + len(roster) <= 7 else _ASPECT * 1.4),
-            "duties": [{"period": periods.get(r.period, r.period),
-                        "duty": f"{hour_minute(r.duty_start)}–{hour_minute(r.duty_end)}",
-                        "police": r.police, "auxiliary": r.auxiliary,
-                        "car": text["yes"] if r.car_at_post else text["no"]} for r in rows.itertuples()],
-            "roster": [{"period": periods.get(r.period, r.period), "officer": officer_label(r.officer, r.role, lang),
-                        "role": role_name(r.role, lang),
-                        "duty": f"{hour_minute(r.start)}–{hour_minute(r.end)}"} for r in roster.itertuples()],
-            "school_side": [{"name": f"{schools.loc[sid, 'name']} ({sid})",
-                             "team": _team(schools.loc[sid, "school_team"], lang) or text["none"]}
-                            for sid in served if sid in schools.index],
-            "page": text["page"].format(i=i, n=total),
-        })
+    pages = [{**_post_page(sheet, post_id), "page": text["page"].format(i=i, n=total)}
+             for i, post_id in enumerate(post_ids, start=1)]
     for i, vehicle in enumerate(vehicles, start=len(post_ids) + 1):
-        page = _car_page(plan, vehicle, text, periods, stations, roads)
+        page = _car_page(plan, vehicle, text, sheet.periods, sheet.stations, sheet.roads)
         pages.append({**page, "page": text["page"].format(i=i, n=total)})
     context = {"text": text, "pages": pages, "scenario_name": str(scenario.get("name", "")),
                "created": str(plan.plan.get("created", "")), "font": markup.Markup(FONT_STACK)}
@@ -177,37 +134,116 @@ def write_duty_sheets(plan_dir: str | Path, *, out: str | Path | None = None, la
     return out
 
 
+@dataclass(frozen=True)
+class _Sheets:
+    """What every page of the duty sheets reads: the plan, its words in the language, its schools
+    and stations by id, its roads, and the post radius its sketches draw."""
+
+    plan: PlanFiles
+    lang: str
+    text: Mapping[str, str]
+    periods: Mapping[str, str]
+    kinds: Mapping[str, str]
+    schools: Any
+    stations: Any
+    roads: RoadIndex
+    radius_m: float
+
+
+def _post_page(sheet: _Sheets, post_id: str) -> dict[str, Any]:
+    """A duty post's page: where, which schools, when, who, and the school side of the team."""
+    plan, text, periods, schools, stations, lang = (sheet.plan, sheet.text, sheet.periods, sheet.schools,
+                                                    sheet.stations, sheet.lang)
+    rows = plan.posts[plan.posts["post_id"] == post_id].sort_values("period", key=period_order)
+    first = rows.iloc[0]
+    lon, lat = float(first["lon"]), float(first["lat"])
+    road = sheet.roads.nearest(lon, lat)
+    station_id = str(first["station_id"])
+    served = list(dict.fromkeys(s for ids in rows["school_ids"] for s in str(ids).split(";") if s))
+    school_rows = [_school_row(sheet, sid) for sid in served]
+    roster = plan.rosters[plan.rosters["post_id"] == post_id].sort_values(["period", "officer"], key=period_order)
+    served_points = [(str(schools.loc[sid, "name"]), float(schools.loc[sid, "lon"]), float(schools.loc[sid, "lat"]))
+                     for sid in served if sid in schools.index]
+    return {
+        "kind": "post", "post_id": post_id, "station_id": station_id,
+        "station_name": str(stations["name"].get(station_id, "")) if station_id in stations.index else "",
+        "coords": "{:.6f}, {:.6f}".format(*plan.shown(lon, lat)) + _datum_note(plan.datum),
+        "road": f"{road[0]} ({road[1]:.0f} {text['metres']})" if road else text["none"],
+        "schools": school_rows,
+        # a flatter sketch when the tables are long, so that the sheet stays on one page
+        "sketch": post_sketch(sheet.roads, (lon, lat), post_id, sheet.radius_m, served_points, north=text["north"],
+                              metres=text["metres"],
+                              aspect=_ASPECT if 2 * len(served) + len(rows) + len(roster) <= 7 else _ASPECT * 1.4),
+        "duties": _duty_rows(rows, periods, text),
+        "roster": _roster_rows(roster, periods, lang),
+        "school_side": [{"name": f"{schools.loc[sid, 'name']} ({sid})",
+                         "team": _team(schools.loc[sid, "school_team"], lang) or text["none"]}
+                        for sid in served if sid in schools.index],
+    }
+
+
+def _duty_rows(rows, periods: Mapping[str, str], text: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A post's duty per period: the interval, police and auxiliaries, and whether a car waits there."""
+    return [{"period": periods.get(r.period, r.period),
+             "duty": f"{hour_minute(r.duty_start)}–{hour_minute(r.duty_end)}",
+             "police": r.police, "auxiliary": r.auxiliary, "car": text["yes"] if r.car_at_post else text["no"]}
+            for r in rows.itertuples()]
+
+
+def _roster_rows(roster, periods: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
+    """A post's officers per period, by their labels, with their role and duty."""
+    return [{"period": periods.get(r.period, r.period), "officer": officer_label(r.officer, r.role, lang),
+             "role": role_name(r.role, lang), "duty": f"{hour_minute(r.start)}–{hour_minute(r.end)}"}
+            for r in roster.itertuples()]
+
+
+def _school_row(sheet: _Sheets, sid: str) -> dict[str, Any]:
+    """A served school's row of a post's page (its id alone when ``schools.csv`` lacks it)."""
+    if sid not in sheet.schools.index:
+        return {"name": sid, "kind": "", "enrolment": "", "gate": "", "windows": ""}
+    s = sheet.schools.loc[sid]
+    return {"name": f"{s['name']} ({sid})", "kind": sheet.kinds.get(s["kind"], s["kind"]),
+            "enrolment": int(s["enrolment"]), "gate": "{:.6f}, {:.6f}".format(*sheet.plan.shown(s["lon"], s["lat"])),
+            "windows": "; ".join(f"{sheet.periods[p]} {s[p]}" for p in PERIODS if str(s[p]))}
+
+
 def _car_page(plan: PlanFiles, vehicle: str, text, periods, stations, roads: RoadIndex) -> dict[str, Any]:
-    names = plan.school_names
+    """A patrol car's page: per period its stops with the school and the times, and its route's sketch."""
     visits = plan.visits[plan.visits["vehicle_id"] == vehicle].sort_values(["period", "seq"], key=period_order)
     features = {str((f.get("properties") or {}).get("period")): f for f in plan.routes["features"]
                 if str((f.get("properties") or {}).get("vehicle_id")) == vehicle}
     station_id = str(visits["station_id"].iloc[0]) if len(visits) else str(
         next(iter(features.values()))["properties"].get("station_id", ""))
     station = stations.loc[station_id] if station_id in stations.index else None
-    sections = []
-    for period in [p for p in PERIODS if p in features or p in set(visits["period"])]:
-        stops = visits[visits["period"] == period]
-        props = (features.get(period) or {}).get("properties") or {}
-        line = ((features.get(period) or {}).get("geometry") or {}).get("coordinates") or []
-        sections.append({
-            "period": periods.get(period, period),
-            "start": hour_minute(props.get("start", "")) if props else "",
-            "end": hour_minute(props.get("end", "")) if props else "",
-            "km": f"{float(props.get('drive_km') or 0):.1f}" if props else "",
-            "n_stops": len(stops),
-            "stops": [{"seq": r.seq, "school": f"{names.get(r.school_id, '')} ({r.school_id})",
-                       "arrive": hour_minute(r.arrive), "depart": hour_minute(r.depart),
-                       "minutes": minutes_between(r.arrive, r.depart),
-                       "where": "{:.6f}, {:.6f}".format(*plan.shown(r.stop_lon, r.stop_lat))}
-                      for r in stops.itertuples()],
-            "sketch": route_sketch(roads, line, [(int(r.seq), float(r.stop_lon), float(r.stop_lat))
-                                                 for r in stops.itertuples()],
-                                   None if station is None else (float(station["lon"]), float(station["lat"])),
-                                   north=text["north"], metres=text["metres"]),
-        })
+    home = None if station is None else (float(station["lon"]), float(station["lat"]))
+    sections = [_car_section(plan, visits[visits["period"] == period], features.get(period),
+                             periods.get(period, period), text, roads, home)
+                for period in [p for p in PERIODS if p in features or p in set(visits["period"])]]
     return {"kind": "car", "vehicle": vehicle, "station_id": station_id,
             "station_name": "" if station is None else str(station["name"]), "sections": sections}
+
+
+def _car_section(plan: PlanFiles, stops, feature: Mapping[str, Any] | None, period_name: str, text,
+                 roads: RoadIndex, home: tuple[float, float] | None) -> dict[str, Any]:
+    """One period of a car's page: the route's times and km, its stops, and the sketch."""
+    names = plan.school_names
+    props = (feature or {}).get("properties") or {}
+    line = ((feature or {}).get("geometry") or {}).get("coordinates") or []
+    return {
+        "period": period_name,
+        "start": hour_minute(props.get("start", "")) if props else "",
+        "end": hour_minute(props.get("end", "")) if props else "",
+        "km": f"{float(props.get('drive_km') or 0):.1f}" if props else "",
+        "n_stops": len(stops),
+        "stops": [{"seq": r.seq, "school": f"{names.get(r.school_id, '')} ({r.school_id})",
+                   "arrive": hour_minute(r.arrive), "depart": hour_minute(r.depart),
+                   "minutes": minutes_between(r.arrive, r.depart),
+                   "where": "{:.6f}, {:.6f}".format(*plan.shown(r.stop_lon, r.stop_lat))}
+                  for r in stops.itertuples()],
+        "sketch": route_sketch(roads, line, [(int(r.seq), float(r.stop_lon), float(r.stop_lat))
+                                             for r in stops.itertuples()],
+                               home, north=text["north"], metres=text["metres"]),
+    }
 
 
 def _team(cell: Any, lang: str) -> str:
@@ -254,19 +290,28 @@ def _road_layers(roads: RoadIndex, local: LocalMetres, box, *, label_size_m: flo
                 continue
             lines.append({"points": _points(local, part.coords), "width": f"{width:.1f}", "major": major})
         if labels and name and name not in seen:
-            longest = max((p for p in parts if p.geom_type == "LineString"), key=lambda p: p.length, default=None)
-            if longest is not None and len(longest.coords) >= 2:
-                xy = local.xy(*np.asarray(longest.coords)[:, :2].T)
-                seg = int(np.argmax(np.hypot(*np.diff(xy, axis=0).T)))
-                (x0, y0), (x1, y1) = xy[seg], xy[seg + 1]
-                if math.hypot(x1 - x0, y1 - y0) * 1.0 >= label_size_m * max(2, len(name)) * 0.9:
-                    angle = -math.degrees(math.atan2(y1 - y0, x1 - x0))
-                    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-                    names.append({"x": f"{(x0 + x1) / 2:.1f}", "y": f"{-(y0 + y1) / 2:.1f}", "angle": f"{angle:.1f}",
-                                  "text": name})
-                    seen.add(name)
+            placed = _road_label(local, parts, name, label_size_m)
+            if placed is not None:
+                names.append(placed)
+                seen.add(name)
     lines.sort(key=lambda line: line["major"])  # minor roads first, main roads over them
     return lines, names
+
+
+def _road_label(local: LocalMetres, parts, name: str, label_size_m: float) -> dict[str, str] | None:
+    """A road's name along the longest segment of its longest line, upright; ``None`` when no
+    segment is long enough for it."""
+    longest = max((p for p in parts if p.geom_type == "LineString"), key=lambda p: p.length, default=None)
+    if longest is None or len(longest.coords) < 2:
+        return None
+    xy = local.xy(*np.asarray(longest.coords)[:, :2].T)
+    seg = int(np.argmax(np.hypot(*np.diff(xy, axis=0).T)))
+    (x0, y0), (x1, y1) = xy[seg], xy[seg + 1]
+    if not math.hypot(x1 - x0, y1 - y0) * 1.0 >= label_size_m * max(2, len(name)) * 0.9:  # NaN too
+        return None
+    angle = -math.degrees(math.atan2(y1 - y0, x1 - x0))
+    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    return {"x": f"{(x0 + x1) / 2:.1f}", "y": f"{-(y0 + y1) / 2:.1f}", "angle": f"{angle:.1f}", "text": name}
 
 
 def _scale_bar(half_w: float, half_h: float, label_size_m: float, metres: str) -> dict[str, str]:

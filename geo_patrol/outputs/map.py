@@ -63,7 +63,7 @@ from geo_patrol.outputs import fonts, markup, offline
 from geo_patrol.outputs.common import PERIOD_NAMES, school_status
 from geo_patrol.outputs.map_data import ROAD_STYLES, VEHICLE_COLOURS, map_data, school_stations
 
-__all__ = ["build_map", "render_map", "render_station_maps", "station_plan", "TEXT", "STATUS_COLOURS",
+__all__ = ["build_map", "copy_demo_map", "render_map", "render_station_maps", "station_plan", "TEXT", "STATUS_COLOURS",
            "ROAD_STYLES", "VEHICLE_COLOURS", "CLUSTER_FROM"]
 
 log = logging.getLogger(__name__)
@@ -397,46 +397,15 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str | None = None, tile
     t = _text(lang)
     plan = drawn_in(plan, tiles_datum)
     periods = plan.periods
-    if period is None:
-        period = periods[0] if periods else None
-    elif period not in periods:
-        raise InputError(f"period '{period}' is not in this plan", field="period",
-                         hint="use one of " + ", ".join(periods))
-    if cluster is None:
-        cluster = len(plan.schools) > CLUSTER_FROM and offline.has_markercluster()
-        if len(plan.schools) > CLUSTER_FROM and not cluster:
-            log.warning("xstatic-leaflet-markercluster is not installed: the map of %d schools is not clustered",
-                        len(plan.schools))
+    period = _opening_period(periods, period)
+    cluster = _clustered(plan) if cluster is None else cluster
     data = map_data(plan, t, lang, period=period, simplify_m=float(simplify_m), cluster=cluster)
-    (south, west), (north, east) = data["bounds"]
-
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,
-                      control_scale=False, prefer_canvas=False)
-    fmap.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
-    fmap.get_root().title = _PARTS.page_title(t["title"], str(plan.plan.get("scenario", {}).get("name", ""))
-                                              + (f" · {subtitle}" if subtitle else ""))
+    fmap = _base_map(plan, data["bounds"], t, subtitle)
     if tiles:
         folium.TileLayer(tiles=tiles, attr=tiles_attr or t["tiles"], name=t["tiles"], overlay=False,
                          control=True, max_zoom=19).add_to(fmap)
-
     names = PERIOD_NAMES[lang]
-
-    def group(name: str, show: bool) -> folium.FeatureGroup:
-        return folium.FeatureGroup(name=name, show=show).add_to(fmap)
-
-    groups: dict[str, Any] = {"roads": group(t["roads"], not tiles) if data["roads"] else None}
-    groups["reach"] = {p: group(t["reach"].format(period=names[p]), False) for p in periods if data["reach"].get(p)}
-    groups["posts"] = group(t["posts"], True) if data["posts"]["id"] else None
-    groups["routes"] = {p: group(t["routes"].format(period=names[p]), p == period) for p in periods
-                        if data["routes"].get(p) or data["visits"].get(p)}
-    groups["schools"] = {p: group(t["schools"].format(period=names[p]), p == period) for p in periods
-                         if data["windows"].get(p)}
-    groups["uncovered"] = {p: group(t["uncovered"].format(period=names[p]), p == period) for p in periods
-                           if any(w[1] > 0 for w in data["windows"].get(p, []))}
-    groups["stations"] = group(t["stations"], True) if data["stations"] else None
-    groups["animation"] = group(t["animation"], True)
-
+    groups = _groups(fmap, data, t, names, periods, period, roads_shown=not tiles)
     page_text = {**t, "status_names": {k: t[k] for k in STATUS_COLOURS}, "period_names": dict(names),
                  "datum": _DATUM_NAMES.get(plan.datum, plan.datum)}
     style = {"status": [STATUS_COLOURS[k] for k in ("met", "partly", "missed")], "post": POST_COLOUR,
@@ -447,6 +416,60 @@ def build_map(plan_dir: str | Path | PlanFiles, *, lang: str | None = None, tile
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     _number_elements(fmap)
     return fmap
+
+
+def _opening_period(periods: Sequence[str], period: str | None) -> str | None:
+    """The period that shows when the page opens: the one asked for (one of the plan's), else the first."""
+    if period is None:
+        return periods[0] if periods else None
+    if period not in periods:
+        raise InputError(f"period '{period}' is not in this plan", field="period",
+                         hint="use one of " + ", ".join(periods))
+    return period
+
+
+def _clustered(plan: PlanFiles) -> bool:
+    """Whether schools and posts cluster by default: more than :data:`CLUSTER_FROM` schools, and
+    the clustering plugin installed (a warning when it is not)."""
+    cluster = len(plan.schools) > CLUSTER_FROM and offline.has_markercluster()
+    if len(plan.schools) > CLUSTER_FROM and not cluster:
+        log.warning("xstatic-leaflet-markercluster is not installed: the map of %d schools is not clustered",
+                    len(plan.schools))
+    return cluster
+
+
+def _base_map(plan: PlanFiles, bounds, t: Mapping[str, str], subtitle: str) -> folium.Map:
+    """The map centred on the plan, with Leaflet and jQuery as its scripts and the page's title."""
+    (south, west), (north, east) = bounds
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,
+                      control_scale=False, prefer_canvas=False)
+    fmap.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    fmap.get_root().title = _PARTS.page_title(t["title"], str(plan.plan.get("scenario", {}).get("name", ""))
+                                              + (f" · {subtitle}" if subtitle else ""))
+    return fmap
+
+
+def _groups(fmap: folium.Map, data: Mapping[str, Any], t: Mapping[str, str], names: Mapping[str, str],
+            periods: Sequence[str], period: str | None, *, roads_shown: bool) -> dict[str, Any]:
+    """The layer control's groups, in the order they are added: roads, reach, posts, routes,
+    schools, uncovered schools, stations, the animation (one per period where it has one)."""
+
+    def group(name: str, show: bool) -> folium.FeatureGroup:
+        return folium.FeatureGroup(name=name, show=show).add_to(fmap)
+
+    groups: dict[str, Any] = {"roads": group(t["roads"], roads_shown) if data["roads"] else None}
+    groups["reach"] = {p: group(t["reach"].format(period=names[p]), False) for p in periods if data["reach"].get(p)}
+    groups["posts"] = group(t["posts"], True) if data["posts"]["id"] else None
+    groups["routes"] = {p: group(t["routes"].format(period=names[p]), p == period) for p in periods
+                        if data["routes"].get(p) or data["visits"].get(p)}
+    groups["schools"] = {p: group(t["schools"].format(period=names[p]), p == period) for p in periods
+                         if data["windows"].get(p)}
+    groups["uncovered"] = {p: group(t["uncovered"].format(period=names[p]), p == period) for p in periods
+                           if any(w[1] > 0 for w in data["windows"].get(p, []))}
+    groups["stations"] = group(t["stations"], True) if data["stations"] else None
+    groups["animation"] = group(t["animation"], True)
+    return groups
 
 
 def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = None, lang: str | None = None,
@@ -482,6 +505,14 @@ def render_map(plan_dir: str | Path | PlanFiles, *, out: str | Path | None = Non
     write_atomic(Path(out), page)
     log.info("wrote %s (%d bytes)", out, len(page.encode("utf-8")))
     return Path(out)
+
+
+def copy_demo_map(plan_dir: Path) -> None:
+    """The demo's map also goes to the checkout's ``maps/`` folder (when there is one: not in an
+    installed package)."""
+    maps = Path(__file__).resolve().parents[2] / "maps"
+    if maps.is_dir():
+        write_atomic(maps / "demo_map.html", (plan_dir / "map.html").read_bytes())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,14 +617,13 @@ def _clip(collection: Mapping[str, Any] | None, box: tuple[float, float, float, 
 
 
 def _station_summary(plan: PlanFiles, coverage, posts, rosters, routes, n_schools: int) -> dict[str, Any]:
+    """A station's headline figures, counted from its part of the plan (:func:`station_plan`)."""
     periods = plan.periods
     attained, cars, km = {}, {}, {}
     for p in periods:
         rows = coverage[coverage["period"] == p]
         attained[p] = round(float(rows["three_sightings"].astype(bool).mean()), 4) if len(rows) else None
-        features = [f for f in routes["features"] if (f.get("properties") or {}).get("period") == p]
-        cars[p] = len({(f.get("properties") or {}).get("vehicle_id") for f in features})
-        km[p] = round(sum(float((f.get("properties") or {}).get("drive_km") or 0) for f in features), 1)
+        cars[p], km[p] = _cars_and_km(routes, p)
     roles = rosters.drop_duplicates("officer")["role"] if "role" in rosters.columns else []
     uncovered = [{"school_id": r["school_id"], "period": r["period"], "reason": r["reason"]}
                  for r in coverage.to_dict("records") if school_status(r) != "met"]
@@ -602,3 +632,10 @@ def _station_summary(plan: PlanFiles, coverage, posts, rosters, routes, n_school
             "auxiliary": int((roles == "auxiliary").sum()) if len(roles) else 0,
             "attained_share": {p: v for p, v in attained.items() if v is not None}, "cars_used": cars,
             "km_driven": km, "uncovered": uncovered}
+
+
+def _cars_and_km(routes: Mapping[str, Any], period: str) -> tuple[int, float]:
+    """The cars out in ``period`` and the km they drive, from the routes' GeoJSON."""
+    features = [f for f in routes["features"] if (f.get("properties") or {}).get("period") == period]
+    return (len({(f.get("properties") or {}).get("vehicle_id") for f in features}),
+            round(sum(float((f.get("properties") or {}).get("drive_km") or 0) for f in features), 1))

@@ -32,7 +32,7 @@ from geo_patrol.errors import InputError
 from geo_patrol.geo import M_PER_DEG_LAT, LocalMetres, haversine_m
 from geo_patrol.io.plandir import PlanFiles
 from geo_patrol.labels import ReasonBook, source_lines
-from geo_patrol.outputs.common import KIND_NAMES, PERIOD_NAMES, period_order, school_status
+from geo_patrol.outputs.common import KIND_LABELS, PERIOD_NAMES, period_order, school_status
 
 try:  # pinyin initials for the school search (第一小学 → dyxx); optional
     from pypinyin import Style, lazy_pinyin
@@ -262,7 +262,7 @@ def school_stations(plan: PlanFiles, schools, station_index: Mapping[str, int]) 
 
 
 def _schools(plan: PlanFiles, schools, station_index, lang: str) -> dict[str, list]:
-    kinds = KIND_NAMES[lang]
+    kinds = KIND_LABELS[lang]
     return {
         "id": [str(x) for x in schools["school_id"]],
         "name": [str(x) for x in schools["name"]],
@@ -347,38 +347,52 @@ def _routes(plan: PlanFiles, periods, station_index, colours, simplify_m: float)
         times = p.get("times") or []
         if period not in out or len(coords) < 2:
             continue
-        if len(times) != len(coords):
-            log.warning("route of %s (%s) has %d vertices and %d times; drawn without its clock",
-                        p.get("vehicle_id"), period, len(coords), len(times))
-            seconds = None
-        else:
-            try:
-                seconds = [parse_time(str(x)) for x in times]
-            except ValueError as exc:
-                raise InputError(f"bad vertex time ({exc})", file=plan.file("routes.geojson"),
-                                 field="times", hint="times are HH:MM:SS, one per coordinate") from exc
-            if any(b < a for a, b in zip(seconds, seconds[1:])):
-                raise InputError(f"vertex times of {p.get('vehicle_id')} ({period}) go backwards",
-                                 file=plan.file("routes.geojson"), field="times",
-                                 hint="times must not decrease along a route")
-        lonlat = np.asarray(coords, dtype=float)[:, :2]
-        points = _metres(lonlat)
-        if seconds is not None:
-            points = np.column_stack([points, np.asarray(seconds, dtype=float) * ROUTE_SPEED_M_S])
-        kept = simplify_indices(points, simplify_m) if simplify_m > 0 else np.arange(len(lonlat))
-        line = lonlat[kept].tolist()
+        seconds = _route_clock(plan, p, period, times, len(coords))
         vehicle = str(p.get("vehicle_id"))
         index[(period, vehicle)] = len(out[period])
-        clock = [seconds[k] for k in kept] if seconds is not None else []
-        out[period].append({
-            "car": vehicle, "station": station_index.get(str(p.get("station_id")), -1),
-            "colour": colours.get(vehicle, VEHICLE_COLOURS[0]),
-            "start": str(p.get("start", ""))[:5], "end": str(p.get("end", ""))[:5],
-            "km": round(float(p.get("drive_km") or 0), 1), "stops": int(p.get("stops") or 0),
-            "line": pack(line), "t": [clock[0], *np.diff(clock).astype(int).tolist()] if clock else [],
-            "arrows": [x for a in arrows(line) for x in a],
-        })
+        out[period].append(_route_entry(p, vehicle, np.asarray(coords, dtype=float)[:, :2], seconds, simplify_m,
+                                        station_index, colours))
     return out, index
+
+
+def _route_entry(p: Mapping[str, Any], vehicle: str, lonlat: np.ndarray, seconds: list[int] | None,
+                 simplify_m: float, station_index, colours) -> dict[str, Any]:
+    """One car route of the page: its line simplified in space and time (packed), the clock at the
+    kept vertices, arrows and figures."""
+    points = _metres(lonlat)
+    if seconds is not None:
+        points = np.column_stack([points, np.asarray(seconds, dtype=float) * ROUTE_SPEED_M_S])
+    kept = simplify_indices(points, simplify_m) if simplify_m > 0 else np.arange(len(lonlat))
+    line = lonlat[kept].tolist()
+    clock = [seconds[k] for k in kept] if seconds is not None else []
+    return {
+        "car": vehicle, "station": station_index.get(str(p.get("station_id")), -1),
+        "colour": colours.get(vehicle, VEHICLE_COLOURS[0]),
+        "start": str(p.get("start", ""))[:5], "end": str(p.get("end", ""))[:5],
+        "km": round(float(p.get("drive_km") or 0), 1), "stops": int(p.get("stops") or 0),
+        "line": pack(line), "t": [clock[0], *np.diff(clock).astype(int).tolist()] if clock else [],
+        "arrows": [x for a in arrows(line) for x in a],
+    }
+
+
+def _route_clock(plan: PlanFiles, p: Mapping[str, Any], period: str, times: Sequence, n_vertices: int
+                 ) -> list[int] | None:
+    """A route's clock time at each vertex in seconds, checked never to go backwards; ``None``
+    (drawn without its clock, with a warning) when the times are not one per vertex."""
+    if len(times) != n_vertices:
+        log.warning("route of %s (%s) has %d vertices and %d times; drawn without its clock",
+                    p.get("vehicle_id"), period, n_vertices, len(times))
+        return None
+    try:
+        seconds = [parse_time(str(x)) for x in times]
+    except ValueError as exc:
+        raise InputError(f"bad vertex time ({exc})", file=plan.file("routes.geojson"),
+                         field="times", hint="times are HH:MM:SS, one per coordinate") from exc
+    if any(b < a for a, b in zip(seconds, seconds[1:])):
+        raise InputError(f"vertex times of {p.get('vehicle_id')} ({period}) go backwards",
+                         file=plan.file("routes.geojson"), field="times",
+                         hint="times must not decrease along a route")
+    return seconds
 
 
 def _visits(plan: PlanFiles, periods, school_index, route_of) -> dict[str, list[list]]:

@@ -72,17 +72,20 @@ def school_pages(rows: Sequence[Mapping[str, Any]], lang: str = "zh") -> list[di
         teams = list(dict.fromkeys(str(r.get("school_team", "")) for r in own))
         lines = [{"day_type": str(r["day_type"]), "school_days": int(r["school_days"]),
                   "post_periods": int(r["post_periods"]),
-                  "team": team_text(parse_team(str(r.get("school_team", "")), strict=False) or {}, lang)
-                  or text["none"],
+                  "team": _team(str(r.get("school_team", "")), lang, text["none"]),
                   "cells": [(int(r[f"{role}_per_day"]), int(r[f"{role}_term"])) for role in roles]}
                  for r in own]
         totals = [sum(line["cells"][k][1] for line in lines) for k in range(len(roles))]
         pages.append({"school_id": sid, "name": str(own[0].get("name", "")),
-                      "team": "; ".join(team_text(parse_team(t, strict=False) or {}, lang) or text["none"]
-                                        for t in teams),
+                      "team": "; ".join(_team(t, lang, text["none"]) for t in teams),
                       "roles": [names.get(role, role) for role in roles], "lines": lines, "totals": totals,
                       "total": sum(totals)})
     return pages
+
+
+def _team(cell: str, lang: str, none: str) -> str:
+    """A ``school_team`` text for people (``校领导 1、保安 2``), ``none`` for an empty one."""
+    return team_text(parse_team(cell, strict=False) or {}, lang) or none
 
 
 def write_school_sheets(path: str | Path, rows: Sequence[Mapping[str, Any]], *, lang: str = "zh",

@@ -37,7 +37,7 @@ from geo_patrol.io.atomic import write_atomic
 from geo_patrol.io.plandir import PlanFiles, output_lang, read_plan_dir
 from geo_patrol.labels import ReasonBook, officer_label, role_name, sources_text
 from geo_patrol.outputs.common import (
-    KIND_NAMES,
+    KIND_LABELS,
     PERIOD_NAMES,
     hour_minute,
     minutes_between,
@@ -75,7 +75,6 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     plan = read_plan_dir(plan_dir)
     out = Path(out) if out is not None else plan.plan_dir / "report.xlsx"
     lang = output_lang(plan.plan)
-    names, stations = plan.school_names, plan.station_names
     period_zh = PERIOD_NAMES["zh"]
 
     def period_label(p: str) -> str:
@@ -86,6 +85,23 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
     sheet.title = "概况 (Summary)"
     _summary_sheet(sheet, plan, period_label, lang)
 
+    _posts_sheet(book, plan, period_label)
+    _roster_sheets(book, plan, period_label, lang)
+    _car_schedule_sheet(book, plan, period_label)
+    _routes_sheet(book, plan, period_label)
+    _coverage_sheet(book, plan, period_label, lang)
+
+    for sheet in book.worksheets:
+        _print_setup(sheet, header=sheet.title != "概况 (Summary)")
+
+    write_atomic(out, _workbook_bytes(book, _created(plan.plan.get("created"))))
+    log.info("wrote %s", out)
+    return out
+
+
+def _posts_sheet(book, plan, period_label) -> None:
+    """护学岗 (Posts): duty times and staffing per post and period."""
+    names, stations = plan.school_names, plan.station_names
     rows = []
     for r in plan.posts.sort_values(["post_id", "period"], key=period_order).itertuples():
         served = [s for s in str(r.school_ids).split(";") if s]
@@ -98,6 +114,10 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
             "下岗 (end)", "时长分钟 (minutes)", "民警 (police)", "辅警 (auxiliary)", "警车驻岗 (car at post)",
             f"经度 (lon, {plan.datum})", f"纬度 (lat, {plan.datum})"], rows)
 
+
+def _roster_sheets(book, plan, period_label, lang: str) -> None:
+    """勤务 (Roster): one sheet per station, its officers on their posts."""
+    names, stations = plan.school_names, plan.station_names
     post_schools = {r.post_id: r.school_ids for r in plan.posts.itertuples()}
     station_ids = list(plan.stations["station_id"]) + sorted(set(plan.rosters["station_id"]) - set(stations))
     used_titles: set[str] = set()
@@ -111,6 +131,10 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
         _table(book.create_sheet(title), ["人员 (officer)", "人员编号 (officer_id)", "身份 (role)", "时段 (period)",
                                           "岗位 (post)", "上岗 (start)", "下岗 (end)", "服务学校 (schools)"], rows)
 
+
+def _car_schedule_sheet(book, plan, period_label) -> None:
+    """巡逻排班 (Car schedule): stops per car and period in order."""
+    names, stations = plan.school_names, plan.station_names
     rows = [[r.vehicle_id, f"{r.station_id} {stations.get(r.station_id, '')}".strip(), period_label(r.period),
              r.seq, r.school_id, names.get(r.school_id, ""), hour_minute(r.arrive), hour_minute(r.depart),
              minutes_between(r.arrive, r.depart), *_shown(plan, r.lon, r.lat)]
@@ -121,6 +145,9 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
             f"纬度 (lat, {plan.datum})"],
            rows)
 
+
+def _routes_sheet(book, plan, period_label) -> None:
+    """巡逻路线 (Routes): start, end, km and stops per car and period."""
     rows = []
     for feature in plan.routes["features"]:
         p = feature.get("properties") or {}
@@ -131,6 +158,10 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
            ["警车 (car)", "派出所 (station)", "时段 (period)", "出车 (start)", "收车 (end)",
             "里程公里 (drive_km)", "停靠点 (stops)"], rows)
 
+
+def _coverage_sheet(book, plan, period_label, lang: str) -> None:
+    """三见覆盖 (Coverage): per school and window, coloured by status."""
+    names = plan.school_names
     kinds = dict(zip(plan.schools["school_id"], plan.schools["kind"]))
     rows, fills = [], []
     reasons = ReasonBook(plan.plan)
@@ -138,7 +169,7 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
         status = school_status(r)
         fills.append(_STATUS_FILL[status])
         rows.append([r["school_id"], names.get(r["school_id"], ""),
-                     KIND_NAMES["zh"].get(kinds.get(r["school_id"], ""), kinds.get(r["school_id"], "")),
+                     KIND_LABELS["zh"].get(kinds.get(r["school_id"], ""), kinds.get(r["school_id"], "")),
                      period_label(r["period"]), f"{hour_minute(r['window_start'])}-{hour_minute(r['window_end'])}",
                      _yn(r["officer_seen"]), _yn(r["car_seen"]), _yn(r["lights_seen"]), _STATUS_ZH[status],
                      _fraction(r["officer_presence_pct"]), r["worst_response_s"], _fraction(r["within_target_pct"]),
@@ -155,13 +186,6 @@ def write_report(plan_dir: str | Path, *, out: str | Path | None = None) -> Path
         sheet.cell(row=i, column=9).fill = PatternFill("solid", fgColor=colour)
         for column in (10, 12):
             sheet.cell(row=i, column=column).number_format = "0.0%"
-
-    for sheet in book.worksheets:
-        _print_setup(sheet, header=sheet.title != "概况 (Summary)")
-
-    write_atomic(out, _workbook_bytes(book, _created(plan.plan.get("created"))))
-    log.info("wrote %s", out)
-    return out
 
 
 def _fraction(percent: Any) -> float:

@@ -56,9 +56,9 @@ from geo_patrol.posts.backup import backup_coverage_sets
 from geo_patrol.posts.covering import max_coverage_sets, min_posts_sets
 from geo_patrol.posts.pmedian import p_median
 from geo_patrol.posts.result import LocationResult
-from geo_patrol.posts.roster import post_duties, roster_teams, station_limits
 from geo_patrol.posts.sites import EXPLAIN_FACTOR, CandidateSite, SiteCoverage, candidate_sites, coverage_distance
 from geo_patrol.reasons import Reason
+from geo_patrol.roster.teams import post_duties, roster_teams, station_limits
 from geo_patrol.snapping import Prepared
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Honest resources: posts are staffed only by officers who exist; budgets and totals are checked."""
+"""The post roster (:mod:`geo_patrol.roster.teams`): posts are staffed only by officers who exist, a
+station short of them borrows a team nearby or from a pool; budgets and totals are checked."""
 
 from __future__ import annotations
 

@@ -76,21 +76,28 @@ def post_duties(prepared, sites, chosen, assign, demand):
             col = times.seconds[:, k]
             named = times.origin_ids[int(np.argmin(col))]
         station_of[j] = named
-        post_id = f"P{k + 1:03d}"
         drive_s = float(times.seconds[times.origin_ids.index(named), k]) if named in times.origin_ids else 0.0
-        for period in periods:
-            wins = [w for s in served for w in s.windows.get(period, ())]
-            if not wins:
-                continue
-            for start_s, end_s in duty_blocks(wins, params.duty_lead_s, params.duty_lag_s, drive_s):
-                duties.append(PostDuty(
-                    post_id=post_id, period=period, lon=sites[j].lon, lat=sites[j].lat, station_id=named,
-                    school_ids=tuple(sorted(s.id for s in served if period in s.windows)),
-                    duty_start_s=start_s, duty_end_s=end_s,
-                    police=params.police_per_post, auxiliary=params.auxiliary_per_post,
-                    car_at_post=False, node=int(node),
-                ))
+        duties += _post_rows(f"P{k + 1:03d}", sites[j], int(node), named, served, periods, params, drive_s)
     return tuple(duties), station_of
+
+
+def _post_rows(post_id: str, site, node: int, station_id: str, served, periods, params,
+               drive_s: float) -> list[PostDuty]:
+    """One post's duty rows: per period its schools have a window in, a row per duty block."""
+    duties = []
+    for period in periods:
+        wins = [w for s in served for w in s.windows.get(period, ())]
+        if not wins:
+            continue
+        for start_s, end_s in duty_blocks(wins, params.duty_lead_s, params.duty_lag_s, drive_s):
+            duties.append(PostDuty(
+                post_id=post_id, period=period, lon=site.lon, lat=site.lat, station_id=station_id,
+                school_ids=tuple(sorted(s.id for s in served if period in s.windows)),
+                duty_start_s=start_s, duty_end_s=end_s,
+                police=params.police_per_post, auxiliary=params.auxiliary_per_post,
+                car_at_post=False, node=node,
+            ))
+    return duties
 
 
 #: A post's duty is split around a gap only when the team gets at least this long back at its
@@ -151,47 +158,62 @@ def roster_teams(prepared: Prepared, duties: Sequence[PostDuty], limit_police: M
     roster: list[RosterEntry] = []
     use: dict[tuple[str, str], tuple[int, int, int, int]] = {}
     unstaffed: set[tuple[str, str]] = set()
+    if drives is None:
+        drives = {}
     for period in scenario.periods:
         factor = params.congestion_for(period)
         teams: dict[str, list[list[PostDuty]]] = {u.id: [] for u in units}
-        overflow: list[PostDuty] = []
         groups: dict[str, list[PostDuty]] = {}
         for duty in duties:
             if duty.period == period:
                 groups.setdefault(duty.station_id, []).append(duty)
-        if drives is None:
-            drives = {}
         if period not in drives:
             drives[period] = PairDrives(prepared.network, factor)
-        between = drives[period]
+        overflow: list[PostDuty] = []
         for station in scenario.stations:
             group = sorted(groups.get(station.id, []), key=lambda d: (d.duty_start_s, d.post_id))
-            own = teams[station.id]
-            for duty in group:
-                for team in own:
-                    last = team[-1]
-                    if between.within(last.node, duty.node, duty.duty_start_s - last.duty_end_s) < math.inf:
-                        team.append(duty)
-                        break
-                else:
-                    if len(own) < capacity[station.id]:
-                        own.append([duty])
-                    else:
-                        overflow.append(duty)
+            overflow += _own_teams(group, teams[station.id], capacity[station.id], drives[period])
         for duty in sorted(overflow, key=lambda d: (d.duty_start_s, d.post_id)):
             if not _borrow(prepared, duty, teams, capacity, factor):
                 unstaffed.add((duty.post_id, duty.period))
         for unit in units:
-            for t, team in enumerate(teams[unit.id], start=1):
-                for duty in team:
-                    for role, count in (("police", pp), ("auxiliary", ap)):
-                        for n in range(count):
-                            roster.append(RosterEntry(officer_id(unit.id, role, (t - 1) * count + n + 1), unit.id,
-                                                      period, duty.post_id, duty.duty_start_s, duty.duty_end_s,
-                                                      role=role))
+            roster += _team_entries(unit.id, teams[unit.id], period, pp, ap)
             use[(unit.id, period)] = (len(teams[unit.id]) * pp, limit_police[unit.id],
                                       len(teams[unit.id]) * ap, limit_aux[unit.id])
     return tuple(roster), use, unstaffed
+
+
+def _own_teams(group: Sequence[PostDuty], own: list[list[PostDuty]], capacity: int,
+               between: PairDrives) -> list[PostDuty]:
+    """A station's posts of one period, in order of duty start, given to its own teams: the first
+    team that can drive there in time, else a new team while it has officers for one. Returns the
+    posts beyond its teams."""
+    overflow = []
+    for duty in group:
+        for team in own:
+            last = team[-1]
+            if between.within(last.node, duty.node, duty.duty_start_s - last.duty_end_s) < math.inf:
+                team.append(duty)
+                break
+        else:
+            if len(own) < capacity:
+                own.append([duty])
+            else:
+                overflow.append(duty)
+    return overflow
+
+
+def _team_entries(unit_id: str, teams: Sequence[Sequence[PostDuty]], period: str, pp: int,
+                  ap: int) -> list[RosterEntry]:
+    """The roster rows of a unit's teams in one period: each team's police and auxiliaries on each of its posts."""
+    entries = []
+    for t, team in enumerate(teams, start=1):
+        for duty in team:
+            for role, count in (("police", pp), ("auxiliary", ap)):
+                for n in range(count):
+                    entries.append(RosterEntry(officer_id(unit_id, role, (t - 1) * count + n + 1), unit_id,
+                                               period, duty.post_id, duty.duty_start_s, duty.duty_end_s, role=role))
+    return entries
 
 
 def _teams(police: int, auxiliary: int, pp: int, ap: int) -> int:
@@ -216,12 +238,17 @@ def _borrow(prepared: Prepared, duty: PostDuty, teams: dict[str, list[list[PostD
     near = sorted((seconds[f"station:{s.id}"], s.id) for s in scenario.stations
                   if s.id != duty.station_id and seconds[f"station:{s.id}"] <= limit)
     lenders = [sid for _, sid in near] + sorted(pool.id for pool in scenario.pools)
-    for uid in lenders:
-        for k, team in enumerate(teams[uid]):
-            if team[-1].duty_end_s + seconds[f"team:{uid}:{k}"] <= duty.duty_start_s:
-                team.append(duty)
-                return True
-        if len(teams[uid]) < capacity[uid]:
-            teams[uid].append([duty])
+    return any(_lend(uid, duty, teams[uid], capacity[uid], seconds) for uid in lenders)
+
+
+def _lend(uid: str, duty: PostDuty, own: list[list[PostDuty]], capacity: int, seconds: Mapping[str, float]) -> bool:
+    """Give ``duty`` to one of ``uid``'s teams that is free by then (the first), else to a new team
+    while it has officers for one; ``False`` when it has none free."""
+    for k, team in enumerate(own):
+        if team[-1].duty_end_s + seconds[f"team:{uid}:{k}"] <= duty.duty_start_s:
+            team.append(duty)
             return True
+    if len(own) < capacity:
+        own.append([duty])
+        return True
     return False
