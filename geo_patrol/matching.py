@@ -26,7 +26,7 @@ implied speed between two points above ``jump_kph``) are listed in :attr:`Matche
 (no point for more than ``gap_s``) in :attr:`MatchedTrack.gaps`. A track of which less than
 ``min_matched_share`` of its points could be matched (for instance one exported in GCJ-02 and
 declared WGS-84, hundreds of metres off the roads) is ``matched=False`` with its reason, not an
-error.
+error; so is a track that lies on the roads only when read in another datum (``datum_hint``).
 
 The result gives, per point, the matched arc, the offset along it and the distance to it, and
 for the track the nodes passed with the time at each (interpolated along the route between the
@@ -47,11 +47,12 @@ import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
+from geo_patrol.datum import DATUMS, from_wgs84, to_wgs84
 from geo_patrol.geo import LocalMetres
 from geo_patrol.network import RoadNetwork
 
 __all__ = ["MatchParameters", "MatchNetwork", "MatchedTrack", "match_track", "match_tracks", "position_at",
-           "stays", "nearest_road_m"]
+           "stays", "nearest_road_m", "datum_check"]
 
 #: Spacing of the points sampled along the arcs for the candidate search, metres.
 SAMPLE_M = 20.0
@@ -243,6 +244,38 @@ def nearest_road_m(network: RoadNetwork | MatchNetwork, lon: np.ndarray, lat: np
     has = ptr[1:] > ptr[:-1]
     out[has] = dist[ptr[:-1][has]]
     return out
+
+
+def datum_check(network: RoadNetwork | MatchNetwork, lon: np.ndarray, lat: np.ndarray, *,
+                declared: str = "wgs84", sample: int = 500) -> tuple[str | None, dict[str, float]]:
+    """Which datum the points were really in: the median metres to the nearest road of (up to
+    ``sample`` of) the points read as WGS-84, GCJ-02 and BD-09, and the datum to suggest (None when
+    the declared one fits: it is the closest, or within 15 m of the closest, or no reading has a
+    median within 25 m). Points exported from a Chinese platform in GCJ-02 and declared WGS-84
+    land 300–700 m off, in a dense town often on other streets, which the matching alone may not
+    tell."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    keep = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if keep.size > sample:
+        keep = keep[np.linspace(0, keep.size - 1, sample).astype(np.int64)]
+    medians: dict[str, float] = {}
+    if keep.size == 0:
+        return None, medians
+    x, y = lon[keep], lat[keep]
+    # the declared datum was already converted to WGS-84: undo it, then read the raw values as each datum
+    raw = (x, y) if declared == "wgs84" else tuple(np.asarray(a, dtype=float) for a in _from(x, y, declared))
+    for datum in DATUMS:
+        wx, wy = raw if datum == "wgs84" else (np.asarray(a, dtype=float) for a in to_wgs84(raw[0], raw[1], datum))
+        near = nearest_road_m(network, wx, wy)
+        medians[datum] = float(np.median(near))
+    best = min(medians, key=medians.get)
+    if best == declared or medians[declared] - medians[best] < 15.0 or medians[best] > 25.0:
+        return None, medians
+    return best, medians
+
+
+def _from(lon: np.ndarray, lat: np.ndarray, datum: str):
+    return from_wgs84(lon, lat, datum)
 
 
 # --------------------------------------------------------------------------- compiled kernels
@@ -484,6 +517,7 @@ class MatchedTrack:
     jumps: np.ndarray
     matched: bool
     reason: str
+    datum_hint: str | None = None
     parameters: MatchParameters = field(default_factory=MatchParameters)
 
     def __post_init__(self) -> None:
@@ -498,18 +532,21 @@ class MatchedTrack:
 
 
 def match_tracks(network: RoadNetwork | MatchNetwork, tracks: Mapping[str, object] | Sequence[object],
-                 parameters: MatchParameters | None = None) -> dict[str, MatchedTrack]:
+                 parameters: MatchParameters | None = None, *, declared_datum: str = "wgs84"
+                 ) -> dict[str, MatchedTrack]:
     """:func:`match_track` of every track (a mapping vehicle → track, or a sequence of tracks)."""
     net = _prepared(network)
     items = tracks.values() if isinstance(tracks, Mapping) else tracks
-    return {t.vehicle: match_track(net, t, parameters) for t in items}
+    return {t.vehicle: match_track(net, t, parameters, declared_datum=declared_datum) for t in items}
 
 
-def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchParameters | None = None
-                ) -> MatchedTrack:
+def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchParameters | None = None, *,
+                declared_datum: str = "wgs84") -> MatchedTrack:
     """Match one :class:`~geo_patrol.io.tracks.VehicleTrack` (anything with ``vehicle``,
     ``seconds``, ``lon``, ``lat``) to the drive network; never raises for a track that does not fit
-    the network: it comes back ``matched=False``."""
+    the network: it comes back ``matched=False`` with its reason. ``declared_datum`` is the datum
+    the file was read in; when another reading puts the points on the roads (:func:`datum_check`)
+    the track is not matched and ``datum_hint`` names that datum."""
     p = parameters or MatchParameters()
     net = _prepared(network)
     arr = net.network.drive
@@ -582,7 +619,12 @@ def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchPar
     share = float(np.mean(arc_o >= 0)) if n else 0.0
     matched = n > 0 and share >= p.min_matched_share
     reason = ""
-    if not matched:
+    hint, medians = datum_check(net, lon, lat, declared=declared_datum) if n else (None, {})
+    if hint is not None:
+        matched = False
+        reason = (f"the points lie a median {medians[declared_datum]:.0f} m from the roads read as {declared_datum}, "
+                  f"{medians[hint]:.0f} m read as {hint}: read the file again with datum {hint}")
+    elif not matched:
         if n == 0:
             reason = "the track has no points"
         else:
@@ -597,7 +639,7 @@ def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchPar
         duplicate=dup_o, out_of_order=out_of_order, jump=jump_o, nodes=nodes, node_time_s=node_t,
         node_piece=node_piece, anchor_time_s=a_t[a_order], anchor_lon=a_lon[a_order], anchor_lat=a_lat[a_order],
         anchor_piece=a_piece[a_order], gaps=gaps, jumps=np.asarray(jumps, dtype=np.int64), matched=bool(matched),
-        reason=reason, parameters=p,
+        reason=reason, datum_hint=hint, parameters=p,
     )
 
 

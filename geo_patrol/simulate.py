@@ -317,6 +317,8 @@ def simulate(plan_dir: str | Path, network: RoadNetwork | None = None, settings:
             rows_, secs = driver.path(route[leg], route[leg + 1])
             pieces.append(("drive", rows_, t + secs))
             t = t + float(secs[-1])
+            if t < s.arrive_s + 1.0 and key not in late:
+                t = min(t, float(s.arrive_s))  # the plan's times are whole seconds: not late
             arrive = max(t, float(s.arrive_s))
             dwell = float(s.depart_s - s.arrive_s)
             depart = max(float(s.depart_s), arrive + dwell) if key in late else float(s.depart_s)
