@@ -13,7 +13,11 @@ matching through noise and sparseness", 2009):
   the arc when both lie on it in driving order, else to the arc's head, the shortest path in metres
   to the next arc's tail, and along it), found by a Dijkstra search bounded at what the vehicle can
   drive between the two points at ``jump_kph`` plus ``2·radius_m``, and ``straight`` the straight
-  line between the two points;
+  line between the two points. A step back along the same arc of up to ``backtrack_m`` (the jitter
+  of a car standing) counts twice its length; turning round where the car stands (to the arc drawn
+  the other way along the same road, the two points at most ``backtrack_m`` apart) costs
+  ``uturn_m`` more: a car standing at a gate and leaving the way it came is not sent round the
+  block;
 - the chain breaks (and a new one starts) at a gap longer than ``gap_s``, at a point without
   candidates, and where no candidate of a point can be reached from one of the previous point's:
   every *piece* is matched on its own.
@@ -69,6 +73,7 @@ class MatchParameters:
     gap_s: float = 60.0
     jump_kph: float = 150.0
     backtrack_m: float = 25.0
+    uturn_m: float = 40.0
     min_matched_share: float = 0.5
 
     def __post_init__(self) -> None:
@@ -100,6 +105,7 @@ class MatchNetwork:
     tree: cKDTree
     arc_first_seg: np.ndarray
     arc_n_seg: np.ndarray
+    reverse: np.ndarray  # the arc drawn the other way along the same road (−1: one-way)
 
     @classmethod
     def of(cls, network: RoadNetwork) -> MatchNetwork:
@@ -147,7 +153,8 @@ class MatchNetwork:
         sx = x0[sample_seg] + frac * (x1 - x0)[sample_seg]
         sy = y0[sample_seg] + frac * (y1 - y0)[sample_seg]
         tree = cKDTree(np.column_stack([sx, sy])) if sample_seg.size else cKDTree(np.zeros((1, 2)) + 1e12)
-        return cls(network, proj, seg_arc, x0, y0, x1, y1, seg_off, seg_scale, sample_seg, tree, first[:-1], counts)
+        return cls(network, proj, seg_arc, x0, y0, x1, y1, seg_off, seg_scale, sample_seg, tree, first[:-1], counts,
+                   _reverse_arcs(arr.edge_u, arr.edge_v, arr.n_nodes))
 
     def candidates(self, x: np.ndarray, y: np.ndarray, radius_m: float, k: int) -> tuple[np.ndarray, ...]:
         """Per point its arcs within ``radius_m``, nearest first, at most ``k``: ``(ptr, arc, offset_m,
@@ -215,6 +222,20 @@ class MatchNetwork:
         x = self.seg_x0[seg] + t * (self.seg_x1[seg] - self.seg_x0[seg])
         y = self.seg_y0[seg] + t * (self.seg_y1[seg] - self.seg_y0[seg])
         return x / self.proj.kx + self.proj.lon0, y / self.proj.ky + self.proj.lat0
+
+
+def _reverse_arcs(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Per arc the arc from its head to its tail (the first such), −1 when there is none."""
+    key = u.astype(np.int64) * max(n_nodes, 1) + v
+    order = np.argsort(key, kind="stable")
+    want = v.astype(np.int64) * max(n_nodes, 1) + u
+    pos = np.searchsorted(key[order], want)
+    pos = np.minimum(pos, max(key.size - 1, 0))
+    out = np.full(u.size, -1, dtype=np.int64)
+    if key.size:
+        hit = key[order][pos] == want
+        out[hit] = order[pos[hit]]
+    return out
 
 
 def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -342,8 +363,8 @@ def _search(indptr, edge_v, length, source, limit, dist, pred, touched, heap_key
 
 
 @numba.njit(cache=True, nogil=True)
-def _viterbi(px, py, pt, cptr, carc, coff, cdist, arc_u, arc_v, arc_len, indptr, edge_v, length,
-             sigma, beta, max_mps, radius, backtrack, gap_s):
+def _viterbi(px, py, pt, cptr, carc, coff, cdist, arc_u, arc_v, arc_len, reverse, indptr, edge_v, length,
+             sigma, beta, max_mps, radius, backtrack, uturn, gap_s):
     """Best candidate per point (−1: none) and the piece each point's chain belongs to."""
     n = px.size
     n_nodes = indptr.size - 1
@@ -386,7 +407,10 @@ def _viterbi(px, py, pt, cptr, carc, coff, cdist, arc_u, arc_v, arc_len, indptr,
                     b = carc[j]
                     route = np.inf
                     if b == a and coff[j] >= coff[i] - backtrack:
-                        route = abs(coff[j] - coff[i])
+                        # forward along the arc; a step back (GPS jitter of a car standing) counts twice
+                        route = coff[j] - coff[i] if coff[j] >= coff[i] else 2.0 * (coff[i] - coff[j])
+                    elif b == reverse[a] and gc <= backtrack and abs(arc_len[b] - coff[j] - coff[i]) <= backtrack:
+                        route = abs(arc_len[b] - coff[j] - coff[i]) + uturn  # turned round where it stood
                     else:
                         if not searched:
                             n_touched = _search(indptr, edge_v, length, arc_v[a], max(limit - rest, 0.0), dist,
@@ -589,9 +613,11 @@ def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchPar
     else:
         jumps, gaps = np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2))
     cptr, carc, coff, cdist = net.candidates(ux, uy, p.radius_m, p.max_candidates)
-    best, piece_u = _viterbi(ux, uy, ut, cptr, carc, coff, cdist, arr.edge_u, arr.edge_v, arr.length_m,
-                             arr.indptr, arr.edge_v, arr.length_m, p.sigma_m, p.beta_m, max_mps, p.radius_m,
-                             p.backtrack_m, p.gap_s) if use.size else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    best, piece_u = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if use.size:
+        best, piece_u = _viterbi(ux, uy, ut, cptr, carc, coff, cdist, arr.edge_u, arr.edge_v, arr.length_m,
+                                 net.reverse, arr.indptr, arr.edge_v, arr.length_m, p.sigma_m, p.beta_m, max_mps,
+                                 p.radius_m, p.backtrack_m, p.uturn_m, p.gap_s)
     ok = best >= 0
     m_arc = np.where(ok, carc[np.maximum(best, 0)] if carc.size else -1, -1)
     m_off = np.where(ok, coff[np.maximum(best, 0)] if coff.size else np.nan, np.nan)
@@ -654,7 +680,8 @@ def _route_nodes(net: MatchNetwork, t: np.ndarray, arc: np.ndarray, off: np.ndar
     same_piece = piece[a] == piece[b]
     a, b = a[same_piece], b[same_piece]
     arc_a, arc_b = arc[a], arc[b]
-    moves = (arc_a != arc_b) | (off[b] < off[a] - backtrack_m)  # another arc, or round the block
+    in_place = (arc_b == net.reverse[arc_a]) & (np.abs(arr.length_m[arc_b] - off[b] - off[a]) <= backtrack_m)
+    moves = ((arc_a != arc_b) & ~in_place) | ((arc_a == arc_b) & (off[b] < off[a] - backtrack_m))
     a, b, arc_a, arc_b = a[moves], b[moves], arc_a[moves], arc_b[moves]
     src, dst = arr.edge_v[arc_a], arr.edge_u[arc_b]
     limits = max_mps * np.maximum(t[b] - t[a], 1.0) + 2 * radius_m
