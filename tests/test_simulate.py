@@ -10,6 +10,8 @@ import pytest
 from audit_fixture import write_small_plan
 
 from geo_patrol.clock import parse_time
+from geo_patrol.geo import haversine_m
+from geo_patrol.io.plandir import read_plan_rows
 from geo_patrol.io.tracks import read_checkins, read_tracks, read_vehicles
 from geo_patrol.matching import datum_check, nearest_road_m
 from geo_patrol.simulate import SimulationSettings, plate_of, simulate, write_simulation
@@ -107,3 +109,19 @@ def test_files_read_back_with_the_audit_readers(small, tmp_path):
         assert np.allclose(track.time_s, np.floor(sim.tracks[plate]["time_s"]))
         assert vehicles[plate].car_id.startswith(vehicles[plate].station_id + "/")
     assert len(read_checkins(tmp_path / "day" / "checkins.csv")) == len(sim.checkins)
+
+
+def test_cars_drive_the_plans_routes(small):
+    plan_dir, network = small
+    sim = simulate(plan_dir, network, SimulationSettings(noise_m=0.0, interval_s=2.0), seed=1)
+    for route in read_plan_rows(plan_dir)["routes"]:
+        if not route.stops:
+            continue
+        track = sim.tracks[plate_of(route.vehicle_id)]
+        during = (track["time_s"] >= route.start_s) & (track["time_s"] <= route.end_s)
+        coords, times = np.asarray(route.coords), np.asarray(route.times, dtype=float)
+        lon = np.interp(track["time_s"][during], times, coords[:, 0])
+        lat = np.interp(track["time_s"][during], times, coords[:, 1])
+        off = haversine_m(lon, lat, track["true_lon"][during], track["true_lat"][during])
+        # routes.geojson keeps whole seconds: a car at 40 km/h is 11 m on in one
+        assert np.percentile(off, 99) < 10.0 and off.max() < 20.0, (route.vehicle_id, route.period)

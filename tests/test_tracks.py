@@ -9,6 +9,8 @@ import math
 import numpy as np
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo_patrol.datum import from_wgs84, to_wgs84
 from geo_patrol.errors import InputError
@@ -212,3 +214,51 @@ def test_round_trip_of_a_gcj_export_is_close():
     lon, lat = from_wgs84(np.array([114.3, 114.31]), np.array([30.5, 30.51]), "gcj02")
     back = to_wgs84(lon, lat, "gcj02")
     assert np.allclose(back[0], [114.3, 114.31], atol=1e-9)
+
+
+def test_geojson_with_its_own_lonlat_properties_and_bad_json(tmp_path):
+    features = [{"type": "Feature", "geometry": None,
+                 "properties": {"vehicle": "V2", "time": "2026-09-01T07:00:00+08:00", "经度": 114.3, "纬度": 30.5}}]
+    path = tmp_path / "own.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    track = read_tracks(path)["V2"]
+    assert track.lon.tolist() == [114.3] and track.time_s.tolist() == [25200.0]
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON"):
+        read_tracks(path)
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match="has no features"):
+        read_tracks(path)
+
+
+def test_broken_gpx_and_workbook(tmp_path):
+    gpx = tmp_path / "broken.gpx"
+    gpx.write_text("<gpx><trk><trkseg><trkpt lat='x' lon='1'></trkpt>", encoding="utf-8")
+    with pytest.raises(InputError, match="broken.gpx"):
+        read_tracks(gpx)
+    untimed = tmp_path / "untimed.gpx"
+    untimed.write_text('<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+                       '<trk><trkseg><trkpt lat="30.5" lon="114.3"/></trkseg></trk></gpx>', encoding="utf-8")
+    with pytest.raises(InputError, match=r"untimed.gpx, row 1, field 'time': has no time"):
+        read_tracks(untimed)
+    book = tmp_path / "broken.xlsx"
+    book.write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(InputError, match="not a readable Excel workbook"):
+        read_tracks(book)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(["V", "", "2026-09-01 07:00:00", "2026/9/31 7:0:0", "114.3", "30.5", "x",
+                                          "nan", "inf", "-1e400", "开", "1", "，", "\"", "25:00", "2026-09-01T07:00Z"]),
+                         min_size=0, max_size=8), min_size=0, max_size=6))
+def test_any_table_gives_tracks_or_an_input_error(tmp_path, cells):
+    path = tmp_path / "fuzz.csv"
+    lines = ["车牌号,定位时间,经度,纬度,速度,方向,警灯"] + [",".join(row) for row in cells]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        tracks = read_tracks(path)
+    except InputError as exc:
+        assert "fuzz.csv" in str(exc)
+    else:
+        for track in tracks.values():
+            assert np.all(np.isfinite(track.lon)) and np.all(np.isfinite(track.time_s))

@@ -543,6 +543,7 @@ def _gpx_points(path: Path, zone: dt.tzinfo) -> _Columns:
 
 
 def _geojson_points(path: Path, zone: dt.tzinfo) -> _Columns:
+    """Point features; lon/lat from the geometry, unless the properties have lon/lat columns."""
     try:
         data = json.loads(_decode(path, path.read_bytes()))
     except json.JSONDecodeError as exc:
@@ -552,27 +553,34 @@ def _geojson_points(path: Path, zone: dt.tzinfo) -> _Columns:
     if not isinstance(features, list) or not features:
         raise InputError("has no features", file=path, hint="give a GeoJSON FeatureCollection of points")
     problems = _Problems(str(path))
-    keys: dict[str, str] = {}
-    names = {str(k) for f in features if isinstance(f, dict) for k in (f.get("properties") or {})}
-    header_row = [*sorted(names), "lon", "lat"]
-    table = Table(path, (), (), tuple(header_row), header_row=None)
-    keys = _resolve_headers(table, TRACK_FIELDS)
+
+    def properties(feature: Any) -> dict:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        return props if isinstance(props, dict) else {}
+
+    names = sorted({str(k) for f in features for k in properties(f)})
+    lowered = {n.strip().lower() for n in names}
+    own_lonlat = bool(lowered & set(_LON)) and bool(lowered & set(_LAT))
+    header_row = names if own_lonlat else [*names, "lon", "lat"]
+    keys = _resolve_headers(Table(path, (), (), tuple(header_row), header_row=None), TRACK_FIELDS)
     lines: list[list[str]] = []
     numbers: list[int] = []
     for number, feature in enumerate(features, start=1):
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-        if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(coords, list) \
-                or len(coords) < 2:
-            problems.add(f"is a {geometry.get('type') if isinstance(geometry, dict) else 'feature'} without a "
-                         "point", row=number, field="geometry", hint="give each track point as a Point feature")
-            continue
-        props = feature.get("properties") or {}
-        line = [_cell(props.get(h)) for h in header_row[:-2]] + [str(coords[0]), str(coords[1])]
+        props = properties(feature)
+        line = [_cell(props.get(h)) for h in names]
+        if not own_lonlat:
+            geometry = feature.get("geometry") if isinstance(feature, dict) else None
+            coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+            if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(coords, list) \
+                    or len(coords) < 2:
+                kind = geometry.get("type") if isinstance(geometry, dict) else "feature"
+                problems.add(f"is a {kind} without a point", row=number, field="geometry",
+                             hint="give each track point as a Point feature")
+                continue
+            line += [str(coords[0]), str(coords[1])]
         lines.append(line)
         numbers.append(number)
     problems.raise_any()
-    # coordinates come from the geometry unless the properties hold lon/lat columns themselves
     return _table_points(_Lines(str(path), tuple(header_row), keys, lines, numbers, None), zone, path.stem)
 
 
