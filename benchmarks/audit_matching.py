@@ -12,7 +12,8 @@ drive network with :func:`geo_patrol.matching.match_tracks`. It prints, in the s
   (direction included), of standing points matched to an arc at the node stood at, of all points
   matched within 15 m of the true position, and the share of planned gate stops recovered by
   :func:`geo_patrol.matching.stays` (within 30 m of the stop's node from its start to its end,
-  30 s either side);
+  30 s either side) and by :func:`geo_patrol.matching.standstills`, and the standstills found where
+  no car stood;
 * the same for ``leuvenmapmatching``'s ``DistanceMatcher`` (if it is installed: ``pip install
   leuvenmapmatching``; with ``rtree`` for its index) on the first ``--library-cars`` cars, and
   geo_patrol's on the same cars, with the speed ratio;
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.tracks import VehicleTrack, read_tracks
-from geo_patrol.matching import MatchNetwork, match_track, match_tracks, stays
+from geo_patrol.matching import MatchNetwork, match_track, match_tracks, standstills, stays
 from geo_patrol.plan import make_plan
 from geo_patrol.scenario import Scenario
 from geo_patrol.simulate import SimulationSettings, plan_network, simulate, write_simulation
@@ -83,6 +84,24 @@ def stops_recovered(network, results, sim) -> tuple[int, int]:
             got = stays(result, arr.lon[node], arr.lat[node], 30.0, start_s=t0 - 600, end_s=t1 + 600)
             found += any(a <= t0 + 30 and b >= t1 - 30 for a, b in got)
     return found, count
+
+
+def standstills_recovered(network, results, sim) -> tuple[int, int, int]:
+    """Planned gate stops found among the standstills (30 m, 30 s either side), and standstills
+    where the car did not stand."""
+    arr = network.drive
+    found = count = extra = 0
+    for plate, result in results.items():
+        still = standstills(result, radius_m=30.0, min_s=120.0)
+        stands = sim.stands[plate]
+        for node, t0, t1, school in stands:
+            if not school or t1 - t0 < 240:
+                continue
+            count += 1
+            found += any(s.start_s <= t0 + 30 and s.end_s >= t1 - 30
+                         and haversine_m(s.lon, s.lat, arr.lon[node], arr.lat[node]) <= 30 for s in still)
+        extra += sum(not any(s.start_s < b and s.end_s > a for _, a, b, _ in stands) for s in still)
+    return found, count, extra
 
 
 def leuven(network, sim, plates):
@@ -181,6 +200,11 @@ def main() -> int:
     print(f"  moving points on the right arc {100 * share(s, 'moving'):.1f} %, standing points at the right node "
           f"{100 * share(s, 'standing'):.1f} %, within 15 m {100 * s['close'] / s['n']:.1f} %, "
           f"stops recovered {found}/{count} ({100 * found / max(count, 1):.1f} %)")
+    started = time.perf_counter()
+    found, count, extra = standstills_recovered(network, results, sim)
+    print(f"  standstills (30 m, ≥ 120 s) at the planned gate stops of ≥ 4 min: {found}/{count} "
+          f"({100 * found / max(count, 1):.1f} %), standstills where no car stood: {extra} "
+          f"({time.perf_counter() - started:.2f} s)")
     plates = sorted(sim.tracks)[: args.library_cars]
     lib = leuven(network, sim, plates)
     if lib is None:

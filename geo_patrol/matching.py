@@ -35,7 +35,8 @@ error; so is a track that lies on the roads only when read in another datum (``d
 The result gives, per point, the matched arc, the offset along it and the distance to it, and
 for the track the nodes passed with the time at each (interpolated along the route between the
 points on either side). :func:`position_at` answers "where was the vehicle at time t" (NaN in a
-gap and outside the track), :func:`stays` "from when to when was it within X m of this point".
+gap and outside the track), :func:`stays` "from when to when was it within X m of this point",
+:func:`standstills` "where did it stand still, from when to when" (planned stop or not).
 
 The searches and the Viterbi recursion are compiled with numba. Times are the track's
 :attr:`~geo_patrol.io.tracks.VehicleTrack.seconds` (seconds after midnight of its first date).
@@ -56,7 +57,7 @@ from geo_patrol.geo import LocalMetres
 from geo_patrol.network import RoadNetwork
 
 __all__ = ["MatchParameters", "MatchNetwork", "MatchedTrack", "match_track", "match_tracks", "position_at",
-           "stays", "nearest_road_m", "datum_check"]
+           "stays", "standstills", "Standstill", "nearest_road_m", "datum_check"]
 
 #: Spacing of the points sampled along the arcs for the candidate search, metres.
 SAMPLE_M = 20.0
@@ -754,3 +755,65 @@ def stays(matched: MatchedTrack, lon: float, lat: float, radius_m: float, *, min
     edges = np.diff(np.concatenate([[0], inside.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     return [(float(clock[s]), float(clock[e])) for s, e in zip(starts, ends) if clock[e] - clock[s] >= min_s]
+
+
+@dataclass(frozen=True)
+class Standstill:
+    """A place where a vehicle stood: the mean matched position, from when to when (seconds of
+    the track), and how many matched points it holds."""
+
+    lon: float
+    lat: float
+    start_s: float
+    end_s: float
+    points: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def standstills(matched: MatchedTrack, *, radius_m: float = 30.0, min_s: float = 120.0) -> list[Standstill]:
+    """Every place the vehicle stood for at least ``min_s``: a run of matched points of one piece
+    each within ``radius_m`` of the mean of the points before it in the run (stay points after Li
+    et al. 2008, on the matched positions), two such runs one after the other with their means
+    within ``radius_m`` taken as one; in time order. A gap ends a standstill."""
+    k = np.flatnonzero(matched.arc >= 0)
+    if k.size == 0:
+        return []
+    k = k[np.argsort(matched.time_s[k], kind="stable")]
+    net_lon, net_lat = _positions(matched, k)
+    t, piece = matched.time_s[k], matched.piece[k]
+    proj = LocalMetres.around(net_lon, net_lat)
+    xy = proj.xy(net_lon, net_lat)
+    runs: list[list[int]] = []  # [first, last + 1] of each standstill, in points of k
+    i, n = 0, k.size
+    while i < n:
+        j, sx, sy = i + 1, xy[i, 0], xy[i, 1]
+        while j < n and piece[j] == piece[i] and math.hypot(xy[j, 0] - sx / (j - i), xy[j, 1] - sy / (j - i)) \
+                <= radius_m:
+            sx, sy = sx + xy[j, 0], sy + xy[j, 1]
+            j += 1
+        if t[j - 1] - t[i] >= min_s:
+            last = runs[-1] if runs else None
+            if last is not None and piece[last[0]] == piece[i] and last[1] == i and math.hypot(
+                    *(xy[last[0]:last[1]].mean(axis=0) - xy[i:j].mean(axis=0))) <= radius_m:
+                last[1] = j  # the jitter of one stand split it in two: one standstill
+            else:
+                runs.append([i, j])
+            i = j
+        else:
+            i += 1
+    return [Standstill(float(np.mean(net_lon[a:b])), float(np.mean(net_lat[a:b])), float(t[a]), float(t[b - 1]),
+                       b - a) for a, b in runs]
+
+
+def _positions(matched: MatchedTrack, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matched lon/lat of the track points ``k`` (from the anchors, which hold them)."""
+    at = matched.anchor_time_s
+    lon, lat = position_at(matched, matched.time_s[k])
+    missing = np.isnan(lon)
+    if missing.any() and at.size:  # a point alone in its piece: its anchor is the position
+        h = np.clip(np.searchsorted(at, matched.time_s[k][missing]), 0, at.size - 1)
+        lon[missing], lat[missing] = matched.anchor_lon[h], matched.anchor_lat[h]
+    return lon, lat

@@ -10,7 +10,15 @@ from audit_fixture import write_small_plan
 
 from geo_patrol.geo import haversine_m
 from geo_patrol.io.tracks import VehicleTrack, read_tracks
-from geo_patrol.matching import MatchNetwork, MatchParameters, match_track, match_tracks, position_at, stays
+from geo_patrol.matching import (
+    MatchNetwork,
+    MatchParameters,
+    match_track,
+    match_tracks,
+    position_at,
+    standstills,
+    stays,
+)
 from geo_patrol.simulate import SimulationSettings, simulate, write_simulation
 
 
@@ -146,3 +154,22 @@ def test_parameters_are_checked():
     with pytest.raises(ValueError):
         MatchParameters(radius_m=0)
     assert dt.date(2026, 9, 1)  # the tracks above are all on one date
+
+
+def test_standstills_are_the_stops(small):
+    plan_dir, network, net = small
+    sim = simulate(plan_dir, network, SimulationSettings(noise_m=5.0), seed=8)
+    arr = network.drive
+    found = total = extra = 0
+    for plate, truth in sim.tracks.items():
+        result = match_track(net, as_track(plate, truth))
+        still = standstills(result, radius_m=30.0, min_s=120.0)
+        assert all(s.duration_s >= 120.0 and s.points >= 2 for s in still)
+        planned = [(node, t0, t1) for node, t0, t1, school in sim.stands[plate] if school and t1 - t0 >= 240]
+        for node, t0, t1 in planned:
+            total += 1
+            found += any(s.start_s <= t0 + 30 and s.end_s >= t1 - 30
+                         and haversine_m(s.lon, s.lat, arr.lon[node], arr.lat[node]) <= 30 for s in still)
+        extra += sum(not any(s.start_s < t1 and s.end_s > t0 for _, t0, t1, _ in sim.stands[plate]) for s in still)
+    assert total > 20 and found / total >= 0.95, (found, total)
+    assert extra == 0  # no standstill where the car drove
