@@ -55,6 +55,7 @@ import openpyxl
 from geo_patrol.datum import normalise_datum, to_wgs84
 from geo_patrol.errors import InputError
 from geo_patrol.io.tables import (
+    HEADER_SEARCH_ROWS,
     MAX_REPORTED_PROBLEMS,
     FieldSpec,
     Table,
@@ -228,14 +229,21 @@ class _Lines:
 
 
 def _lines_table(path: Path, where: str, lines: Sequence[Sequence[str]], fields: Sequence[FieldSpec]) -> _Lines:
-    header_index = _find_header(lines, fields)
+    filled = 0
+    head = len(lines)
+    for i, line in enumerate(lines):  # the header is among the first non-empty lines: look only there
+        filled += bool("".join(line).strip())
+        if filled >= HEADER_SEARCH_ROWS:
+            head = i + 1
+            break
+    header_index = _find_header(lines[:head], fields)
     if header_index is None:
         raise InputError("is empty", file=where, hint="export the table again with a header row and data rows")
     headers = tuple(h.strip().lstrip("\ufeff").strip() for h in lines[header_index])
     columns = _resolve_headers(Table(path, (), (), headers, header_row=header_index + 1), fields)
     rows, numbers = [], []
     for number, line in enumerate(lines[header_index + 1:], start=header_index + 2):
-        if not any(c.strip() for c in line):
+        if not "".join(line).strip():
             continue
         rows.append(list(line))
         numbers.append(number)
@@ -605,11 +613,14 @@ def read_track_file(path: str | Path, *, tz: str | dt.tzinfo = "Asia/Shanghai", 
     lon, lat = points.lon, points.lat
     if datum != "wgs84" and lon.size:
         lon, lat = (np.asarray(a, dtype=float) for a in to_wgs84(lon, lat, datum))
-    vehicles = np.asarray(points.vehicle, dtype=object)
-    order = list(dict.fromkeys(points.vehicle))
+    codes: dict[str, int] = {}
+    code = np.fromiter((codes.setdefault(v, len(codes)) for v in points.vehicle), dtype=np.int64,
+                       count=len(points.vehicle))
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(codes) + 1))
     out = []
-    for name in order:
-        k = np.flatnonzero(vehicles == name)
+    for name, c in codes.items():  # in order of first appearance
+        k = order[bounds[c]:bounds[c + 1]]
         out.append(VehicleTrack(str(name), points.date[k], points.time_s[k], lon[k], lat[k], points.speed[k],
                                 points.heading[k], points.lights[k], points.row[k], np.zeros(k.size, dtype=np.int32),
                                 (str(path),)))
