@@ -121,7 +121,9 @@ def test_geojson_points_with_properties(tmp_path):
 
 def test_xlsx_datetime_cells_keep_their_seconds(tmp_path):
     book = openpyxl.Workbook()
-    sheet = book.active
+    book.active.title = "说明"
+    book.active.append(["本表为车辆定位导出"])  # a cover sheet: passed over
+    sheet = book.create_sheet("定位")
     sheet.append(["终端号", "GPS时间", "经度", "纬度", "速度"])
     sheet.append(["T9", dt.datetime(2026, 9, 1, 16, 5, 7), 114.3, 30.5, 12])
     sheet.append(["T9", "2026-09-01 16:05:12", 114.3, 30.5001, 13])
@@ -130,6 +132,20 @@ def test_xlsx_datetime_cells_keep_their_seconds(tmp_path):
     track = read_tracks(path)["T9"]
     assert track.time_s.tolist() == [16 * 3600 + 5 * 60 + 7, 16 * 3600 + 5 * 60 + 12]
     assert track.speed_kph.tolist() == [12.0, 13.0]
+    assert track.where(0) == "gps.xlsx, row 2"  # the sheet with the columns, past the cover sheet
+
+
+def test_xlsx_checkins_with_date_and_time_cells(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["民警", "岗位", "日期", "签到时间", "签退时间"])
+    sheet.append(["PS01-police-1", "P001", dt.datetime(2026, 9, 1), dt.time(7, 5), dt.time(8, 40, 30)])
+    sheet.append(["PS01-police-2", "P002", dt.date(2026, 9, 1), dt.time(7, 6), None])
+    path = tmp_path / "checkins.xlsx"
+    book.save(path)
+    rows = read_checkins(path)
+    assert [(r.date, r.time_in_s, r.time_out_s) for r in rows] == [
+        (dt.date(2026, 9, 1), 25500.0, 31230.0), (dt.date(2026, 9, 1), 25560.0, None)]
 
 
 def test_bad_rows_are_named_all_at_once(tmp_path):
@@ -169,6 +185,8 @@ def test_parse_datetime_forms():
     assert parse_datetime("2026-09-01 07:30", SHANGHAI) == (dt.date(2026, 9, 1), 27000.0)
     assert parse_datetime("2026/9/1 7:30:05.5", SHANGHAI) == (dt.date(2026, 9, 1), 27005.5)
     assert parse_datetime("2026-09-01T07:30:05+0900", SHANGHAI) == (dt.date(2026, 9, 1), 27005.0 - 3600)
+    assert parse_datetime("1788219000", SHANGHAI) == (dt.date(2026, 9, 1), 27000.0)  # 2026-08-31T23:30:00Z
+    assert parse_datetime("1788219000500", SHANGHAI) == (dt.date(2026, 9, 1), 27000.5)
     with pytest.raises(ValueError):
         parse_datetime("2026-09-01", SHANGHAI)
 

@@ -15,10 +15,11 @@ cell or an absent column is *unknown*, NaN). A file may hold several vehicles, o
 without a vehicle column: then **the vehicle is the file's name without its suffix**
 (``粤B12345.csv`` → ``粤B12345``; a GPX track's ``<name>`` when it has one). Times are ISO 8601
 (``2026-09-01T07:30:05``), ``YYYY-MM-DD HH:MM:SS`` or ``YYYY/M/D H:MM:SS`` (seconds and
-fractions optional), or spreadsheet date-time cells; they are clock times of the scenario's time
-zone, unless the value carries an offset (``+08:00``, ``Z``), in which case it is converted to
-that zone (GPX times are UTC). Coordinates are in the datum the caller declares (``wgs84``,
-``gcj02``, ``bd09``) and converted to WGS-84 (:mod:`geo_patrol.datum`).
+fractions optional), spreadsheet date-time cells, or Unix time (10 or 13 digits, UTC); they are
+clock times of the scenario's time zone, unless the value carries an offset (``+08:00``, ``Z``),
+in which case it is converted to that zone (GPX times and Unix times are UTC). Coordinates are in
+the datum the caller declares (``wgs84``, ``gcj02``, ``bd09``) and converted to WGS-84
+(:mod:`geo_patrol.datum`).
 
 Points are kept in file order (the matcher, :mod:`geo_patrol.matching`, sorts them and marks
 duplicated and out-of-order points); the points of one vehicle from several files are put
@@ -63,6 +64,7 @@ from geo_patrol.io.tables import (
     _decode,
     _delimiter,
     _find_header,
+    _missing_fields,
     _resolve_headers,
 )
 
@@ -107,6 +109,7 @@ _LIGHTS_OFF = {"0", "off", "false", "no", "n", "f", "关", "关闭", "否", "灭
 _DATETIME = re.compile(
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(\.\d+)?)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$", re.IGNORECASE)
+_EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 _CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(\.\d+)?)?$")
 
 _TIME_HINT = "write the time as 2026-09-01 07:30:05 (or ISO 8601 with an offset, 2026-09-01T07:30:05+08:00)"
@@ -119,10 +122,15 @@ def parse_datetime(text: str, zone: dt.tzinfo) -> tuple[dt.date, float]:
     """``(local date, seconds after local midnight)`` of a date-time text in ``zone``.
 
     Accepts ``YYYY-MM-DD HH:MM[:SS[.fff]]``, ``YYYY/M/D H:MM:SS``, ISO 8601 with ``T``, and an
-    optional offset (``Z``, ``+08:00``, ``+0800``), which is converted to ``zone``. Raises
-    ``ValueError`` with a plain reason.
+    optional offset (``Z``, ``+08:00``, ``+0800``), which is converted to ``zone``; and Unix time
+    as 10 digits (seconds) or 13 (milliseconds), which is UTC. Raises ``ValueError`` with a plain
+    reason.
     """
-    match = _DATETIME.match(text.strip())
+    text = text.strip()
+    if _EPOCH.match(text):  # Unix time of a platform export: seconds (10 digits) or milliseconds (13), UTC
+        seconds = int(text) / (1000.0 if len(text) == 13 else 1.0)
+        return _local(dt.datetime.fromtimestamp(seconds, dt.timezone.utc), zone)
+    match = _DATETIME.match(text)
     if not match or match.group(4) is None:
         raise ValueError(f"'{text}' is not a date and time")
     y, mo, d, h, mi = (int(match.group(k)) for k in range(1, 6))
@@ -275,18 +283,31 @@ def _read_lines(path: Path, fields: Sequence[FieldSpec], sheet: str | None = Non
                              hint="open it in Excel and save it again as .xlsx") from None
         try:
             names = [s.title for s in book.worksheets]
-            index = 0
             if sheet is not None:
                 if sheet not in names:
                     raise InputError(f"has no sheet '{sheet}'", file=path,
                                      hint="its sheets are " + ", ".join(f"'{n}'" for n in names))
                 index = names.index(sheet)
-            lines = [[_cell(v) for v in row] for row in book.worksheets[index].iter_rows(values_only=True)]
+                lines = _sheet_cells(book.worksheets[index])
+            else:  # the first sheet whose header has every required column (a cover sheet is passed over)
+                index, lines = 0, None
+                for k, ws in enumerate(book.worksheets):
+                    cells = _sheet_cells(ws)
+                    header = _find_header(cells[:HEADER_SEARCH_ROWS * 5], fields)
+                    if header is not None and not _missing_fields(cells[header], fields):
+                        index, lines = k, cells
+                        break
+                if lines is None:
+                    lines = _sheet_cells(book.worksheets[0])
         finally:
             book.close()
         where = str(path) if len(names) < 2 else str(path.with_name(f"{path.name} (sheet '{names[index]}')"))
         return _lines_table(path, where, lines, fields)
     raise InputError(f"unknown table format '{suffix}'", file=path, hint="use .csv or .xlsx")
+
+
+def _sheet_cells(sheet: Any) -> list[list[str]]:
+    return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
 
 
 class _Problems:
