@@ -243,16 +243,16 @@ def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-_CACHE: dict[int, MatchNetwork] = {}
+#: The last network prepared (one: a batch of counties does not keep every network alive).
+_LAST: list[MatchNetwork] = []
 
 
 def _prepared(network: RoadNetwork | MatchNetwork) -> MatchNetwork:
     if isinstance(network, MatchNetwork):
         return network
-    found = _CACHE.get(id(network))
-    if found is None or found.network is not network:
-        found = _CACHE[id(network)] = MatchNetwork.of(network)
-    return found
+    if not _LAST or _LAST[0].network is not network:
+        _LAST[:] = [MatchNetwork.of(network)]
+    return _LAST[0]
 
 
 def nearest_road_m(network: RoadNetwork | MatchNetwork, lon: np.ndarray, lat: np.ndarray,
