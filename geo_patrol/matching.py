@@ -28,9 +28,9 @@ a point that implies more than ``jump_kph`` both from the point before and to th
 while those two agree with each other, is a ``jump`` (a lone outlier, left out). Other jumps (the
 implied speed between two points above ``jump_kph``) are listed in :attr:`MatchedTrack.jumps`; gaps
 (no point for more than ``gap_s``) in :attr:`MatchedTrack.gaps`. A track of which less than
-``min_matched_share`` of its points could be matched (for instance one exported in GCJ-02 and
-declared WGS-84, hundreds of metres off the roads) is ``matched=False`` with its reason, not an
-error; so is a track that lies on the roads only when read in another datum (``datum_hint``).
+``min_matched_share`` of its points (duplicates and lone outliers aside) could be matched (for
+instance one hundreds of metres off the roads) is ``matched=False`` with its reason, not an error;
+so is a track that lies on the roads only when read in another datum (``datum_hint``).
 
 The result gives, per point, the matched arc, the offset along it and the distance to it, and
 for the track the nodes passed with the time at each (interpolated along the route between the
@@ -643,7 +643,8 @@ def match_track(network: RoadNetwork | MatchNetwork, track, parameters: MatchPar
     dup_o[order] = duplicate_sorted
     jump_o = np.zeros(n, dtype=bool)
     jump_o[order] = jump_sorted
-    share = float(np.mean(arc_o >= 0)) if n else 0.0
+    considered = ~dup_o & ~jump_o  # a repeated point or a lone outlier does not count against the track
+    share = float(np.mean(arc_o[considered] >= 0)) if considered.any() else 0.0
     matched = n > 0 and share >= p.min_matched_share
     reason = ""
     hint, medians = datum_check(net, lon, lat, declared=declared_datum) if n else (None, {})

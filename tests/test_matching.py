@@ -173,3 +173,23 @@ def test_standstills_are_the_stops(small):
         extra += sum(not any(s.start_s < t1 and s.end_s > t0 for _, t0, t1, _ in sim.stands[plate]) for s in still)
     assert total > 20 and found / total >= 0.95, (found, total)
     assert extra == 0  # no standstill where the car drove
+
+
+def test_tiny_tracks(small):
+    _, network, net = small
+    arr = network.drive
+    day = np.datetime64("2026-09-01", "D")
+
+    def track(times, lon, lat):
+        n = len(times)
+        nan = np.full(n, np.nan)
+        return VehicleTrack("v", np.full(n, day), np.asarray(times, float), np.asarray(lon, float),
+                            np.asarray(lat, float), nan, nan, nan, np.arange(n) + 2, np.zeros(n, np.int32), ("t.csv",))
+
+    lon, lat = float(arr.lon[100]), float(arr.lat[100])
+    one = match_track(net, track([0.0], [lon], [lat]))
+    assert one.matched and one.arc[0] >= 0 and one.nodes.size == 0
+    same = match_track(net, track([0.0, 0.0, 0.0], [lon] * 3, [lat] * 3))
+    assert same.matched and same.duplicate.tolist() == [False, True, True]
+    lon_at, _ = position_at(same, 0.0)
+    assert lon_at[0] == pytest.approx(lon, abs=1e-4)
