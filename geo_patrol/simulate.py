@@ -52,7 +52,7 @@ from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import load_scenario_network
 from geo_patrol.traveltime import DriveSearch
 
-__all__ = ["SimulationSettings", "Simulation", "Injected", "simulate", "write_simulation", "plan_network"]
+__all__ = ["SimulationSettings", "Simulation", "Injected", "simulate", "write_simulation", "plan_network", "plate_of"]
 
 #: What the device says about its lights when the column is written.
 LIGHTS_TEXT = {1: "开", 0: "关"}
