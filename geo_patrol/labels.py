@@ -275,8 +275,9 @@ class ReasonBook:
     ``plan.json`` keeps every missed school-window's reason as data (``reasons``, one entry per
     row of ``summary.uncovered``, in the same order); ``coverage.csv`` keeps the English words
     (``reason``) and the words in the plan's language (``reason_text``). A document in another
-    language renders the data; a plan written before reasons were data shows its words as
-    written (the plan's language where asked for, else English).
+    language renders the data; a plan written before reasons were data, or a row whose words
+    were edited by hand (they no longer read as its data in English), shows its words as written
+    (the plan's language where asked for, else English).
     """
 
     def __init__(self, meta: Mapping) -> None:
@@ -290,7 +291,8 @@ class ReasonBook:
         """A coverage row's reason in ``lang`` (``window_start`` as ``coverage.csv`` writes it)."""
         why = self.by_window.get((str(school_id), str(period), str(window_start)))
         if why:
-            return reason_text(why, lang)
+            # a reason edited by hand in coverage.csv no longer reads as its data: shown as edited
+            return reason_text(why, lang) if reason_text(why, "en") == reason else reason
         if lang == self.lang and written:
             return written
         return reason

@@ -20,7 +20,6 @@ re-derived from the CSV files.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import os
 import time
@@ -37,6 +36,7 @@ import numpy as np
 from geo_patrol.clock import format_time
 from geo_patrol.errors import InputError, SolverError
 from geo_patrol.geo import haversine_m
+from geo_patrol.hashing import sha256_file
 from geo_patrol.io.atomic import write_directory
 from geo_patrol.io.plandir import FORMAT, canonical_lonlat, is_plan_dir, plan_frames, read_plan_rows, write_files
 from geo_patrol.labels import DEFAULT_LANG, REASON_TEMPLATES, check_lang, reason_text
@@ -178,14 +178,6 @@ def attained_share(coverage: Sequence[Coverage]) -> dict[str, float]:
     for row in coverage:
         out.setdefault(row.period, []).append(row.three_sightings)
     return {p: (sum(v) / len(v) if v else 0.0) for p, v in out.items()}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:

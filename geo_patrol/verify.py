@@ -22,6 +22,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo_patrol.hashing import sha256_file
 from geo_patrol.io.plandir import (
     csv_text,
     output_datum,
@@ -33,7 +34,7 @@ from geo_patrol.io.plandir import (
     violation_cells,
 )
 from geo_patrol.model import Coverage
-from geo_patrol.plan import Plan, plan_from_decisions, sha256_file
+from geo_patrol.plan import Plan, plan_from_decisions
 from geo_patrol.proof import Violation, resources
 from geo_patrol.scenario import Scenario
 from geo_patrol.snapping import prepare

@@ -78,8 +78,9 @@ def write_hostile_plan(folder: Path) -> Path:
 
     def coverage(row):
         row["sources"] = _swap(row["sources"]) + "; " + SOURCE
-        if row["reason"]:
+        if row["reason"]:  # the machine words and the words people read (reason_text), both typed over
             row["reason"] = row["reason"] + " " + REASON
+            row["reason_text"] = row.get("reason_text", "") + " " + REASON
         return row
 
     _edit_csv(plan / "schools.csv", school)

@@ -780,6 +780,8 @@ def read_coverage(path: Path, meta: Mapping[str, Any] | None = None) -> tuple[Co
     out = []
     for row, words in zip(rows, written):
         why = book.by_window.get((row.school_id, row.period, format_time(row.window_start_s)))
+        if why is not None and reason_text(why, "en") != row.reason:  # edited by hand: its words count
+            why = None
         if why is None and row.reason:
             why = (Reason.of("words", en=row.reason, zh=words if book.lang == "zh" and words else row.reason),)
         out.append(replace(row, why=why) if why else row)

@@ -18,7 +18,7 @@ with their own matrices). The steps:
    ``min_posts`` (fewest posts covering every coverable school — the "护学岗设置 100%" target),
    ``backup`` (most weight, then most weight covered twice), ``p_median`` (least weighted walking
    distance to the assigned post, K posts). ``requires_post`` schools must be covered.
-5. **Jurisdiction** (:mod:`geo_patrol.posts.roster`): a post belongs to the station of the first
+5. **Jurisdiction** (:mod:`geo_patrol.roster.teams`): a post belongs to the station of the first
    school it serves that names one (``station_id``), otherwise to the station nearest by drive
    time (the first period's congestion).
 6. **Duty time**: per period the union of the windows of the schools it serves, from
@@ -29,7 +29,7 @@ with their own matrices). The steps:
    ``auxiliary_per_post`` auxiliary officers. This greedy rule is optimal when drive times are
    zero (interval partitioning) and never double-books an officer.
 8. **Officers**: only officers who exist are rostered (a station's own, then teams borrowed from
-   a station within ``borrow_drive_s`` or from a pool, see :mod:`geo_patrol.posts.roster`). When
+   a station within ``borrow_drive_s`` or from a pool, see :mod:`geo_patrol.roster.teams`). When
    some posts of a station still have no team, the schools of as many of its least valuable posts
    are given up (an existing kiosk or a required school too: no officer, no post) and the model is
    solved again, until every post is staffed; those schools are reported as "officers short at
